@@ -1,0 +1,409 @@
+/*
+ * mailhealthd.c: the daemon: options, configuration, daemonising,
+ * signals, and the glue between the collector thread, the alarm engine
+ * and the SNMP layer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "snmp.h"
+
+struct daemon {
+	const char *conffile;
+	const char *agentx_override;
+	struct conf *conf;
+	struct collect *collect;
+	struct alarms *alarms;
+	struct snapshot *snap;		/* being served */
+	struct mibview *view;
+	struct agent_info ai;
+	int snap_pipe[2];
+	int sig_pipe[2];
+	bool pidfile_written;
+};
+
+static int sig_pipe_w = -1;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: mailhealthd [-f] [-D[TOKENS]] [-c FILE] [-x AGENTX_SOCKET]\n"
+	    "                   [--once [--format text|json]] [--check-config]\n"
+	    "  -f               stay in the foreground, log to stderr\n"
+	    "  -D[TOKENS]       debug log to stderr (all, or e.g. -Dqueue,snmp);\n"
+	    "                   implies -f\n"
+	    "  -c FILE          configuration (default %s)\n"
+	    "  -x SOCKET        AgentX master socket, overrides agentx_socket\n"
+	    "  --once           collect once, print the snapshot, exit\n"
+	    "  --format F       with --once: json (default) or text\n"
+	    "  --check-config   validate the configuration and exit (78 if bad)\n"
+	    "  -V, --version    print the version and exit\n",
+	    conf_default_file());
+}
+
+static void
+sig_handler(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+
+	if (write(sig_pipe_w, &c, 1) < 0) {
+		/* the pipe is full: a signal is already pending */
+	}
+	errno = saved;
+}
+
+static int
+pipe_nb(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+view_rebuild(struct daemon *d)
+{
+	mibview_build(d->view, d->snap, &d->ai, d->alarms,
+	    (size_t)d->conf->top_n);
+	snmp_set_view(d->view);
+}
+
+static void
+emit_alarm(const struct alarm_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+	struct snmp_notice n;
+	char t[256];
+
+	alarm_text(ev, t, sizeof(t));
+	log_notice("alarm", "%s %s [%s]: %s",
+	    ev->kind == ALARM_RAISED ? "raised" : "cleared", ev->row->name,
+	    severity_name(ev->row->severity), t);
+	snmp_notice_from_event(&n, ev);
+	snmp_notify(&n, d->ai.hostname);
+}
+
+static void
+on_snapshot(int fd, void *arg)
+{
+	struct daemon *d = arg;
+	struct snapshot *s;
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	if ((s = collect_take(d->collect)) == NULL)
+		return;
+	d->ai.collect_errors += s->errors;
+	alarms_eval(d->alarms, s, s->taken, emit_alarm, d);
+	snapshot_free(d->snap);
+	d->snap = s;
+	view_rebuild(d);
+	log_debug("collect", "snapshot: %llu messages queued, %u ms, "
+	    "%zu objects", (unsigned long long)s->q_messages, s->duration_ms,
+	    mibview_count(d->view));
+}
+
+/* On every (re)connection, re-send the notifications of active alarms:
+ * traps sent while the master was away are lost. */
+static void
+on_connect(void *arg)
+{
+	struct daemon *d = arg;
+	const struct alarm_row *rows[1024];
+	size_t i, n = alarms_active(d->alarms, rows, MH_ARRAY_SIZE(rows));
+
+	for (i = 0; i < n; i++) {
+		struct alarm_event ev = { ALARM_RAISED, rows[i], rows[i]->value,
+		    rows[i]->rising };
+		struct snmp_notice no;
+
+		snmp_notice_from_event(&no, &ev);
+		snmp_notify(&no, d->ai.hostname);
+	}
+	if (n)
+		log_info("snmp", "re-sent %zu active alarm(s)", n);
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct conf *nc;
+	char *err = NULL;
+
+	nc = conf_load(d->conffile, &err);
+	if (nc == NULL) {
+		log_warnx("conf", "reload failed, keeping the running "
+		    "configuration: %s", err);
+		free(err);
+		return;
+	}
+	if (strcmp(nc->agentx_socket, d->conf->agentx_socket) != 0 &&
+	    d->agentx_override == NULL)
+		log_warnx("conf", "agentx_socket changed: restart mailhealthd "
+		    "for it to take effect");
+	collect_free(d->collect);
+	d->collect = collect_new(nc);
+	alarms_configure(d->alarms, nc);
+	conf_free(d->conf);
+	d->conf = nc;
+	d->ai.interval = nc->interval;
+	view_rebuild(d);
+	if (collect_start(d->collect, d->snap_pipe[1]) != 0)
+		log_fatalx("collect", "cannot restart the collector");
+	log_info("conf", "reloaded %s", d->conffile);
+}
+
+static void
+on_signal(int fd, void *arg)
+{
+	struct daemon *d = arg;
+	unsigned char c;
+
+	while (read(fd, &c, 1) == 1) {
+		switch (c) {
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("main", "exiting on signal %d", c);
+			loop_stop();
+			break;
+		}
+	}
+}
+
+static int
+pidfile_write(const char *path)
+{
+	char buf[32];
+	FILE *fp;
+	long pid;
+
+	if ((fp = fopen(path, "r")) != NULL) {
+		if (fscanf(fp, "%ld", &pid) == 1 && pid > 0 &&
+		    kill((pid_t)pid, 0) == 0 && pid != (long)getpid()) {
+			fclose(fp);
+			log_warnx("main", "%s: mailhealthd already runs as pid "
+			    "%ld", path, pid);
+			return -1;
+		}
+		fclose(fp);
+	}
+	if ((fp = fopen(path, "w")) == NULL) {
+		log_warn("main", "cannot write %s", path);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	fputs(buf, fp);
+	fclose(fp);
+	return 0;
+}
+
+static int
+run_once(const char *file, const char *format)
+{
+	struct conf *c;
+	struct collect *col;
+	struct snapshot *s;
+	struct alarms *al;
+	struct agent_info ai;
+	char *err = NULL, *out;
+
+	if ((c = conf_load(file, &err)) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return MH_EX_CONFIG;
+	}
+	memset(&ai, 0, sizeof(ai));
+	ai.version = PACKAGE_VERSION;
+	gethostname(ai.hostname, sizeof(ai.hostname) - 1);
+	ai.started = time(NULL);
+	ai.interval = c->interval;
+	col = collect_new(c);
+	s = collect_once(col);
+	ai.collect_errors = s->errors;
+	al = alarms_new();
+	alarms_configure(al, c);
+	alarms_eval(al, s, s->taken, NULL, NULL);
+	if (strcmp(format, "text") == 0)
+		out = report_text(s, &ai, al, (size_t)c->top_n);
+	else
+		out = report_json(s, &ai, al);
+	fputs(out, stdout);
+	free(out);
+	alarms_free(al);
+	snapshot_free(s);
+	collect_free(col);
+	conf_free(c);
+	return 0;
+}
+
+int
+mailhealthd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "once", no_argument, NULL, 'O' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon d;
+	bool foreground = false, once = false, check = false;
+	const char *format = "json", *debug = NULL;
+	char *err = NULL;
+	struct sigaction sa;
+	int ch, rc = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.conffile = conf_default_file();
+	log_init("mailhealthd", LOG_TO_STDERR);
+
+	while ((ch = getopt_long(argc, argv, "fD::c:x:Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'D':
+			foreground = true;
+			debug = optarg ? optarg : "all";
+			break;
+		case 'c':
+			d.conffile = optarg;
+			break;
+		case 'x':
+			d.agentx_override = optarg;
+			break;
+		case 'O':
+			once = true;
+			break;
+		case 'F':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				fprintf(stderr, "mailhealthd: --format takes "
+				    "json or text\n");
+				return MH_EX_USAGE;
+			}
+			format = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'V':
+			printf("mailhealthd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return MH_EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return MH_EX_USAGE;
+	}
+	log_set_debug(debug);
+
+	if (check) {
+		struct conf *c = conf_load(d.conffile, &err);
+
+		if (c == NULL) {
+			fprintf(stderr, "%s\n", err);
+			free(err);
+			return MH_EX_CONFIG;
+		}
+		conf_free(c);
+		printf("%s: configuration ok\n", d.conffile);
+		return 0;
+	}
+	if (once)
+		return run_once(d.conffile, format);
+
+	if ((d.conf = conf_load(d.conffile, &err)) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return MH_EX_CONFIG;
+	}
+	if (!foreground) {
+		if (daemon(0, 0) != 0) {
+			perror("mailhealthd: daemon");
+			return 71;
+		}
+		log_init("mailhealthd", LOG_TO_SYSLOG);
+	}
+	if (d.conf->pidfile[0] && !foreground) {
+		if (pidfile_write(d.conf->pidfile) != 0)
+			return 75;
+		d.pidfile_written = true;
+	}
+
+	d.ai.version = PACKAGE_VERSION;
+	gethostname(d.ai.hostname, sizeof(d.ai.hostname) - 1);
+	d.ai.started = time(NULL);
+	d.ai.interval = d.conf->interval;
+
+	if (pipe_nb(d.snap_pipe) != 0 || pipe_nb(d.sig_pipe) != 0) {
+		log_warn("main", "pipe");
+		return 71;
+	}
+	sig_pipe_w = d.sig_pipe[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.alarms = alarms_new();
+	alarms_configure(d.alarms, d.conf);
+	d.view = mibview_new();
+	view_rebuild(&d);
+
+	snmp_on_connect(on_connect, &d);
+	if (snmp_agent_init(d.agentx_override ? d.agentx_override :
+	    d.conf->agentx_socket, d.conf->agentx_ping) != 0) {
+		rc = 71;
+		goto out;
+	}
+	loop_add_fd(d.snap_pipe[0], on_snapshot, &d);
+	loop_add_fd(d.sig_pipe[0], on_signal, &d);
+
+	d.collect = collect_new(d.conf);
+	if (collect_start(d.collect, d.snap_pipe[1]) != 0) {
+		rc = 71;
+		goto out;
+	}
+	log_info("main", "mailhealthd %s started (AgentX %s, every %ld s)",
+	    PACKAGE_VERSION, d.agentx_override ? d.agentx_override :
+	    d.conf->agentx_socket, d.conf->interval);
+	if (loop_run() != 0)
+		rc = 70;
+
+out:
+	collect_free(d.collect);
+	snmp_agent_shutdown();
+	snapshot_free(d.snap);
+	mibview_free(d.view);
+	alarms_free(d.alarms);
+	if (d.pidfile_written)
+		unlink(d.conf->pidfile);
+	conf_free(d.conf);
+	return rc;
+}

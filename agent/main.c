@@ -1,0 +1,10 @@
+/* mailhealthd: everything is in the library; see mailhealthd.c. */
+#include "config.h"
+
+#include "snmp.h"
+
+int
+main(int argc, char **argv)
+{
+	return mailhealthd_main(argc, argv);
+}

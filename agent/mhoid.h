@@ -1,0 +1,100 @@
+/*
+ * mhoid.h: where MAILHEALTH-MIB lives, and its arcs. The numbers here
+ * must match mibs/MAILHEALTH-MIB.txt; tests/unit/test_mibview.c checks
+ * the C side against the MIB file.
+ *
+ * The root is the one line to change when a Private Enterprise Number is
+ * assigned: netSnmpPlaypen (1.3.6.1.4.1.8072.9999.9999) . 25.
+ */
+#ifndef MH_OID_H
+#define MH_OID_H
+
+#define MH_OID_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 25
+#define MH_OID_ROOT_LEN 10
+
+/* under the root */
+#define MH_NOTIFICATIONS 0
+#define MH_OBJECTS 1
+#define MH_CONFORMANCE 2
+
+/* under mhObjects */
+#define MH_G_AGENT 1
+#define MH_G_QUEUE 2
+#define MH_G_TRAFFIC 3
+#define MH_G_DEFER 4
+#define MH_G_AUTH 5
+#define MH_G_SERVICES 6
+#define MH_G_DRSYNC 7
+#define MH_G_CONN 8
+#define MH_G_SYSTEM 9
+#define MH_G_ALARMS 10
+#define MH_G_NOTIFY 11
+
+/* mhAgent scalars */
+#define MH_AGENT_VERSION 1
+#define MH_AGENT_MTA 2
+#define MH_AGENT_HOSTNAME 3
+#define MH_AGENT_STARTTIME 4
+#define MH_AGENT_INTERVAL 5
+#define MH_AGENT_LASTCOLLECT 6
+#define MH_AGENT_SNAPSHOTAGE 7
+#define MH_AGENT_COLLECTDURATION 8
+#define MH_AGENT_COLLECTERRORS 9
+#define MH_AGENT_LASTERROR 10
+
+/* mhQueue scalars */
+#define MH_QUEUE_MESSAGES 1
+#define MH_QUEUE_KBYTES 2
+#define MH_QUEUE_OLDESTAGE 3
+#define MH_QUEUE_GROWTH 4
+#define MH_QUEUE_BOUNCES 5
+#define MH_QUEUE_MANYRCPT 6
+#define MH_QUEUE_RECIPIENTS 7
+#define MH_QUEUE_TABLE 10	/* .1.col.index */
+#define MH_QUEUE_SENDER_TABLE 11
+#define MH_QUEUE_DOMAIN_TABLE 12
+
+/* mhQueueEntry columns */
+#define MH_QE_INDEX 1
+#define MH_QE_NAME 2
+#define MH_QE_MESSAGES 3
+#define MH_QE_KBYTES 4
+#define MH_QE_OLDESTAGE 5
+#define MH_QE_RECIPIENTS 6
+
+/* mhQueueSenderEntry / mhQueueDomainEntry columns */
+#define MH_QT_RANK 1
+#define MH_QT_NAME 2
+#define MH_QT_COUNT 3
+#define MH_QT_SHARE 4
+
+/* mhAlarms */
+#define MH_ALARM_ACTIVE 1
+#define MH_ALARM_CHANGES 2
+#define MH_ALARM_TABLE 10
+#define MH_AE_INDEX 1
+#define MH_AE_NAME 2
+#define MH_AE_METRIC 3
+#define MH_AE_INSTANCE 4
+#define MH_AE_SEVERITY 5
+#define MH_AE_VALUE 6
+#define MH_AE_THRESHOLD 7
+#define MH_AE_RAISED 8
+#define MH_AE_TEXT 9
+#define MH_AE_NOTIFICATION 10
+
+/* mhNotifyObjects (accessible-for-notify, sent with instance .0) */
+#define MH_N_ALARMINDEX 1
+#define MH_N_ALARMNAME 2
+#define MH_N_METRIC 3
+#define MH_N_INSTANCE 4
+#define MH_N_SEVERITY 5
+#define MH_N_VALUE 6
+#define MH_N_THRESHOLD 7
+#define MH_N_TEXT 8
+#define MH_N_HOST 9
+
+/* Notifications: mhNotifications.(2*family-1) raised, .(2*family) cleared,
+ * family as in enum alarm_family. */
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * mibview.c: MAILHEALTH-MIB as a sorted array of (OID, value).
+ *
+ * Why not net-snmp's table helpers: our data changes as a whole, once a
+ * round, and never through SET. Building one sorted array per snapshot
+ * makes GET a binary search and GETNEXT the following element, across
+ * scalars and tables alike, and it is testable without net-snmp: the
+ * golden OID test walks it. The SNMP handler (snmp.c) only translates.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailhealthd.h"
+#include "mhoid.h"
+
+struct mv_builder {
+	struct mv_entry *v;
+	size_t n, cap;
+};
+
+struct mibview {
+	struct mv_entry *v;
+	size_t n;
+};
+
+static const uint32_t root[] = { MH_OID_ROOT };
+
+struct mibview *
+mibview_new(void)
+{
+	return xcalloc(1, sizeof(struct mibview));
+}
+
+static void
+entries_free(struct mv_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].type == MV_STRING)
+			free(v[i].v.str.s);
+		else if (v[i].type == MV_OID)
+			free(v[i].v.oid.o);
+	}
+	free(v);
+}
+
+void
+mibview_free(struct mibview *m)
+{
+	if (m == NULL)
+		return;
+	entries_free(m->v, m->n);
+	free(m);
+}
+
+static struct mv_entry *
+mv_push(struct mv_builder *b, const uint32_t *oid, size_t len)
+{
+	struct mv_entry *e;
+
+	if (len > MV_OID_MAX)
+		log_fatalx("mib", "OID too long (%zu)", len);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 128;
+		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
+	}
+	e = &b->v[b->n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->oid, oid, len * sizeof(*oid));
+	e->len = len;
+	return e;
+}
+
+void
+mv_add_int(struct mv_builder *b, enum mv_type t, int64_t v,
+    const uint32_t *oid, size_t len)
+{
+	struct mv_entry *e = mv_push(b, oid, len);
+
+	e->type = t;
+	if (t == MV_INTEGER)
+		e->v.i = v;
+	else
+		e->v.u = (uint64_t)v;
+}
+
+void
+mv_add_str(struct mv_builder *b, const char *s, size_t slen,
+    const uint32_t *oid, size_t len)
+{
+	struct mv_entry *e = mv_push(b, oid, len);
+
+	e->type = MV_STRING;
+	e->v.str.s = xmalloc(slen + 1);
+	memcpy(e->v.str.s, s, slen);
+	e->v.str.s[slen] = '\0';
+	e->v.str.slen = slen;
+}
+
+void
+mv_add_dateandtime(struct mv_builder *b, time_t t, const uint32_t *oid,
+    size_t len)
+{
+	struct tm tm;
+	char d[11];
+
+	gmtime_r(&t, &tm);
+	d[0] = (char)((tm.tm_year + 1900) >> 8);
+	d[1] = (char)((tm.tm_year + 1900) & 0xff);
+	d[2] = (char)(tm.tm_mon + 1);
+	d[3] = (char)tm.tm_mday;
+	d[4] = (char)tm.tm_hour;
+	d[5] = (char)tm.tm_min;
+	d[6] = (char)tm.tm_sec;
+	d[7] = 0;
+	d[8] = '+';
+	d[9] = 0;
+	d[10] = 0;
+	mv_add_str(b, d, sizeof(d), oid, len);
+}
+
+void
+mv_add_oid(struct mv_builder *b, const uint32_t *val, size_t vlen,
+    const uint32_t *oid, size_t len)
+{
+	struct mv_entry *e = mv_push(b, oid, len);
+
+	e->type = MV_OID;
+	e->v.oid.o = xmalloc(vlen * sizeof(*val));
+	memcpy(e->v.oid.o, val, vlen * sizeof(*val));
+	e->v.oid.olen = vlen;
+}
+
+int32_t
+mv_clamp32(double v)
+{
+	if (v >= 2147483647.0)
+		return 2147483647;
+	if (v <= -2147483648.0)
+		return (-2147483647 - 1);
+	return (int32_t)(v + (v >= 0 ? 0.5 : -0.5));
+}
+
+size_t
+mib_notification_oid(enum alarm_family f, bool cleared, uint32_t *out)
+{
+	memcpy(out, root, sizeof(root));
+	out[MH_OID_ROOT_LEN] = MH_NOTIFICATIONS;
+	out[MH_OID_ROOT_LEN + 1] = 2 * (uint32_t)f - (cleared ? 0 : 1);
+	return MH_OID_ROOT_LEN + 2;
+}
+
+static int
+oid_cmp(const uint32_t *a, size_t alen, const uint32_t *b, size_t blen)
+{
+	size_t i, n = alen < blen ? alen : blen;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int
+entry_cmp(const void *x, const void *y)
+{
+	const struct mv_entry *a = x, *b = y;
+
+	return oid_cmp(a->oid, a->len, b->oid, b->len);
+}
+
+void
+mibview_build(struct mibview *m, const struct snapshot *s,
+    const struct agent_info *ai, const struct alarms *al, size_t top_n)
+{
+	struct mv_builder b = { NULL, 0, 0 };
+
+	mib_agent_build(&b, s, ai);
+	if (s)
+		mib_queue_build(&b, s, top_n);
+	if (al)
+		mib_alarm_build(&b, al);
+	qsort(b.v, b.n, sizeof(*b.v), entry_cmp);
+	entries_free(m->v, m->n);
+	m->v = b.v;
+	m->n = b.n;
+}
+
+/* Index of the first entry >= oid. */
+static size_t
+lower_bound(const struct mibview *m, const uint32_t *oid, size_t len)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (oid_cmp(m->v[mid].oid, m->v[mid].len, oid, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct mv_entry *
+mibview_get(const struct mibview *m, const uint32_t *oid, size_t len)
+{
+	size_t i = lower_bound(m, oid, len);
+
+	if (i < m->n && oid_cmp(m->v[i].oid, m->v[i].len, oid, len) == 0)
+		return &m->v[i];
+	return NULL;
+}
+
+const struct mv_entry *
+mibview_next(const struct mibview *m, const uint32_t *oid, size_t len)
+{
+	size_t i = lower_bound(m, oid, len);
+
+	if (i < m->n && oid_cmp(m->v[i].oid, m->v[i].len, oid, len) == 0)
+		i++;
+	return i < m->n ? &m->v[i] : NULL;
+}
+
+size_t
+mibview_count(const struct mibview *m)
+{
+	return m->n;
+}
+
+const struct mv_entry *
+mibview_at(const struct mibview *m, size_t i)
+{
+	return i < m->n ? &m->v[i] : NULL;
+}
+
+/* Every object the MIB defines, as the arcs below mhObjects:
+ * {group, scalar} or {group, table, 1, column}. A GET of a defined object
+ * whose instance we do not have is noSuchInstance; anything else under
+ * the root is noSuchObject. */
+struct mv_object {
+	uint8_t len;
+	uint8_t arc[4];
+	uint8_t ncols;		/* tables: columns 2..ncols are accessible */
+};
+static const struct mv_object objects[] = {
+	{ 2, { MH_G_AGENT, 1 }, 10 },		/* scalars 1..10 */
+	{ 2, { MH_G_QUEUE, 1 }, 7 },		/* scalars 1..7 */
+	{ 3, { MH_G_QUEUE, MH_QUEUE_TABLE, 1 }, 6 },
+	{ 3, { MH_G_QUEUE, MH_QUEUE_SENDER_TABLE, 1 }, 4 },
+	{ 3, { MH_G_QUEUE, MH_QUEUE_DOMAIN_TABLE, 1 }, 4 },
+	{ 2, { MH_G_TRAFFIC, 1 }, 6 },
+	{ 3, { MH_G_TRAFFIC, 10, 1 }, 6 },
+	{ 3, { MH_G_DEFER, 10, 1 }, 5 },
+	{ 2, { MH_G_AUTH, 1 }, 1 },
+	{ 3, { MH_G_AUTH, 10, 1 }, 4 },
+	{ 3, { MH_G_AUTH, 11, 1 }, 4 },
+	{ 3, { MH_G_AUTH, 12, 1 }, 4 },
+	{ 3, { MH_G_SERVICES, 10, 1 }, 8 },
+	{ 2, { MH_G_DRSYNC, 1 }, 4 },
+	{ 3, { MH_G_CONN, 10, 1 }, 4 },
+	{ 2, { MH_G_SYSTEM, 1 }, 8 },
+	{ 3, { MH_G_SYSTEM, 10, 1 }, 7 },
+	{ 2, { MH_G_ALARMS, 1 }, 2 },
+	{ 3, { MH_G_ALARMS, MH_ALARM_TABLE, 1 }, 10 },
+};
+
+bool
+mibview_is_object(const uint32_t *oid, size_t len)
+{
+	const uint32_t *a;
+	size_t i, n;
+
+	if (len < MH_OID_ROOT_LEN + 3 ||
+	    oid_cmp(oid, MH_OID_ROOT_LEN, root, MH_OID_ROOT_LEN) != 0 ||
+	    oid[MH_OID_ROOT_LEN] != MH_OBJECTS)
+		return false;
+	a = oid + MH_OID_ROOT_LEN + 1;
+	n = len - MH_OID_ROOT_LEN - 1;
+	for (i = 0; i < MH_ARRAY_SIZE(objects); i++) {
+		const struct mv_object *o = &objects[i];
+
+		if (o->len == 2) {
+			/* scalar: group.N.0 */
+			if (n == 3 && a[0] == o->arc[0] && a[1] >= 1 &&
+			    a[1] <= o->ncols)
+				return true;
+		} else if (n > 4 && a[0] == o->arc[0] && a[1] == o->arc[1] &&
+		    a[2] == 1 && a[3] >= 2 && a[3] <= o->ncols) {
+			return true;
+		}
+	}
+	return false;
+}

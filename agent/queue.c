@@ -1,0 +1,287 @@
+/*
+ * queue.c: the queue collector shared by every MTA.
+ *
+ * The MTA-specific reader (queue_postfix.c, ...) walks the queue on disk
+ * and reports each message through queue_add(). Here those become the
+ * per-queue rows, totals, bounces, many-recipient count and the top
+ * sender / recipient-domain tables (Space-Saving, topk.c), and growth per
+ * minute over the recent rounds.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailhealthd.h"
+
+/* Adding an MTA: one reader file and one row here. */
+static const struct queue_reader *const readers[] = {
+	&queue_postfix,
+};
+
+/* Growth is measured over this many seconds of history (or what there is
+ * of it, once two rounds have run). */
+#define GROWTH_WINDOW 300
+#define GROWTH_SAMPLES 64
+
+struct queue_acc {
+	struct snapshot *snap;
+	const struct queue_reader *reader;
+	struct topk *senders;
+	struct topk *domains;
+	long many_rcpt;
+	size_t nqueues;
+};
+
+struct growth_sample {
+	time_t t;
+	uint64_t total;
+};
+
+struct queue_state {
+	const struct queue_reader *reader;
+	void *rstate;
+	struct conf_mta mta;
+	struct topk *senders;
+	struct topk *domains;
+	size_t top_n;
+	struct growth_sample hist[GROWTH_SAMPLES];
+	size_t nhist, hpos;
+};
+
+const struct queue_reader *
+queue_reader_find(enum mh_mta mta)
+{
+	size_t i;
+
+	for (i = 0; i < MH_ARRAY_SIZE(readers); i++)
+		if (readers[i]->mta == mta)
+			return readers[i];
+	return NULL;
+}
+
+enum mh_mta
+queue_detect(const struct conf_mta *m)
+{
+	size_t i;
+
+	for (i = 0; i < MH_ARRAY_SIZE(readers); i++)
+		if (readers[i]->detect && readers[i]->detect(m))
+			return readers[i]->mta;
+	return MH_MTA_NONE;
+}
+
+static void
+lower_into(char *dst, size_t dlen, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < dlen && src[i]; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+void
+queue_add(struct queue_acc *a, const struct queue_msg *m)
+{
+	struct snapshot *s = a->snap;
+	size_t i;
+	char dom[256];
+
+	for (i = 0; i < a->nqueues; i++) {
+		struct snap_queue *q = &s->queues[i];
+
+		if (!(m->queues & (1u << i)))
+			continue;
+		q->messages++;
+		q->bytes += m->size;
+		q->recipients += m->nrcpt;
+		if (m->arrival && (q->oldest == 0 || m->arrival < q->oldest))
+			q->oldest = m->arrival;
+	}
+	s->q_messages++;
+	s->q_bytes += m->size;
+	s->q_recipients += m->nrcpt;
+	if (m->arrival && (s->q_oldest == 0 || m->arrival < s->q_oldest))
+		s->q_oldest = m->arrival;
+	if (m->sender[0] == '\0' ||
+	    strcasecmp(m->sender, "MAILER-DAEMON") == 0)
+		s->q_bounces++;
+	if (a->many_rcpt > 0 && m->nrcpt > (size_t)a->many_rcpt)
+		s->q_manyrcpt++;
+
+	/* Addresses are case-insensitive in practice (the local part is
+	 * not by the RFC, but no flood varies its case to matter). */
+	if (m->sender[0] == '\0')
+		topk_add(a->senders, "<>", 1);
+	else {
+		char key[512];
+
+		lower_into(key, sizeof(key), m->sender);
+		topk_add(a->senders, key, 1);
+	}
+	for (i = 0; i < m->nrcpt; i++) {
+		const char *at = strrchr(m->rcpt[i], '@');
+
+		lower_into(dom, sizeof(dom), at ? at + 1 : "(local)");
+		if (dom[0] == '\0')
+			strcpy(dom, "(local)");
+		topk_add(a->domains, dom, 1);
+	}
+}
+
+void
+queue_error(struct queue_acc *a, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warnx("queue", "%s", buf);
+	snapshot_error(a->snap, "%s", buf);
+}
+
+static void *
+queue_init(const struct conf *c)
+{
+	struct queue_state *st;
+	enum mh_mta kind = c->mta.kind;
+	const struct queue_reader *r;
+
+	if (c->mta.is_auto)
+		kind = queue_detect(&c->mta);
+	if (kind == MH_MTA_NONE) {
+		log_warnx("queue", "no MTA queue found (mta auto): queue "
+		    "objects stay empty");
+		return NULL;
+	}
+	r = queue_reader_find(kind);
+	if (r == NULL) {
+		log_warnx("queue", "no queue reader for %s", mta_name(kind));
+		return NULL;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->reader = r;
+	st->mta = c->mta;
+	st->mta.kind = kind;
+	st->top_n = (size_t)c->top_n;
+	st->senders = topk_new((size_t)c->topk_counters);
+	st->domains = topk_new((size_t)c->topk_counters);
+	st->rstate = r->open(&st->mta);
+	if (st->rstate == NULL) {
+		/* open() logged why; retry at the next round */
+		log_warnx("queue", "%s queue reader not ready, will retry",
+		    r->name);
+	}
+	log_info("queue", "reading the %s queue", r->name);
+	return st;
+}
+
+static void
+queue_growth(struct queue_state *st, struct snapshot *s)
+{
+	size_t i, best = SIZE_MAX;
+	time_t oldest = 0;
+
+	/* the oldest sample still inside the window */
+	for (i = 0; i < st->nhist; i++) {
+		const struct growth_sample *g = &st->hist[i];
+
+		if (s->taken - g->t > GROWTH_WINDOW || g->t >= s->taken)
+			continue;
+		if (best == SIZE_MAX || g->t < oldest) {
+			best = i;
+			oldest = g->t;
+		}
+	}
+	if (best != SIZE_MAX) {
+		double dt = (double)(s->taken - st->hist[best].t);
+		double dq = (double)s->q_messages -
+		    (double)st->hist[best].total;
+
+		s->q_growth = (int64_t)(dq * 60.0 / dt +
+		    (dq >= 0 ? 0.5 : -0.5));
+		s->have |= SNAP_HAVE_QUEUE_GROWTH;
+	}
+	st->hist[st->hpos].t = s->taken;
+	st->hist[st->hpos].total = s->q_messages;
+	st->hpos = (st->hpos + 1) % GROWTH_SAMPLES;
+	if (st->nhist < GROWTH_SAMPLES)
+		st->nhist++;
+}
+
+static int
+queue_collect(void *arg, struct snapshot *s)
+{
+	struct queue_state *st = arg;
+	struct queue_acc a;
+	size_t i;
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	s->mta = st->reader->mta;
+	if (st->rstate == NULL) {
+		st->rstate = st->reader->open(&st->mta);
+		if (st->rstate == NULL) {
+			snapshot_error(s, "%s queue not readable",
+			    st->reader->name);
+			return -1;
+		}
+	}
+	memset(&a, 0, sizeof(a));
+	a.snap = s;
+	a.reader = st->reader;
+	a.senders = st->senders;
+	a.domains = st->domains;
+	a.many_rcpt = st->mta.many_rcpt;
+	topk_reset(st->senders);
+	topk_reset(st->domains);
+	for (i = 0; st->reader->queues[i] && i < SNAP_QUEUES_MAX; i++)
+		snprintf(s->queues[i].name, sizeof(s->queues[i].name), "%s",
+		    st->reader->queues[i]);
+	a.nqueues = s->nqueues = i;
+
+	rc = st->reader->scan(st->rstate, &a);
+	if (rc < 0) {
+		/* a failed scan publishes no queue numbers rather than
+		 * wrong ones: the objects answer noSuchInstance */
+		memset(s->queues, 0, sizeof(s->queues));
+		s->nqueues = 0;
+		s->q_messages = s->q_bytes = s->q_recipients = 0;
+		s->q_bounces = s->q_manyrcpt = 0;
+		s->q_oldest = 0;
+		return -1;
+	}
+	s->have |= SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP | SNAP_HAVE_QUEUE_RCPT;
+	snapshot_toplist_fill(&s->top_senders, st->senders, st->top_n);
+	snapshot_toplist_fill(&s->top_domains, st->domains, st->top_n);
+	queue_growth(st, s);
+	return 0;
+}
+
+static void
+queue_fini(void *arg)
+{
+	struct queue_state *st = arg;
+
+	if (st == NULL)
+		return;
+	if (st->rstate)
+		st->reader->close(st->rstate);
+	topk_free(st->senders);
+	topk_free(st->domains);
+	free(st);
+}
+
+const struct collector collector_queue = {
+	.name = "queue",
+	.init = queue_init,
+	.collect = queue_collect,
+	.fini = queue_fini,
+};

@@ -1,0 +1,406 @@
+/*
+ * snmp.c: net-snmp as an AgentX subagent serving MAILHEALTH-MIB.
+ *
+ * The whole MIB is one subtree registration. Requests are answered from
+ * the current struct mibview (built by the main thread from the last
+ * complete snapshot), so a request never waits for anything: a GET is a
+ * binary search, a GETNEXT the entry after it.
+ *
+ * Hardening learnt the hard way by others (see docs/architecture.md):
+ * subagent role, no MIB files loaded, no persistent state, no config
+ * files of net-snmp's own, ping interval set AFTER init_agent (which
+ * resets it), short session timeouts, net-snmp's log routed into ours,
+ * and notifications kept while the master is away.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_callbacks.h>
+#include <net-snmp/agent/agent_sysORTable.h>
+
+#include "snmp.h"
+#include "mhoid.h"
+
+#define PENDING_MAX 256
+
+static const struct mibview *view;
+static bool connected;
+static void (*connect_cb)(void *);
+static void *connect_arg;
+static const oid mh_root[] = { MH_OID_ROOT };
+static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+
+static struct pending {
+	struct snmp_notice n;
+	char host[256];
+} pending[PENDING_MAX];
+static size_t npending;
+static unsigned long dropped;
+
+void
+snmp_set_view(const struct mibview *v)
+{
+	view = v;
+}
+
+bool
+snmp_connected(void)
+{
+	return connected;
+}
+
+void
+snmp_on_connect(void (*cb)(void *), void *arg)
+{
+	connect_cb = cb;
+	connect_arg = arg;
+}
+
+static int
+set_value(netsnmp_variable_list *vb, const struct mv_entry *e)
+{
+	oid o[MV_OID_MAX];
+	struct counter64 c64;
+	long l;
+	size_t i;
+
+	switch (e->type) {
+	case MV_INTEGER:
+		l = (long)e->v.i;
+		return snmp_set_var_typed_value(vb, ASN_INTEGER, &l, sizeof(l));
+	case MV_UNSIGNED:
+		l = (long)e->v.u;
+		return snmp_set_var_typed_value(vb, ASN_UNSIGNED, &l, sizeof(l));
+	case MV_GAUGE:
+		l = (long)e->v.u;
+		return snmp_set_var_typed_value(vb, ASN_GAUGE, &l, sizeof(l));
+	case MV_AGE: {
+		time_t now = time(NULL);
+
+		l = now > (time_t)e->v.u ? (long)(now - (time_t)e->v.u) : 0;
+		return snmp_set_var_typed_value(vb, ASN_GAUGE, &l, sizeof(l));
+	}
+	case MV_COUNTER32:
+		l = (long)(e->v.u & 0xffffffffu);
+		return snmp_set_var_typed_value(vb, ASN_COUNTER, &l, sizeof(l));
+	case MV_TIMETICKS:
+		l = (long)e->v.u;
+		return snmp_set_var_typed_value(vb, ASN_TIMETICKS, &l, sizeof(l));
+	case MV_COUNTER64:
+		c64.high = (u_long)(e->v.u >> 32);
+		c64.low = (u_long)(e->v.u & 0xffffffffu);
+		return snmp_set_var_typed_value(vb, ASN_COUNTER64, &c64,
+		    sizeof(c64));
+	case MV_STRING:
+		return snmp_set_var_typed_value(vb, ASN_OCTET_STR,
+		    e->v.str.s, e->v.str.slen);
+	case MV_OID:
+		for (i = 0; i < e->v.oid.olen && i < MV_OID_MAX; i++)
+			o[i] = e->v.oid.o[i];
+		return snmp_set_var_typed_value(vb, ASN_OBJECT_ID, o,
+		    i * sizeof(oid));
+	}
+	return -1;
+}
+
+static size_t
+to_u32(const oid *in, size_t len, uint32_t *out)
+{
+	size_t i;
+
+	if (len > MV_OID_MAX)
+		len = MV_OID_MAX;
+	for (i = 0; i < len; i++)
+		out[i] = in[i] > UINT32_MAX ? UINT32_MAX : (uint32_t)in[i];
+	return len;
+}
+
+static int
+mh_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	netsnmp_request_info *r;
+
+	(void)handler;
+	(void)reg;
+	for (r = requests; r; r = r->next) {
+		netsnmp_variable_list *vb = r->requestvb;
+		uint32_t q[MV_OID_MAX];
+		size_t qlen;
+		const struct mv_entry *e;
+
+		if (r->processed)
+			continue;
+		qlen = to_u32(vb->name, vb->name_length, q);
+		switch (reqinfo->mode) {
+		case MODE_GET:
+			e = view ? mibview_get(view, q, qlen) : NULL;
+			if (e != NULL)
+				set_value(vb, e);
+			else
+				netsnmp_set_request_error(reqinfo, r,
+				    mibview_is_object(q, qlen) ?
+				    SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT);
+			break;
+		case MODE_GETNEXT:
+			e = view ? mibview_next(view, q, qlen) : NULL;
+			if (e != NULL) {
+				oid o[MV_OID_MAX];
+				size_t i;
+
+				for (i = 0; i < e->len; i++)
+					o[i] = e->oid[i];
+				snmp_set_var_objid(vb, o, e->len);
+				set_value(vb, e);
+			}
+			/* else: leave it unset, the agent moves on to the
+			 * next registered subtree */
+			break;
+		default:
+			netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
+			break;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+static int
+log_cb(int major, int minor, void *serverarg, void *clientarg)
+{
+	const struct snmp_log_message *m = serverarg;
+	char msg[1024];
+	size_t len;
+	int prio;
+
+	(void)major;
+	(void)minor;
+	(void)clientarg;
+	snprintf(msg, sizeof(msg), "%s", m->msg ? m->msg : "");
+	len = strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		msg[--len] = '\0';
+	if (len == 0)
+		return 0;
+	prio = m->priority;
+	if (prio >= LOG_DEBUG)
+		log_debug("netsnmp", "%s", msg);
+	else if (prio >= LOG_INFO)
+		log_info("netsnmp", "%s", msg);
+	else
+		log_warnx("netsnmp", "%s", msg);
+	return 0;
+}
+
+static void send_notice(const struct snmp_notice *n, const char *host);
+
+static int
+connect_cb_fn(int major, int minor, void *serverarg, void *clientarg)
+{
+	size_t i;
+
+	(void)major;
+	(void)serverarg;
+	(void)clientarg;
+	if (minor == SNMPD_CALLBACK_INDEX_START) {
+		if (!connected)
+			log_info("snmp", "connected to the AgentX master");
+		connected = true;
+		if (npending)
+			log_info("snmp", "sending %zu clear notification(s) "
+			    "held while disconnected", npending);
+		for (i = 0; i < npending; i++)
+			send_notice(&pending[i].n, pending[i].host);
+		npending = 0;
+		if (dropped) {
+			log_warnx("snmp", "%lu notification(s) were dropped "
+			    "while disconnected (active alarms are re-sent)",
+			    dropped);
+			dropped = 0;
+		}
+		if (connect_cb)
+			connect_cb(connect_arg);
+	} else if (minor == SNMPD_CALLBACK_INDEX_STOP) {
+		if (connected)
+			log_warnx("snmp", "lost the AgentX master; "
+			    "reconnecting");
+		connected = false;
+	}
+	return 0;
+}
+
+/* Synchronous AgentX operations (open, register, ping) block the loop:
+ * keep them short so a dead master cannot freeze us. */
+static int
+session_init_cb(int major, int minor, void *serverarg, void *clientarg)
+{
+	netsnmp_session *sess = serverarg;
+
+	(void)major;
+	(void)minor;
+	(void)clientarg;
+	if (sess) {
+		sess->timeout = ONE_SEC / 2;
+		sess->retries = 0;
+	}
+	return 0;
+}
+
+int
+snmp_agent_init(const char *agentx_socket, long ping_interval)
+{
+	netsnmp_handler_registration *reg;
+
+	/* Debian ships no IETF MIBs: loading any MIB prints hundreds of
+	 * errors, and a subagent needs none. */
+	setenv("MIBS", "", 1);
+	setenv("MIBDIRS", "/dev/null", 1);
+
+	snmp_disable_log();
+	snmp_enable_calllog();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
+	    log_cb, NULL);
+
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
+	    NETSNMP_DS_AGENT_ROLE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID,
+	    NETSNMP_DS_AGENT_X_SOCKET, agentx_socket);
+
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY,
+	    SNMP_CALLBACK_SESSION_INIT, session_init_cb, NULL);
+	snmp_register_callback(SNMP_CALLBACK_APPLICATION,
+	    SNMPD_CALLBACK_INDEX_START, connect_cb_fn, NULL);
+	snmp_register_callback(SNMP_CALLBACK_APPLICATION,
+	    SNMPD_CALLBACK_INDEX_STOP, connect_cb_fn, NULL);
+
+	if (init_agent("mailhealthd") != 0) {
+		log_warnx("snmp", "init_agent failed");
+		return -1;
+	}
+	/* init_agent() resets the ping interval of a subagent to 15 s:
+	 * set ours now, before init_snmp() starts the session. */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID,
+	    NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, (int)ping_interval);
+
+	reg = netsnmp_create_handler_registration("mailhealth", mh_handler,
+	    mh_root, OID_LENGTH(mh_root), HANDLER_CAN_RONLY);
+	if (reg == NULL || netsnmp_register_handler(reg) != MIB_REGISTERED_OK) {
+		log_warnx("snmp", "cannot register MAILHEALTH-MIB");
+		return -1;
+	}
+	init_snmp("mailhealthd");
+	{
+		oid sysor[] = { MH_OID_ROOT };
+
+		register_sysORTable(sysor, OID_LENGTH(sysor),
+		    "MAILHEALTH-MIB: mail server health (mailhealthd)");
+	}
+	return 0;
+}
+
+void
+snmp_agent_shutdown(void)
+{
+	snmp_shutdown("mailhealthd");
+}
+
+static void
+add_str(netsnmp_variable_list **vl, uint32_t arc, const char *s)
+{
+	oid o[] = { MH_OID_ROOT, MH_OBJECTS, MH_G_NOTIFY, arc, 0 };
+
+	snmp_varlist_add_variable(vl, o, OID_LENGTH(o), ASN_OCTET_STR,
+	    s, strlen(s));
+}
+
+static void
+add_int(netsnmp_variable_list **vl, uint32_t arc, u_char type, long v)
+{
+	oid o[] = { MH_OID_ROOT, MH_OBJECTS, MH_G_NOTIFY, arc, 0 };
+
+	snmp_varlist_add_variable(vl, o, OID_LENGTH(o), type, &v, sizeof(v));
+}
+
+static void
+send_notice(const struct snmp_notice *n, const char *host)
+{
+	netsnmp_variable_list *vl = NULL;
+	uint32_t no[MV_OID_MAX];
+	oid o[MV_OID_MAX];
+	size_t i, len = mib_notification_oid(n->family, n->cleared, no);
+
+	for (i = 0; i < len; i++)
+		o[i] = no[i];
+	snmp_varlist_add_variable(&vl, snmptrap_oid, OID_LENGTH(snmptrap_oid),
+	    ASN_OBJECT_ID, o, len * sizeof(oid));
+	add_int(&vl, MH_N_ALARMINDEX, ASN_UNSIGNED, (long)n->index);
+	add_str(&vl, MH_N_ALARMNAME, n->name);
+	add_str(&vl, MH_N_METRIC, n->metric);
+	add_str(&vl, MH_N_INSTANCE, n->instance);
+	add_int(&vl, MH_N_SEVERITY, ASN_INTEGER, n->severity);
+	add_int(&vl, MH_N_VALUE, ASN_INTEGER, n->value);
+	add_int(&vl, MH_N_THRESHOLD, ASN_INTEGER, n->threshold);
+	add_str(&vl, MH_N_TEXT, n->text);
+	add_str(&vl, MH_N_HOST, host);
+	send_v2trap(vl);
+	snmp_free_varbind(vl);
+	log_info("snmp", "sent %s notification for alarm %s%s%s (index %u)",
+	    n->cleared ? "clear" : "raise", n->name,
+	    n->instance[0] ? " " : "", n->instance, n->index);
+}
+
+void
+snmp_notify(const struct snmp_notice *n, const char *host)
+{
+	if (connected) {
+		send_notice(n, host);
+		return;
+	}
+	/* A raise is re-sent from the active-alarm table on reconnection
+	 * (if it is still active then). A clear exists only here: hold it,
+	 * up to a bound, and send it first on reconnection. */
+	if (!n->cleared)
+		return;
+	if (npending == PENDING_MAX) {
+		dropped++;
+		return;
+	}
+	pending[npending].n = *n;
+	snprintf(pending[npending].host, sizeof(pending[npending].host), "%s",
+	    host);
+	npending++;
+	log_info("snmp", "master not connected: holding the clear of "
+	    "alarm %s", n->name);
+}
+
+void
+snmp_notice_from_event(struct snmp_notice *n, const struct alarm_event *ev)
+{
+	const struct alarm_row *r = ev->row;
+
+	memset(n, 0, sizeof(*n));
+	n->family = r->family;
+	n->cleared = ev->kind == ALARM_CLEARED;
+	n->index = r->index;
+	snprintf(n->name, sizeof(n->name), "%s", r->name);
+	snprintf(n->metric, sizeof(n->metric), "%s", r->metric);
+	snprintf(n->instance, sizeof(n->instance), "%s", r->instance);
+	n->severity = r->severity;
+	n->value = mv_clamp32(ev->value);
+	n->threshold = mv_clamp32(ev->threshold);
+	alarm_text(ev, n->text, sizeof(n->text));
+}

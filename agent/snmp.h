@@ -1,0 +1,48 @@
+/*
+ * snmp.h: the SNMP layer of mailhealthd, the only part that includes
+ * net-snmp. It registers MAILHEALTH-MIB as one subtree served from a
+ * struct mibview, sends notifications, and bridges net-snmp into the
+ * daemon's loop.
+ */
+#ifndef MH_SNMP_H
+#define MH_SNMP_H
+
+#include "mailhealthd.h"
+
+/* snmp.c */
+struct snmp_notice {		/* what a notification carries */
+	enum alarm_family family;
+	bool cleared;
+	uint32_t index;
+	char name[64];
+	char metric[64];
+	char instance[64];
+	enum mh_severity severity;
+	int32_t value;
+	int32_t threshold;
+	char text[256];
+};
+int snmp_agent_init(const char *agentx_socket, long ping_interval);
+void snmp_agent_shutdown(void);
+void snmp_set_view(const struct mibview *);
+bool snmp_connected(void);
+/* Called on every (re)connection to the master, after registration. */
+void snmp_on_connect(void (*cb)(void *), void *arg);
+/* Send now if connected. net-snmp drops traps sent while disconnected,
+ * so then a clear is held (bounded) and sent on reconnection, and a raise
+ * is left to the re-send of the active alarms that follows. */
+void snmp_notify(const struct snmp_notice *, const char *host);
+void snmp_notice_from_event(struct snmp_notice *, const struct alarm_event *);
+
+/* loop.c: the one event loop, with the one bridge to net-snmp. */
+typedef void (*loop_fd_cb)(int fd, void *arg);
+void loop_add_fd(int fd, loop_fd_cb cb, void *arg);
+void loop_del_fd(int fd);
+void loop_stop(void);
+/* Runs until loop_stop(); returns 0, or -1 on a select() failure. */
+int loop_run(void);
+
+/* mailhealthd.c */
+int mailhealthd_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,3 @@
+## conf/: sample configurations, installed as the defaults' templates.
+sampleconfdir = $(sysconfdir)/mailhealth
+dist_sampleconf_DATA = conf/mailhealthd.conf

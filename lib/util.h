@@ -1,0 +1,64 @@
+/*
+ * util.h: what every mailhealth program shares: logging, allocation and
+ * a growable string buffer. Nothing here knows about SNMP or mail.
+ */
+#ifndef MH_UTIL_H
+#define MH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define MH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MH_NORETURN __attribute__((noreturn))
+#define MH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* log.c ---------------------------------------------------------------
+ * Every message carries a subsystem token ("queue", "snmp", "conf").
+ * log_warn() appends strerror(errno), log_warnx() does not. Every call
+ * preserves errno. log_debug() prints only for tokens enabled with -D
+ * (or all of them with -D all / -D alone). */
+enum log_dest { LOG_TO_STDERR, LOG_TO_SYSLOG };
+void log_init(const char *ident, enum log_dest dest);
+void log_set_debug(const char *tokens); /* comma list, "all" or NULL */
+bool log_debug_enabled(const char *token);
+void log_warn(const char *token, const char *fmt, ...) MH_PRINTF(2, 3);
+void log_warnx(const char *token, const char *fmt, ...) MH_PRINTF(2, 3);
+void log_info(const char *token, const char *fmt, ...) MH_PRINTF(2, 3);
+void log_notice(const char *token, const char *fmt, ...) MH_PRINTF(2, 3);
+void log_debug(const char *token, const char *fmt, ...) MH_PRINTF(2, 3);
+void log_fatalx(const char *token, const char *fmt, ...) MH_PRINTF(2, 3) MH_NORETURN;
+void log_vlog(int prio, const char *token, const char *fmt, va_list ap) MH_PRINTF(3, 0);
+
+/* xmalloc.c -----------------------------------------------------------
+ * Allocation-failure policy (see docs/architecture.md): a daemon that
+ * cannot get a few hundred bytes cannot do anything useful or safe, so
+ * these log and abort. Data structures that could grow without bound
+ * (top-N tables, queue caches) are bounded by design instead. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t n);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t nmemb, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) MH_PRINTF(1, 2);
+
+/* strbuf.c ------------------------------------------------------------
+ * A growable NUL-terminated buffer, for JSON, reports and messages. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void strbuf_init(struct strbuf *b);
+void strbuf_free(struct strbuf *b);
+void strbuf_reset(struct strbuf *b);
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_puts(struct strbuf *b, const char *s);
+void strbuf_putc(struct strbuf *b, char c);
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) MH_PRINTF(2, 3);
+/* JSON string with quotes; invalid UTF-8 bytes become U+FFFD. */
+void strbuf_json_str(struct strbuf *b, const char *s);
+char *strbuf_steal(struct strbuf *b);
+
+#endif

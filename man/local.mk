@@ -1,0 +1,3 @@
+## man/: mdoc pages for each program and each configuration file.
+man_MANS += man/mailhealthd.8 man/mailhealthd.conf.5
+EXTRA_DIST += man/mailhealthd.8 man/mailhealthd.conf.5

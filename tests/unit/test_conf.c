@@ -1,0 +1,201 @@
+/*
+ * test_conf.c: mailhealthd.conf parsing and validation. Every bad input
+ * must name the file and the line, and never yield a configuration.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mailhealthd.h"
+
+static char path[64];
+
+static const char *
+write_conf(const char *text)
+{
+	FILE *fp;
+	int fd;
+
+	strcpy(path, "/tmp/mh-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (path[0])
+		unlink(path);
+	path[0] = '\0';
+	return 0;
+}
+
+/* Loads text expecting failure; checks the message is "FILE:LINE: ..."
+ * with that line and contains want. */
+static void
+expect_error(const char *text, int line, const char *want)
+{
+	char *err = NULL, prefix[128];
+	const char *f = write_conf(text);
+	struct conf *c = conf_load(f, &err);
+
+	assert_null(c);
+	assert_non_null(err);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", f, line);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
+		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix, want);
+	free(err);
+	unlink(f);
+	path[0] = '\0';
+}
+
+static void
+test_sample_values(void **state)
+{
+	char *err = NULL;
+	struct conf *c;
+
+	(void)state;
+	c = conf_load(write_conf(
+	    "agentx_socket = \"/tmp/x.sock\"\n"
+	    "interval = 7\n"
+	    "top_n = 5\n"
+	    "mta postfix { queue_directory = \"/srv/pf\" many_rcpt = 3 }\n"
+	    "alarm q { metric = \"queue.total\" rising = 10 falling = 5\n"
+	    "          hold = 30 severity = major text = 'big' }\n"
+	    "alarm low { metric = \"queue.messages\" rising = 1 falling = 4 }\n"),
+	    &err);
+	assert_null(err);
+	assert_non_null(c);
+	assert_string_equal(c->agentx_socket, "/tmp/x.sock");
+	assert_int_equal(c->interval, 7);
+	assert_int_equal(c->top_n, 5);
+	assert_int_equal(c->mta.kind, MH_MTA_POSTFIX);
+	assert_false(c->mta.is_auto);
+	assert_string_equal(c->mta.queue_directory, "/srv/pf");
+	assert_int_equal(c->mta.many_rcpt, 3);
+	assert_int_equal(c->nalarms, 2);
+	assert_string_equal(c->alarms[0].name, "q");
+	assert_string_equal(c->alarms[0].metric, "queue.total");
+	assert_true(c->alarms[0].rising == 10.0);
+	assert_true(c->alarms[0].falling == 5.0);
+	assert_int_equal(c->alarms[0].hold, 30);
+	assert_int_equal(c->alarms[0].severity, MH_SEV_MAJOR);
+	assert_string_equal(c->alarms[0].text, "big");
+	assert_int_equal(c->alarms[1].severity, MH_SEV_WARNING);
+	assert_null(c->alarms[1].text);
+	conf_free(c);
+}
+
+static void
+test_defaults(void **state)
+{
+	char *err = NULL;
+	struct conf *c;
+
+	(void)state;
+	c = conf_load(write_conf("# nothing\n"), &err);
+	assert_non_null(c);
+	assert_string_equal(c->agentx_socket, "/var/agentx/master");
+	assert_int_equal(c->interval, 30);
+	assert_int_equal(c->top_n, 10);
+	assert_true(c->mta.is_auto);
+	assert_int_equal(c->nalarms, 0);
+	conf_free(c);
+	unlink(path);
+
+	c = conf_load(write_conf("mta qmail { }\n"), &err);
+	assert_non_null(c);
+	assert_string_equal(c->mta.queue_directory, "/var/qmail/queue");
+	assert_int_equal(c->mta.split, 23);
+	conf_free(c);
+	unlink(path);
+	c = conf_load(write_conf("mta exim { }\n"), &err);
+	assert_non_null(c);
+	assert_string_equal(c->mta.spool_directory, "/var/spool/exim4");
+	conf_free(c);
+}
+
+static void
+test_typo(void **state)
+{
+	(void)state;
+	expect_error("interval = 30\n\ntop_m = 10\n", 3, "top_m");
+}
+
+static void
+test_bad_values(void **state)
+{
+	(void)state;
+	expect_error("interval = 0\n", 1, "out of range");
+	expect_error("\ninterval = \"often\"\n", 2, "interval");
+	expect_error("top_n = 101\n", 1, "out of range");
+	expect_error("mta sendmail { }\n", 1, "unknown mta 'sendmail'");
+	expect_error("mta exim {\n queue_directory = \"/q\"\n}\n", 3,
+	    "spool_directory");
+	expect_error("mta postfix { queue_directory = \"relative\" }\n", 1,
+	    "absolute");
+	expect_error("alarm a {\n metric = \"queue.totl\"\n rising = 1 falling = 0 }\n",
+	    2, "unknown metric 'queue.totl'");
+	expect_error("alarm a { metric = \"queue.total\"\n rising = 1 falling = 0\n"
+	    " severity = severe }\n", 3, "invalid severity 'severe'");
+	expect_error("alarm a { metric = \"queue.total\" falling = 0 }\n", 1,
+	    "rising and falling are required");
+	expect_error("alarm a { metric = \"queue.total\" rising = 1 falling = 0 }\n"
+	    "alarm a { metric = \"queue.total\" rising = 1 falling = 0 }\n", 2, "a");
+	expect_error("mta postfix { }\nmta qmail { }\n", 2, "only one mta");
+	expect_error("interval = 30\nalarm x {\n", 3, "");
+}
+
+static void
+test_missing_file(void **state)
+{
+	char *err = NULL;
+
+	(void)state;
+	assert_null(conf_load("/nonexistent/mh.conf", &err));
+	assert_non_null(err);
+	assert_string_equal(err,
+	    "/nonexistent/mh.conf: cannot open: No such file or directory");
+	free(err);
+}
+
+static void
+test_severity_names(void **state)
+{
+	enum mh_severity s;
+
+	(void)state;
+	assert_int_equal(severity_parse("Critical", &s), 0);
+	assert_int_equal(s, MH_SEV_CRITICAL);
+	assert_string_equal(severity_name(MH_SEV_INFO), "info");
+	assert_int_equal(severity_parse("loud", &s), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_sample_values, teardown),
+		cmocka_unit_test_teardown(test_defaults, teardown),
+		cmocka_unit_test_teardown(test_typo, teardown),
+		cmocka_unit_test_teardown(test_bad_values, teardown),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_severity_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
