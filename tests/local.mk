@@ -28,6 +28,7 @@ TESTS += tests/no-cmocka.sh
 endif
 
 ## ---- integration tests (root, real daemons on loopback)
-integration_tests = tests/integration/mib-lint.sh
+integration_tests = tests/integration/mib-lint.sh \
+	tests/integration/snmp-postfix.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data
