@@ -3,7 +3,9 @@
 # clang (-fsanitize=fuzzer,address,undefined) into ./build-fuzz/ of the
 # source tree. Targets named fuzz_sms_* or fuzz_trap* link the SMS
 # sources, the others the agent's; none links net-snmp.
-# Run one: build-fuzz/fuzz_conf -max_total_time=60 tests/fuzz/corpus/conf
+# Run one with a scratch dir first (libFuzzer writes new inputs into the
+# first directory; keep the committed seeds small):
+#   mkdir -p /tmp/c && build-fuzz/fuzz_conf -max_total_time=60 /tmp/c tests/fuzz/corpus/conf
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build-fuzz

@@ -1,0 +1,372 @@
+/*
+ * alert.c: what a MAILHEALTH-MIB notification means. Takes the varbinds
+ * trapin.c decoded and fills a struct sms_alert: family, raised or
+ * cleared, severity, and the mhNotify* objects. The OID root comes from
+ * agent/mhoid.h so a Private Enterprise Number is still a one-line change.
+ *
+ * A notification with missing or odd varbinds still becomes an alert
+ * (with what it has): losing a page because one field was absent is
+ * worse than a terse page.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mhoid.h"
+#include "sms.h"
+
+#define ALERT_FIELD_MAX 200	/* bytes kept of any one string varbind */
+
+static const char snmp_trap_oid[] = ".1.3.6.1.6.3.1.1.4.1.0";
+
+/* Index = enum sms_family; [1] is the CamelCase part of mhXxxAlarm. */
+static const struct {
+	const char *name;	/* in templates, routes and summaries */
+	const char *mib;	/* mh<mib>Alarm / mh<mib>AlarmClear */
+} alert_families[FAM_COUNT] = {
+	[FAM_OTHER] = { "other", NULL },
+	[FAM_QUEUE] = { "queue", "Queue" },
+	[FAM_TRAFFIC] = { "traffic", "Traffic" },
+	[FAM_AUTH] = { "auth", "Auth" },
+	[FAM_DEFER] = { "defer", "Defer" },
+	[FAM_SERVICE] = { "service", "Service" },
+	[FAM_DRSYNC] = { "drsync", "DrSync" },
+	[FAM_CONN] = { "conn", "Conn" },
+	[FAM_SYSTEM] = { "system", "System" },
+	[FAM_AGENT] = { "agent", "Agent" },
+};
+
+static const char *const alert_severities[SEV_COUNT][2] = {
+	[SEV_UNKNOWN] = { "unknown", "UNKNOWN" },
+	[SEV_CRITICAL] = { "critical", "CRITICAL" },
+	[SEV_MAJOR] = { "major", "MAJOR" },
+	[SEV_MINOR] = { "minor", "MINOR" },
+	[SEV_WARNING] = { "warning", "WARNING" },
+	[SEV_INFO] = { "info", "INFO" },
+};
+
+/* mhNotifyObjects, in varbind order (column = index + 1) */
+enum {
+	N_INDEX, N_NAME, N_METRIC, N_INSTANCE, N_SEVERITY, N_VALUE,
+	N_THRESHOLD, N_TEXT, N_HOST, N_COUNT
+};
+static const char *const alert_notify_names[N_COUNT] = {
+	"mhNotifyAlarmIndex", "mhNotifyAlarmName", "mhNotifyMetric",
+	"mhNotifyInstance", "mhNotifySeverity", "mhNotifyValue",
+	"mhNotifyThreshold", "mhNotifyText", "mhNotifyHost",
+};
+
+const char *const alert_placeholders[] = {
+	"host", "severity", "SEVERITY", "what", "alarm", "metric", "family",
+	"instance", "value", "threshold", "text", "state", "STATE", "index",
+	"trapoid", NULL,
+};
+
+const char *
+alert_root_oid(void)
+{
+	static char root[128];
+	static const unsigned arcs[] = { MH_OID_ROOT };
+	size_t i, n = 0;
+
+	if (root[0])
+		return root;
+	for (i = 0; i < MH_ARRAY_SIZE(arcs); i++)
+		n += (size_t)snprintf(root + n, sizeof(root) - n, ".%u",
+		    arcs[i]);
+	return root;
+}
+
+/* Numeric OID for a MAILHEALTH-MIB symbol (used by trapin.c), or NULL. */
+const char *
+alert_symbol_oid(const char *name, char *buf, size_t buflen)
+{
+	int f, i;
+
+	for (i = 0; i < N_COUNT; i++)
+		if (strcmp(name, alert_notify_names[i]) == 0) {
+			snprintf(buf, buflen, "%s.%d.%d.%d", alert_root_oid(),
+			    MH_OBJECTS, MH_G_NOTIFY, i + 1);
+			return buf;
+		}
+	for (f = 1; f < FAM_COUNT; f++) {
+		char raised[64], cleared[64];
+
+		snprintf(raised, sizeof(raised), "mh%sAlarm",
+		    alert_families[f].mib);
+		snprintf(cleared, sizeof(cleared), "mh%sAlarmClear",
+		    alert_families[f].mib);
+		if (strcmp(name, raised) == 0 || strcmp(name, cleared) == 0) {
+			snprintf(buf, buflen, "%s.%d.%d", alert_root_oid(),
+			    MH_NOTIFICATIONS,
+			    2 * f - (strcmp(name, raised) == 0));
+			return buf;
+		}
+	}
+	if (strcmp(name, "mhNotifications") == 0) {
+		snprintf(buf, buflen, "%s.%d", alert_root_oid(),
+		    MH_NOTIFICATIONS);
+		return buf;
+	}
+	return NULL;
+}
+
+const char *
+alert_family_name(enum sms_family f)
+{
+	return (unsigned)f < FAM_COUNT ? alert_families[f].name : "other";
+}
+
+int
+alert_family_from_name(const char *s)
+{
+	int f;
+
+	for (f = 0; f < FAM_COUNT; f++)
+		if (strcasecmp(s, alert_families[f].name) == 0)
+			return f;
+	return -1;
+}
+
+const char *
+alert_severity_name(enum sms_severity s)
+{
+	return (unsigned)s < SEV_COUNT ? alert_severities[s][0] : "unknown";
+}
+
+/* "critical", "critical(1)", "1" -> SEV_CRITICAL; -1 when none of these */
+int
+alert_severity_from_name(const char *s)
+{
+	int i;
+	char *end;
+	long n;
+
+	while (*s == ' ')
+		s++;
+	n = strtol(s, &end, 10);
+	if (end != s && *end == '\0')
+		return n >= SEV_CRITICAL && n < SEV_COUNT ? (int)n : -1;
+	for (i = SEV_CRITICAL; i < SEV_COUNT; i++) {
+		size_t len = strlen(alert_severities[i][0]);
+
+		if (strncasecmp(s, alert_severities[i][0], len) == 0 &&
+		    (s[len] == '\0' || s[len] == '('))
+			return i;
+	}
+	return -1;
+}
+
+static char *
+alert_notify_value(const struct trap *t, int col)
+{
+	char oid[160];
+	const char *v;
+
+	snprintf(oid, sizeof(oid), "%s.%d.%d.%d.0", alert_root_oid(),
+	    MH_OBJECTS, MH_G_NOTIFY, col + 1);
+	v = trapin_lookup(t, oid);
+	return v ? msg_clean(v) : xstrdup("");
+}
+
+/* Cut a cleaned string to ALERT_FIELD_MAX bytes at a character boundary. */
+static void
+alert_bound(char *s)
+{
+	size_t i = 0;
+
+	while (s[i]) {
+		size_t n = msg_utf8_len((const unsigned char *)s + i);
+
+		if (i + n > ALERT_FIELD_MAX) {
+			s[i] = '\0';
+			return;
+		}
+		i += n;
+	}
+}
+
+/* Integer32 as decimal text; anything else (a DISPLAY-HINT, garbage)
+ * is kept only if it starts like a number. */
+static char *
+alert_number(char *s)
+{
+	char *p = s;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!isdigit((unsigned char)*p)) {
+		s[0] = '\0';
+		return s;
+	}
+	while (isdigit((unsigned char)*p))
+		p++;
+	*p = '\0';
+	return s;
+}
+
+static void MH_PRINTF(3, 4)
+alert_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
+    size_t errlen)
+{
+	const char *v;
+	char *oid = NULL, *s;
+	char prefix[160];
+	size_t plen, i;
+	int sev;
+
+	memset(a, 0, sizeof(*a));
+	if ((v = trapin_lookup(t, snmp_trap_oid)) == NULL || *v == '\0') {
+		alert_err(err, errlen, "no snmpTrapOID.0 varbind");
+		return -1;
+	}
+	oid = trapin_normalize_oid(v);
+	a->trap_oid = msg_clean(v);
+	snprintf(prefix, sizeof(prefix), "%s.%d.", alert_root_oid(),
+	    MH_NOTIFICATIONS);
+	plen = strlen(prefix);
+	if (strncmp(oid, prefix, plen) == 0) {
+		char *end;
+		unsigned long n = strtoul(oid + plen, &end, 10);
+
+		if (*end == '\0' && n >= 1 && n <= 2 * (FAM_COUNT - 1)) {
+			a->ours = true;
+			a->family = (enum sms_family)((n + 1) / 2);
+			a->cleared = n % 2 == 0;
+		}
+	}
+	free(oid);
+
+	a->alarm_name = alert_notify_value(t, N_NAME);
+	a->metric = alert_notify_value(t, N_METRIC);
+	a->instance = alert_notify_value(t, N_INSTANCE);
+	a->text = alert_notify_value(t, N_TEXT);
+	a->value = alert_number(alert_notify_value(t, N_VALUE));
+	a->threshold = alert_number(alert_notify_value(t, N_THRESHOLD));
+	s = alert_notify_value(t, N_INDEX);
+	a->alarm_index = strtoul(s, NULL, 10);
+	free(s);
+	s = alert_notify_value(t, N_SEVERITY);
+	sev = alert_severity_from_name(s);
+	a->severity = sev < 0 ? SEV_UNKNOWN : (enum sms_severity)sev;
+	free(s);
+	a->host = alert_notify_value(t, N_HOST);
+	if (a->host[0] == '\0') {
+		free(a->host);
+		a->host = msg_clean(t->host ? t->host : "");
+	}
+
+	if (!a->ours) {
+		/* Someone else's trap: keep its string values as the text so
+		 * a generic page still says something. */
+		struct strbuf b;
+
+		strbuf_init(&b);
+		for (i = 0; i < t->nvb; i++) {
+			if (strcmp(t->vb[i].oid, snmp_trap_oid) == 0 ||
+			    strncmp(t->vb[i].oid, ".1.3.6.1.2.1.1.3", 16) == 0)
+				continue;
+			if (b.len)
+				strbuf_putc(&b, ' ');
+			strbuf_puts(&b, t->vb[i].value);
+		}
+		free(a->text);
+		s = strbuf_steal(&b);
+		a->text = msg_clean(s);
+		free(s);
+		if (a->severity == SEV_UNKNOWN)
+			a->severity = SEV_WARNING;
+	}
+	alert_bound(a->alarm_name);
+	alert_bound(a->metric);
+	alert_bound(a->instance);
+	alert_bound(a->text);
+	alert_bound(a->host);
+	alert_bound(a->trap_oid);
+	return 0;
+}
+
+void
+alert_free(struct sms_alert *a)
+{
+	free(a->host);
+	free(a->trap_oid);
+	free(a->alarm_name);
+	free(a->metric);
+	free(a->instance);
+	free(a->text);
+	free(a->value);
+	free(a->threshold);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Dedupe key: the same alarm on the same host for the same instance. */
+char *
+alert_key(const struct sms_alert *a)
+{
+	if (!a->ours)
+		return xasprintf("%s|%s|%s", a->host, a->trap_oid, a->text);
+	if (a->alarm_index)
+		return xasprintf("%s|%s#%lu|%s", a->host,
+		    alert_family_name(a->family), a->alarm_index, a->instance);
+	return xasprintf("%s|%s:%s|%s", a->host,
+	    alert_family_name(a->family), a->alarm_name[0] ? a->alarm_name :
+	    a->metric, a->instance);
+}
+
+/* Placeholder values for message templates ({host}, {severity}, ...). */
+const char *
+alert_field(const struct sms_alert *a, const char *name, size_t len)
+{
+	static char idx[24];
+
+#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
+	if (IS("host"))
+		return a->host;
+	if (IS("severity"))
+		return alert_severities[a->severity][0];
+	if (IS("SEVERITY"))
+		return alert_severities[a->severity][1];
+	if (IS("what"))
+		return a->alarm_name[0] ? a->alarm_name : a->metric[0] ?
+		    a->metric : alert_family_name(a->family);
+	if (IS("alarm"))
+		return a->alarm_name;
+	if (IS("metric"))
+		return a->metric;
+	if (IS("family"))
+		return alert_family_name(a->family);
+	if (IS("instance"))
+		return a->instance;
+	if (IS("value"))
+		return a->value;
+	if (IS("threshold"))
+		return a->threshold;
+	if (IS("text"))
+		return a->text;
+	if (IS("state"))
+		return a->cleared ? "cleared" : "raised";
+	if (IS("STATE"))
+		return a->cleared ? "CLEARED" : "RAISED";
+	if (IS("trapoid"))
+		return a->trap_oid;
+	if (IS("index")) {
+		snprintf(idx, sizeof(idx), "%lu", a->alarm_index);
+		return idx;
+	}
+#undef IS
+	return NULL;
+}

@@ -1,0 +1,384 @@
+/*
+ * sms_main.c: the command line, and the handler path snmptrapd runs for
+ * every notification: read, parse, decide, spool, make sure a sender is
+ * on it, exit. No network I/O happens on this path, so snmptrapd (which
+ * waits for each handler in turn) is never held up by a slow gateway.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sms.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define SMS_DEFAULT_CONF SYSCONFDIR "/mailhealth/mailhealth-sms.conf"
+#define SMS_READ_TIMEOUT_MS 5000
+
+static void
+sms_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mailhealth-sms [-c FILE] [-D] [--dry-run]\n"
+	    "       mailhealth-sms [-c FILE] [-D] --flush | --daemon\n"
+	    "       mailhealth-sms [-c FILE] [-D] [--dry-run] --test TEXT\n"
+	    "       mailhealth-sms [-c FILE] --check-config\n"
+	    "Without a mode, reads one notification from snmptrapd on stdin\n"
+	    "and spools it. Default config: %s\n", SMS_DEFAULT_CONF);
+}
+
+struct sms_ctx {
+	const struct sms_alert *a;
+};
+
+static const char *
+sms_alert_get(void *ctx, const char *name, size_t len)
+{
+	return alert_field(((struct sms_ctx *)ctx)->a, name, len);
+}
+
+static void
+sms_print_plan(const struct sms_conf *c, const char *to, const char *verdict,
+    const char *text)
+{
+	struct msg_len ml;
+
+	printf("to=%s verdict=%s", to, verdict);
+	if (text) {
+		msg_measure(text, &ml);
+		printf(" coding=%s units=%zu/%zu\n  text: %s\n",
+		    ml.coding == MSG_GSM7 ? "GSM-7" : "UCS-2", ml.units,
+		    msg_budget(ml.coding, c->max_segments), text);
+		{
+			struct gw_request r;
+			char err[200], *u;
+
+			if (gateway_build(&c->gw, to, text, "dry-run", &r, err,
+			    sizeof(err)) == 0) {
+				u = gateway_redact(&c->gw, r.url);
+				printf("  request: %s %s\n",
+				    r.method == GW_POST ? "POST" : "GET", u);
+				free(u);
+				if (r.body) {
+					u = gateway_redact(&c->gw, r.body);
+					printf("  body: %s\n", u);
+					free(u);
+				}
+				gateway_request_free(&r);
+			}
+		}
+	} else
+		printf("\n");
+}
+
+/*
+ * One notification, already read. Returns an exit status: 0 spooled or
+ * deliberately not sent, 65 malformed input, 75/74 could not spool.
+ */
+int
+sms_handle(const struct sms_conf *c, const char *input, size_t len,
+    bool dry_run, time_t now, int minute)
+{
+	struct trap t;
+	struct sms_alert a;
+	struct route_target *tg = NULL;
+	struct storm_params p = sender_storm_params(c);
+	struct storm *st = NULL;
+	struct strbuf base;
+	struct sms_ctx ctx;
+	char err[256], *key = NULL, *state = NULL, *text = NULL;
+	size_t ntg = 0, i;
+	int lock = -1, rc = SMS_EX_OK;
+	bool spooled = false, held = false, dirty = false;
+
+	memset(&a, 0, sizeof(a));
+	strbuf_init(&base);
+	if (trapin_parse(input, len, &t, err, sizeof(err)) != 0) {
+		log_warnx("trap", "malformed notification: %s", err);
+		audit_event("dropped", NULL, NULL, err, NULL);
+		return SMS_EX_DATAERR;
+	}
+	if (alert_from_trap(&t, &a, err, sizeof(err)) != 0) {
+		log_warnx("trap", "malformed notification from %s: %s", t.host,
+		    err);
+		audit_event("dropped", NULL, NULL, err, NULL);
+		rc = SMS_EX_DATAERR;
+		goto out;
+	}
+	if (!a.ours && !c->generic_other) {
+		log_debug("trap", "not a MAILHEALTH-MIB notification (%s): "
+		    "dropped", a.trap_oid);
+		audit_event("dropped", NULL, NULL, "not a MAILHEALTH-MIB "
+		    "notification", a.trap_oid);
+		if (dry_run)
+			printf("dropped: not a MAILHEALTH-MIB notification "
+			    "(%s)\n", a.trap_oid);
+		goto out;
+	}
+	ctx.a = &a;
+	if (msg_tmpl_expand(a.cleared ? c->tmpl_cleared[a.family] :
+	    c->tmpl_raised[a.family], sms_alert_get, &ctx, NULL, &base, err,
+	    sizeof(err)) != 0) {
+		/* templates are checked at load time; belt and braces */
+		log_warnx("msg", "template: %s", err);
+		rc = SMS_EX_CONFIG;
+		goto out;
+	}
+	{
+		char *clean = msg_clean(base.s);
+
+		strbuf_reset(&base);
+		strbuf_puts(&base, clean);
+		free(clean);
+	}
+	key = alert_key(&a);
+	ntg = route_select(c, &a, minute, &tg);
+	if (ntg == 0) {
+		audit_event("suppressed", NULL, NULL, "no route", base.s);
+		if (dry_run)
+			printf("no recipient for this notification\n");
+		goto out;
+	}
+
+	if (!dry_run && spool_init(c->spool_dir) != 0) {
+		rc = SMS_EX_IOERR;
+		goto out;
+	}
+	state = spool_path(c->spool_dir, "state", NULL);
+	if (!dry_run &&
+	    (lock = spool_lock(c->spool_dir, "state.lock", true)) < 0) {
+		log_warn("spool", "cannot lock %s/state.lock", c->spool_dir);
+		rc = SMS_EX_TEMPFAIL;
+		goto out;
+	}
+	st = storm_new();
+	storm_load(st, state);
+	for (i = 0; i < ntg; i++) {
+		char *summary = NULL, *suffix = NULL;
+		enum storm_verdict v;
+
+		v = storm_decide(st, &p, tg[i].to, key, a.cleared, a.family,
+		    a.severity, tg[i].quiet, now, &summary);
+		dirty = true;
+		if (v == STORM_RATE || v == STORM_QUIET)
+			held = true;	/* a summary is now owed */
+		if (v != STORM_SEND) {
+			audit_event("suppressed", tg[i].to, NULL,
+			    storm_verdict_name(v), base.s);
+			if (dry_run)
+				sms_print_plan(c, tg[i].to,
+				    storm_verdict_name(v), NULL);
+			continue;
+		}
+		if (summary)
+			suffix = xasprintf(" (%s)", summary);
+		text = msg_fit(base.s, suffix, c->max_segments, c->marker,
+		    c->allow_ucs2);
+		free(summary);
+		free(suffix);
+		if (dry_run) {
+			sms_print_plan(c, tg[i].to, "send", text);
+		} else {
+			struct spool_msg m = { 0 };
+
+			m.to = tg[i].to;
+			m.text = text;
+			m.kind = (char *)"alert";
+			m.key = key;
+			m.created = now;
+			if (spool_put(c->spool_dir, &m) != 0) {
+				log_warnx("spool", "ALERT LOST for %s: cannot "
+				    "spool: %s", tg[i].to, text);
+				rc = SMS_EX_IOERR;
+			} else {
+				audit_event("queued", m.to, m.name,
+				    a.cleared ? "cleared" : "raised", text);
+				spooled = true;
+			}
+			free(m.name);
+		}
+		free(text);
+		text = NULL;
+	}
+	if (!dry_run && dirty)
+		storm_save(st, state);
+out:
+	if (lock >= 0)
+		close(lock);
+	/* someone must send what we spooled, and the summary we owe */
+	if (spooled || (held && !dry_run))
+		sender_ensure(c, log_debug_enabled("sender"));
+	storm_free(st);
+	route_targets_free(tg, ntg);
+	strbuf_free(&base);
+	free(key);
+	free(state);
+	free(text);
+	alert_free(&a);
+	trapin_free(&t);
+	return rc;
+}
+
+/* All distinct recipients in the config, for --test. */
+static size_t
+sms_all_recipients(const struct sms_conf *c, char ***out)
+{
+	char **v = NULL;
+	size_t n = 0, i, k, j;
+
+	for (i = 0; i <= c->nroutes; i++) {
+		char **list = i == 0 ? c->recipients :
+		    c->routes[i - 1].recipients;
+		size_t cnt = i == 0 ? c->nrecipients :
+		    c->routes[i - 1].nrecipients;
+
+		for (k = 0; k < cnt; k++) {
+			for (j = 0; j < n; j++)
+				if (strcmp(v[j], list[k]) == 0)
+					break;
+			if (j < n)
+				continue;
+			v = xreallocarray(v, n + 1, sizeof(char *));
+			v[n++] = list[k];
+		}
+	}
+	*out = v;
+	return n;
+}
+
+/* --test TEXT: sent right now, not spooled, so the admin sees the answer. */
+static int
+sms_test(const struct sms_conf *c, const char *text0, bool dry_run)
+{
+	char **to;
+	size_t n = sms_all_recipients(c, &to), i;
+	char *text = msg_fit(text0, "", c->max_segments, c->marker,
+	    c->allow_ucs2);
+	int rc = SMS_EX_OK;
+
+	gateway_global_init();
+	for (i = 0; i < n; i++) {
+		struct gw_request r;
+		char err[256], *id = spool_unique_name("test");
+		long http;
+
+		if (dry_run) {
+			sms_print_plan(c, to[i], "test", text);
+			free(id);
+			continue;
+		}
+		if (gateway_build(&c->gw, to[i], text, id, &r, err,
+		    sizeof(err)) != 0) {
+			printf("FAIL %s: %s\n", to[i], err);
+			rc = SMS_EX_UNAVAILABLE;
+		} else {
+			enum gw_result res = gateway_send(&c->gw, &r, &http,
+			    err, sizeof(err));
+			char *safe = gateway_redact(&c->gw, err);
+
+			printf("%s %s: %s\n", res == GW_OK ? "OK" : "FAIL",
+			    to[i], safe);
+			audit_event(res == GW_OK ? "test" : "test-failed",
+			    to[i], id, safe, text);
+			if (res != GW_OK)
+				rc = SMS_EX_UNAVAILABLE;
+			free(safe);
+			gateway_request_free(&r);
+		}
+		free(id);
+	}
+	gateway_global_cleanup();
+	free(to);
+	free(text);
+	return rc;
+}
+
+int
+sms_main(int argc, char **argv)
+{
+	enum { OPT_DRY = 256, OPT_FLUSH, OPT_DAEMON, OPT_TEST, OPT_CHECK,
+	    OPT_DEBUG };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "flush", no_argument, NULL, OPT_FLUSH },
+		{ "daemon", no_argument, NULL, OPT_DAEMON },
+		{ "test", required_argument, NULL, OPT_TEST },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "debug", optional_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conffile = SMS_DEFAULT_CONF, *test_text = NULL;
+	bool dry_run = false, flush = false, daemon_mode = false,
+	    check = false;
+	struct sms_conf *c = NULL;
+	char err[600];
+	int ch, rc;
+
+	log_init("mailhealth-sms", LOG_TO_STDERR);
+	while ((ch = getopt_long(argc, argv, "c:DhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conffile = optarg; break;
+		case 'D': log_set_debug("all"); break;
+		case OPT_DEBUG: log_set_debug(optarg ? optarg : "all"); break;
+		case OPT_DRY: dry_run = true; break;
+		case OPT_FLUSH: flush = true; break;
+		case OPT_DAEMON: daemon_mode = true; break;
+		case OPT_TEST: test_text = optarg; break;
+		case OPT_CHECK: check = true; break;
+		case 'h': sms_usage(stdout); return SMS_EX_OK;
+		case 'V': printf("mailhealth-sms %s\n", PACKAGE_VERSION);
+			return SMS_EX_OK;
+		default: sms_usage(stderr); return SMS_EX_USAGE;
+		}
+	}
+	if (optind != argc || (flush + daemon_mode + (test_text != NULL) +
+	    check) > 1 || (daemon_mode && dry_run)) {
+		sms_usage(stderr);
+		return SMS_EX_USAGE;
+	}
+	if ((c = sms_conf_load(conffile, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return SMS_EX_CONFIG;
+	}
+	if (check) {
+		rc = SMS_EX_OK;
+		goto out;
+	}
+	if (!dry_run)
+		audit_open(c->audit_log);
+	if (daemon_mode) {
+		log_init("mailhealth-sms", log_debug_enabled("sender") ?
+		    LOG_TO_STDERR : LOG_TO_SYSLOG);
+		rc = sender_run(c, SENDER_DAEMON, false);
+	} else if (flush) {
+		rc = sender_run(c, SENDER_FLUSH, dry_run);
+	} else if (test_text) {
+		rc = sms_test(c, test_text, dry_run);
+	} else {
+		char *buf;
+		size_t len;
+		time_t now = time(NULL);
+
+		if (trapin_read_fd(STDIN_FILENO, &buf, &len,
+		    SMS_READ_TIMEOUT_MS, err, sizeof(err)) != 0) {
+			log_warnx("trap", "%s", err);
+			audit_event("dropped", NULL, NULL, err, NULL);
+			rc = SMS_EX_DATAERR;
+			goto out;
+		}
+		rc = sms_handle(c, buf, len, dry_run, now,
+		    route_minute_of_day(now));
+		free(buf);
+	}
+out:
+	audit_close();
+	sms_conf_free(c);
+	return rc;
+}

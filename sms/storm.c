@@ -1,0 +1,489 @@
+/*
+ * storm.c: keeping phones usable during an alert storm.
+ *
+ * Per (recipient, alarm key) we remember whether the phone has the alarm
+ * as raised. Per recipient we keep the send times inside the rate window
+ * and what was held back, by notification type.
+ *
+ *   raise, phone already has it raised, within dedupe_window,
+ *     and not more severe than last time          -> DUP (not resent)
+ *   clear, phone has it raised                    -> SEND, always: bypasses
+ *                                                    quiet hours and rate
+ *   clear, phone never got the raise              -> UNSENT_CLEAR (dropped)
+ *   quiet hours and not critical                  -> QUIET (held)
+ *   rate_limit sends in the last rate_window      -> RATE (held)
+ *   otherwise                                     -> SEND, carrying the
+ *                                                    summary of what was held
+ *
+ * Held alerts are summarised ("+37 more: 20 queue, 17 auth") in the next
+ * alert that goes to that recipient or, if none comes, in one stand-alone
+ * summary summary_delay after the first held alert, at most one per
+ * rate_window. So a recipient gets at most rate_limit alerts plus one
+ * summary per window (plus clears of alarms it was paged for).
+ *
+ * The state is a small text file, rewritten (tmp, fsync, rename) under the
+ * spool's state lock. It is bounded: old entries expire, and beyond
+ * STORM_MAX_ENTRIES the least recently seen go first.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sms.h"
+
+#define STORM_MAX_ENTRIES 4096
+#define STORM_KEEP_RAISED (30 * 86400)	/* remember a paged raise this long */
+#define STORM_KEEP_OTHER 86400
+
+struct storm_entry {
+	char *to, *key;
+	bool raised_sent;	/* the phone shows it raised */
+	bool held;		/* last raise was held back */
+	time_t last_raise, last_held, last_seen;
+	int last_sev;
+};
+
+struct storm_rcpt {
+	char *to;
+	time_t *sent;
+	size_t nsent;
+	unsigned held_total;
+	unsigned held[FAM_COUNT];
+	time_t first_held, last_summary;
+};
+
+struct storm {
+	struct storm_entry *e;
+	size_t ne;
+	struct storm_rcpt *r;
+	size_t nr;
+};
+
+struct storm *
+storm_new(void)
+{
+	return xcalloc(1, sizeof(struct storm));
+}
+
+static void
+storm_clear(struct storm *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ne; i++) {
+		free(s->e[i].to);
+		free(s->e[i].key);
+	}
+	for (i = 0; i < s->nr; i++) {
+		free(s->r[i].to);
+		free(s->r[i].sent);
+	}
+	free(s->e);
+	free(s->r);
+	memset(s, 0, sizeof(*s));
+}
+
+void
+storm_free(struct storm *s)
+{
+	if (s == NULL)
+		return;
+	storm_clear(s);
+	free(s);
+}
+
+const char *
+storm_verdict_name(enum storm_verdict v)
+{
+	switch (v) {
+	case STORM_SEND: return "send";
+	case STORM_DUP: return "duplicate";
+	case STORM_RATE: return "rate-limit";
+	case STORM_QUIET: return "quiet-hours";
+	case STORM_UNSENT_CLEAR: return "clear-of-unsent-raise";
+	}
+	return "?";
+}
+
+static struct storm_entry *
+storm_entry(struct storm *s, const char *to, const char *key, bool create)
+{
+	size_t i;
+
+	for (i = 0; i < s->ne; i++)
+		if (strcmp(s->e[i].key, key) == 0 &&
+		    strcmp(s->e[i].to, to) == 0)
+			return &s->e[i];
+	if (!create)
+		return NULL;
+	s->e = xreallocarray(s->e, s->ne + 1, sizeof(*s->e));
+	memset(&s->e[s->ne], 0, sizeof(*s->e));
+	s->e[s->ne].to = xstrdup(to);
+	s->e[s->ne].key = xstrdup(key);
+	return &s->e[s->ne++];
+}
+
+static struct storm_rcpt *
+storm_rcpt(struct storm *s, const char *to)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (strcmp(s->r[i].to, to) == 0)
+			return &s->r[i];
+	s->r = xreallocarray(s->r, s->nr + 1, sizeof(*s->r));
+	memset(&s->r[s->nr], 0, sizeof(*s->r));
+	s->r[s->nr].to = xstrdup(to);
+	return &s->r[s->nr++];
+}
+
+static void
+storm_prune_sent(struct storm_rcpt *r, const struct storm_params *p,
+    time_t now)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->nsent; i++)
+		if (now - r->sent[i] < p->rate_window)
+			r->sent[k++] = r->sent[i];
+	r->nsent = k;
+}
+
+static void
+storm_hold(struct storm_rcpt *r, enum sms_family fam, time_t now)
+{
+	r->held_total++;
+	r->held[(unsigned)fam < FAM_COUNT ? fam : FAM_OTHER]++;
+	if (r->first_held == 0)
+		r->first_held = now;
+}
+
+static char *
+storm_take_summary(struct storm_rcpt *r)
+{
+	char *s;
+
+	if (r->held_total == 0)
+		return NULL;
+	s = msg_summary(r->held_total, r->held);
+	r->held_total = 0;
+	memset(r->held, 0, sizeof(r->held));
+	r->first_held = 0;
+	return s;
+}
+
+enum storm_verdict
+storm_decide(struct storm *s, const struct storm_params *p, const char *to,
+    const char *key, bool cleared, enum sms_family fam, enum sms_severity sev,
+    bool quiet, time_t now, char **summary)
+{
+	struct storm_entry *e = storm_entry(s, to, key, false);
+	struct storm_rcpt *r = storm_rcpt(s, to);
+
+	*summary = NULL;
+	storm_prune_sent(r, p, now);
+	if (e)
+		e->last_seen = now;
+
+	if (cleared && e) {
+		if (!e->raised_sent) {
+			e->held = false;
+			return STORM_UNSENT_CLEAR;
+		}
+		/* the phone shows it raised: the clear must reach it */
+		e->raised_sent = false;
+		goto send;
+	}
+	if (!cleared && e) {
+		bool escalated = sev != SEV_UNKNOWN &&
+		    (e->last_sev == SEV_UNKNOWN || (int)sev < e->last_sev);
+
+		if (e->raised_sent && now - e->last_raise < p->dedupe_window &&
+		    !escalated)
+			return STORM_DUP;
+		if (e->held && now - e->last_held < p->dedupe_window &&
+		    !escalated)
+			return STORM_DUP;	/* counted once in the summary */
+	}
+	if (quiet && sev != SEV_CRITICAL) {
+		storm_hold(r, fam, now);
+		goto held;
+	}
+	if (p->rate_limit > 0 && r->nsent >= (size_t)p->rate_limit) {
+		storm_hold(r, fam, now);
+		if (!cleared) {
+			e = storm_entry(s, to, key, true);
+			e->raised_sent = false;
+			e->held = true;
+			e->last_held = e->last_seen = now;
+			e->last_sev = sev;
+		}
+		return STORM_RATE;
+	}
+	e = storm_entry(s, to, key, true);
+	e->last_seen = now;
+	if (!cleared) {
+		e->raised_sent = true;
+		e->held = false;
+		e->last_raise = now;
+		e->last_sev = sev;
+	}
+send:
+	r->sent = xreallocarray(r->sent, r->nsent + 1, sizeof(time_t));
+	r->sent[r->nsent++] = now;
+	*summary = storm_take_summary(r);
+	return STORM_SEND;
+held:
+	if (!cleared) {
+		e = storm_entry(s, to, key, true);
+		e->raised_sent = false;
+		e->held = true;
+		e->last_held = e->last_seen = now;
+		e->last_sev = sev;
+	}
+	return STORM_QUIET;
+}
+
+static time_t
+storm_summary_due(const struct storm_rcpt *r, const struct storm_params *p)
+{
+	time_t due = r->first_held + p->summary_delay;
+
+	if (r->last_summary && r->last_summary + p->rate_window > due)
+		due = r->last_summary + p->rate_window;
+	return due;
+}
+
+size_t
+storm_due_summaries(struct storm *s, const struct storm_params *p, time_t now,
+    bool (*quiet_for)(void *, const char *), void *ctx, char ***to,
+    char ***text)
+{
+	size_t i, n = 0;
+
+	*to = NULL;
+	*text = NULL;
+	for (i = 0; i < s->nr; i++) {
+		struct storm_rcpt *r = &s->r[i];
+
+		if (r->held_total == 0 || storm_summary_due(r, p) > now)
+			continue;
+		if (quiet_for && quiet_for(ctx, r->to))
+			continue;
+		*to = xreallocarray(*to, n + 1, sizeof(char *));
+		*text = xreallocarray(*text, n + 1, sizeof(char *));
+		(*to)[n] = xstrdup(r->to);
+		(*text)[n] = storm_take_summary(r);
+		r->last_summary = now;
+		n++;
+	}
+	return n;
+}
+
+/* When the next stand-alone summary falls due; 0 when none is pending. */
+time_t
+storm_next_due(const struct storm *s, const struct storm_params *p)
+{
+	time_t best = 0;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		time_t due;
+
+		if (s->r[i].held_total == 0)
+			continue;
+		due = storm_summary_due(&s->r[i], p);
+		if (best == 0 || due < best)
+			best = due;
+	}
+	return best;
+}
+
+/* ---- persistence ---------------------------------------------------- */
+
+static int
+storm_cmp_seen(const void *a, const void *b)
+{
+	const struct storm_entry *x = a, *y = b;
+
+	return (x->last_seen < y->last_seen) - (x->last_seen > y->last_seen);
+}
+
+/* Expire and bound before saving. */
+static void
+storm_trim(struct storm *s, time_t now)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s->ne; i++) {
+		struct storm_entry *e = &s->e[i];
+		time_t keep = e->raised_sent ? STORM_KEEP_RAISED :
+		    STORM_KEEP_OTHER;
+
+		if (now - e->last_seen > keep) {
+			free(e->to);
+			free(e->key);
+			continue;
+		}
+		s->e[k++] = *e;
+	}
+	s->ne = k;
+	if (s->ne > STORM_MAX_ENTRIES) {
+		qsort(s->e, s->ne, sizeof(*s->e), storm_cmp_seen);
+		for (i = STORM_MAX_ENTRIES; i < s->ne; i++) {
+			free(s->e[i].to);
+			free(s->e[i].key);
+		}
+		s->ne = STORM_MAX_ENTRIES;
+	}
+}
+
+int
+storm_save(const struct storm *cs, const char *path)
+{
+	struct storm *s = (struct storm *)cs;
+	struct strbuf b;
+	char *tmp = xasprintf("%s.tmp", path);
+	size_t i, k;
+	int fd = -1, rc = -1;
+
+	storm_trim(s, time(NULL));
+	strbuf_init(&b);
+	strbuf_puts(&b, "mhsms-state 1\n");
+	for (i = 0; i < s->ne; i++) {
+		const struct storm_entry *e = &s->e[i];
+
+		strbuf_printf(&b, "E\t%s\t%s\t%d\t%d\t%lld\t%lld\t%lld\t%d\n",
+		    e->to, e->key, e->raised_sent, e->held,
+		    (long long)e->last_raise, (long long)e->last_held,
+		    (long long)e->last_seen, e->last_sev);
+	}
+	for (i = 0; i < s->nr; i++) {
+		const struct storm_rcpt *r = &s->r[i];
+
+		if (r->held_total == 0 && r->nsent == 0 && r->last_summary == 0)
+			continue;
+		strbuf_printf(&b, "R\t%s\t%u\t%lld\t%lld\t", r->to,
+		    r->held_total, (long long)r->first_held,
+		    (long long)r->last_summary);
+		for (k = 0; k < FAM_COUNT; k++)
+			strbuf_printf(&b, "%s%u", k ? "," : "", r->held[k]);
+		strbuf_putc(&b, '\t');
+		for (k = 0; k < r->nsent; k++)
+			strbuf_printf(&b, "%s%lld", k ? "," : "",
+			    (long long)r->sent[k]);
+		strbuf_putc(&b, '\n');
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_warn("storm", "cannot create %s", tmp);
+		goto out;
+	}
+	if (write(fd, b.s, b.len) != (ssize_t)b.len || fsync(fd) != 0) {
+		log_warn("storm", "cannot write %s", tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		log_warn("storm", "cannot rename %s", tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	strbuf_free(&b);
+	return rc;
+}
+
+static int
+storm_split(char *line, char **f, int max)
+{
+	int n = 0;
+
+	f[n++] = line;
+	while (n < max && (line = strchr(line, '\t')) != NULL) {
+		*line++ = '\0';
+		f[n++] = line;
+	}
+	return n;
+}
+
+/* A missing file is an empty state; a damaged one is logged and ignored
+ * (losing storm memory costs a few extra SMS, never an alert). */
+int
+storm_load(struct storm *s, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+
+	storm_clear(s);
+	if (fp == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		char *f[10];
+		int n;
+
+		lineno++;
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, "mhsms-state 1") != 0)
+				goto bad;
+			continue;
+		}
+		n = storm_split(line, f, 10);
+		if (f[0][0] == 'E' && n == 9) {
+			struct storm_entry *e = storm_entry(s, f[1], f[2], true);
+
+			e->raised_sent = atoi(f[3]) != 0;
+			e->held = atoi(f[4]) != 0;
+			e->last_raise = strtoll(f[5], NULL, 10);
+			e->last_held = strtoll(f[6], NULL, 10);
+			e->last_seen = strtoll(f[7], NULL, 10);
+			e->last_sev = atoi(f[8]);
+		} else if (f[0][0] == 'R' && n == 7) {
+			struct storm_rcpt *r = storm_rcpt(s, f[1]);
+			char *p = f[5], *q;
+			int k;
+
+			r->held_total = (unsigned)strtoul(f[2], NULL, 10);
+			r->first_held = strtoll(f[3], NULL, 10);
+			r->last_summary = strtoll(f[4], NULL, 10);
+			for (k = 0; k < FAM_COUNT && *p; k++) {
+				r->held[k] = (unsigned)strtoul(p, &q, 10);
+				p = *q == ',' ? q + 1 : q;
+			}
+			for (p = f[6]; *p;) {
+				long long t = strtoll(p, &q, 10);
+
+				if (q == p)
+					break;
+				r->sent = xreallocarray(r->sent, r->nsent + 1,
+				    sizeof(time_t));
+				r->sent[r->nsent++] = (time_t)t;
+				p = *q == ',' ? q + 1 : q;
+			}
+		} else
+			goto bad;
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+bad:
+	log_warnx("storm", "%s:%u: damaged state file, starting afresh", path,
+	    lineno);
+	free(line);
+	fclose(fp);
+	storm_clear(s);
+	return 0;
+}
