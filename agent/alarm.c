@@ -364,10 +364,14 @@ alarm_text(const struct alarm_event *ev, char *buf, size_t len)
 		snprintf(what, sizeof(what), "%s[%s]", r->metric, r->instance);
 	else
 		snprintf(what, sizeof(what), "%s", r->metric);
-	if (ev->kind == ALARM_RAISED)
-		snprintf(buf, len, "%s%s%s %s %s %s", r->text,
-		    r->text[0] ? ": " : "", what, v, high ? ">=" : "<=", t);
+	/* "queue.total 6 >= 5", with the operator's text in front when
+	 * there is one: "queue big (queue.total 6 >= 5)" */
+	if (r->text[0])
+		snprintf(buf, len, "%s%s (%s %s %s %s)", r->text,
+		    ev->kind == ALARM_RAISED ? "" : " cleared", what, v,
+		    (ev->kind == ALARM_RAISED) == high ? ">=" : "<=", t);
 	else
-		snprintf(buf, len, "%s%scleared: %s %s %s %s", r->text,
-		    r->text[0] ? " " : "", what, v, high ? "<=" : ">=", t);
+		snprintf(buf, len, "%s%s %s %s %s",
+		    ev->kind == ALARM_RAISED ? "" : "cleared: ", what, v,
+		    (ev->kind == ALARM_RAISED) == high ? ">=" : "<=", t);
 }

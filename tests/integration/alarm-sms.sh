@@ -1,0 +1,133 @@
+#!/bin/bash
+# alarm-sms.sh: one alarm end to end, with every real part. A private
+# Postfix queue grows over a threshold; mailhealthd raises mhQueueAlarm
+# through a private snmpd; a private snmptrapd runs mailhealth-sms, which
+# delivers the SMS to a loopback HTTP gateway. The queue drains: the clear
+# follows. Then the clear is made while snmpd is down: it must arrive after
+# snmpd is back.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/postfix.sh"
+
+need_root
+need_cmd snmpd snmptrapd snmpget postfix postsuper sendmail
+mktestdir
+CLEANUP_HOOK=pf_stop
+plan 15
+
+# --- the SMS side: gateway, handler config, snmptrapd ----------------
+/usr/bin/python3 "$top_srcdir/tests/integration/gateway.py" --port 0 \
+	--port-file "$T/gw.port" --log "$T/gw.log" --mode ok \
+	--mode-file "$T/gw.mode" >"$T/gw.out" 2>&1 &
+track_pid $!
+wait_until 10 test -s "$T/gw.port" || bail "the loopback gateway did not start"
+GW_PORT=$(cat "$T/gw.port")
+mkdir -p "$T/spool"
+cat >"$T/sms.conf" <<EOF
+spool_directory = "$T/spool"
+audit_log = "$T/audit.log"
+recipients = { "+15550100" }
+retry_min = 1
+retry_max = 2
+gateway {
+  style = kannel
+  url = 'http://127.0.0.1:$GW_PORT/cgi-bin/sendsms?to={to}&text={text}'
+  connect_timeout = 1
+  timeout = 2
+}
+EOF
+"$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" >/dev/null ||
+	bail "bad sms config: $("$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" 2>&1)"
+
+TRAP_PORT=$(free_port udp)
+mkdir -p "$T/persist"
+cat >"$T/snmptrapd.conf" <<EOF
+authCommunity log,execute public
+traphandle default $MAILHEALTH_SMS -c $T/sms.conf
+EOF
+SNMP_PERSISTENT_DIR=$T/persist snmptrapd -f -Lf "$T/snmptrapd.log" -C \
+	-c "$T/snmptrapd.conf" -On -m '' "udp:127.0.0.1:$TRAP_PORT" &
+track_pid $!
+wait_until 10 grep -qs "NET-SNMP version" "$T/snmptrapd.log" ||
+	bail "snmptrapd did not start"
+
+# gw_texts: the SMS texts the gateway accepted, one per line
+gw_texts() {
+	/usr/bin/python3 - "$T/gw.log" <<'PY'
+import json, os, sys
+if os.path.exists(sys.argv[1]):
+    for l in open(sys.argv[1], encoding="utf-8"):
+        r = json.loads(l)
+        if r["mode"] == "ok":
+            print(r["query"]["text"][0] if isinstance(r["query"]["text"], list) else r["query"]["text"])
+PY
+}
+gw_count() { gw_texts | wc -l; }
+gw_count_is() { [ "$(gw_count)" -eq "$1" ]; }
+
+# --- the agent side: Postfix, snmpd, mailhealthd ------------------------
+pf_start "$T/pf" || bail "cannot start a private Postfix"
+start_snmpd "$TRAP_PORT"
+cat >"$T/mailhealthd.conf" <<EOF
+interval = 1
+agentx_ping = 1
+mta postfix { queue_directory = "$PF_QUEUE" }
+alarm queue-high {
+	metric   = "queue.total"
+	rising   = 5
+	falling  = 2
+	severity = critical
+	text     = "queue big"
+}
+EOF
+start_agent "$T/mailhealthd.conf"
+is "$(sget $MH.1.10.1.0)" 0 "no active alarm with an empty queue"
+
+inject() {
+	for i in $(seq 1 "$1"); do
+		pf_sendmail -f "flood@spam.example" "victim$i@remote.example"
+	done
+}
+
+inject 6
+pf_wait_deferred 6 || bail "Postfix did not defer the messages"
+wait_until 20 gw_count_is 1
+ok $? "the raise reached the SMS gateway"
+raise=$(gw_texts | sed -n 1p)
+diag "raise SMS: $raise"
+case $raise in *queue*) r=0 ;; *) r=1 ;; esac
+ok $r "the raise SMS names the queue alarm"
+case $raise in *CRIT* | *crit*) r=0 ;; *) r=1 ;; esac
+ok $r "the raise SMS says critical"
+is "$(sget $MH.1.10.1.0)" 1 "mhAlarmActive.0 is 1 while raised"
+IDX=$(swalk $MH.1.10.10.1.2 | sed -n 's/.*\.\([0-9]*\) "queue-high"$/\1/p')
+[ -n "$IDX" ]
+ok $? "mhAlarmTable has the queue-high row (index $IDX)"
+is "$(sget $MH.1.10.10.1.6.$IDX)" 6 "mhAlarmValue is the queue size"
+is "$(sget $MH.1.10.10.1.10.$IDX)" "$MH.0.1" "mhAlarmNotification is mhQueueAlarm"
+
+postsuper -c "$PF_CONF" -d ALL >/dev/null 2>&1
+wait_until 20 gw_count_is 2
+ok $? "the clear reached the SMS gateway after the queue drained"
+clear=$(gw_texts | sed -n 2p)
+diag "clear SMS: $clear"
+case $clear in *[Cc]lear* | *CLEAR* | *OK*) r=0 ;; *) r=1 ;; esac
+ok $r "the clear SMS reads as a clear"
+is "$(sget $MH.1.10.1.0)" 0 "mhAlarmActive.0 is 0 after the clear"
+
+# raise again, then clear while snmpd is down: the clear is held and
+# sent when snmpd is back (net-snmp would drop it)
+inject 6
+pf_wait_deferred 6 || bail "Postfix did not defer the messages"
+wait_until 20 gw_count_is 3
+ok $? "raised again after the clear: a third SMS"
+stop_snmpd
+postsuper -c "$PF_CONF" -d ALL >/dev/null 2>&1
+wait_until 15 grep -q "holding the clear" "$T/mailhealthd.log"
+ok $? "with snmpd down the agent holds the clear"
+start_snmpd "$TRAP_PORT"
+wait_until 20 gw_count_is 4
+ok $? "the held clear arrives once snmpd is back"
+sleep_until_quiet() { ! gw_count_is 4; }
+wait_until 3 sleep_until_quiet
+ok $((!$?)) "and nothing more is sent (no duplicate)"
+finish
