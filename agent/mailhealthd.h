@@ -194,7 +194,9 @@ struct queue_msg {
 	uint32_t queues;	/* bit i: counts in the reader's queue i row;
 				 * usually one bit, qmail may set local and
 				 * remote both. Totals count the message once. */
-	time_t arrival;		/* 0 if unknown: the file's mtime is used */
+	time_t arrival;		/* 0 if unknown: then it does not count
+				 * toward the oldest age (readers fall back
+				 * to the file's mtime themselves) */
 	uint64_t size;		/* message bytes (headers and body) */
 	const char *sender;	/* envelope sender, "" = null sender */
 	size_t nrcpt;		/* pending recipients */
@@ -234,6 +236,54 @@ struct pf_qfile {
 int pf_qfile_parse(const unsigned char *buf, size_t len,
     struct pf_qfile *out, const char **why);
 void pf_qfile_clear(struct pf_qfile *);
+
+/* queue_qmail.c */
+extern const struct queue_reader queue_qmail;
+
+/* qmail envelope files, exposed for unit tests and fuzzing: a sequence
+ * of NUL-terminated records. todo (and intd) hold u<uid> p<pid>
+ * F<sender> T<rcpt>...; info holds F<sender>; local and remote hold
+ * T<rcpt> (pending) and D<rcpt> (done). */
+enum qmail_file { QMAIL_TODO, QMAIL_INFO, QMAIL_CHAN };
+struct qmail_env {
+	const char *sender;	/* into buf; NULL if no F record */
+	size_t npending;	/* T records */
+	size_t ndone;		/* D records */
+	const char **rcpt;	/* the npending T addresses, into buf */
+	size_t rcap;		/* allocated rcpt slots, reused */
+};
+/* 0 on success; -1 with *why set on a malformed or truncated file, and
+ * out then holds the complete records before the fault. */
+int qmail_env_parse(const char *buf, size_t len, enum qmail_file kind,
+    struct qmail_env *out, const char **why);
+void qmail_env_clear(struct qmail_env *);
+
+/* queue_exim.c */
+extern const struct queue_reader queue_exim;
+
+/* An Exim -H spool file, exposed for unit tests and fuzzing. The parser
+ * works in place: buf is modified (line ends become NULs) and the
+ * strings point into it. */
+struct exim_hdr {
+	const char *id;		/* from line 1, without "-H" */
+	const char *sender;	/* "" for the null sender */
+	time_t received;
+	bool frozen;
+	size_t nrcpt;		/* all recipients */
+	size_t npending;	/* not in the non-recipients tree */
+	const char **rcpt;	/* the npending pending addresses */
+	size_t rcap;		/* allocated rcpt slots, reused */
+	uint64_t hdr_bytes;	/* headers that will be sent ("*" excluded) */
+	const char **done;	/* scratch: the non-recipients tree */
+	size_t ndone, dcap;
+};
+/* 0 on success, -1 with *why set on a malformed or truncated file. */
+int exim_hdr_parse(char *buf, size_t len, struct exim_hdr *out,
+    const char **why);
+/* Mark the addresses of a -J journal (one per line, modified in place)
+ * as delivered; call after exim_hdr_parse. */
+void exim_hdr_journal(struct exim_hdr *, char *buf, size_t len);
+void exim_hdr_clear(struct exim_hdr *);
 
 /* ------------------------------------------------------------------ */
 /* collect.c: the collector table and the collector thread. */

@@ -9,7 +9,24 @@ UNIT_SMS_LDADD = sms/libmhsms.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
 if HAVE_CMOCKA
 ## ---- unit tests of agent/ (one line per test program)
 agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
-	tests/unit/test_mibview
+	tests/unit/test_mibview tests/unit/test_queue_postfix \
+	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
+	tests/unit/test_topk
+tests_unit_test_queue_qmail_SOURCES = tests/unit/test_queue_qmail.c
+tests_unit_test_queue_qmail_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_queue_qmail_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_queue_exim_SOURCES = tests/unit/test_queue_exim.c
+tests_unit_test_queue_exim_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_queue_exim_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_topk_SOURCES = tests/unit/test_topk.c
+tests_unit_test_topk_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_topk_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_queue_postfix_SOURCES = tests/unit/test_queue_postfix.c \
+	tests/unit/pfq.c tests/unit/pfq.h
+tests_unit_test_queue_postfix_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_queue_postfix_LDADD = $(UNIT_AGENT_LDADD)
+## the Postfix reader's test reads real queue files from the fuzz seeds
+EXTRA_DIST += tests/fuzz
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_LDADD = $(UNIT_AGENT_LDADD)
@@ -20,7 +37,34 @@ tests_unit_test_mibview_SOURCES = tests/unit/test_mibview.c
 tests_unit_test_mibview_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mibview_LDADD = $(UNIT_AGENT_LDADD)
 ## ---- unit tests of sms/
-sms_unit_tests =
+sms_unit_tests = tests/unit/test_sms_trapin \
+	tests/unit/test_sms_msg \
+	tests/unit/test_sms_gateway \
+	tests/unit/test_sms_route \
+	tests/unit/test_sms_storm \
+	tests/unit/test_sms_spool \
+	tests/unit/test_sms_conf
+tests_unit_test_sms_trapin_SOURCES = tests/unit/test_sms_trapin.c
+tests_unit_test_sms_trapin_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_trapin_LDADD = $(UNIT_SMS_LDADD)
+tests_unit_test_sms_msg_SOURCES = tests/unit/test_sms_msg.c
+tests_unit_test_sms_msg_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_msg_LDADD = $(UNIT_SMS_LDADD)
+tests_unit_test_sms_gateway_SOURCES = tests/unit/test_sms_gateway.c
+tests_unit_test_sms_gateway_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_gateway_LDADD = $(UNIT_SMS_LDADD)
+tests_unit_test_sms_route_SOURCES = tests/unit/test_sms_route.c
+tests_unit_test_sms_route_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_route_LDADD = $(UNIT_SMS_LDADD)
+tests_unit_test_sms_storm_SOURCES = tests/unit/test_sms_storm.c
+tests_unit_test_sms_storm_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_storm_LDADD = $(UNIT_SMS_LDADD)
+tests_unit_test_sms_spool_SOURCES = tests/unit/test_sms_spool.c
+tests_unit_test_sms_spool_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_spool_LDADD = $(UNIT_SMS_LDADD)
+tests_unit_test_sms_conf_SOURCES = tests/unit/test_sms_conf.c
+tests_unit_test_sms_conf_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_conf_LDADD = $(UNIT_SMS_LDADD)
 check_PROGRAMS += $(agent_unit_tests) $(sms_unit_tests)
 TESTS += $(agent_unit_tests) $(sms_unit_tests)
 else
@@ -29,6 +73,13 @@ endif
 
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
-	tests/integration/snmp-postfix.sh
+	tests/integration/alarm-sms.sh \
+	tests/integration/snmp-postfix.sh tests/integration/queue-postfix.sh
+integration_tests += tests/integration/sms-trap.sh \
+	tests/integration/sms-retry.sh tests/integration/sms-storm.sh \
+	tests/integration/sms-concurrency.sh
+integration_tests += tests/integration/queue-qmail.sh \
+	tests/integration/queue-exim.sh
 TESTS += $(integration_tests)
-EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data
+EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
+	tests/qmail-queue-gen.py
