@@ -170,7 +170,7 @@ swalk() {
 # start_agent CONF: mailhealthd under the private snmpd; waits until its
 # first snapshot is served (mhAgentLastCollect answers).
 start_agent() {
-	"$MAILHEALTHD" -D -c "$1" -x "$AGENTX" >"$T/mailhealthd.log" 2>&1 &
+	"$MAILHEALTHD" ${AGENT_FLAGS:--D} -c "$1" -x "$AGENTX" >"$T/mailhealthd.log" 2>&1 &
 	AGENT_PID=$!
 	track_pid $AGENT_PID
 	wait_until 15 agent_ready ||
