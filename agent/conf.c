@@ -17,8 +17,6 @@
 
 #include "mailhealthd.h"
 
-#define DEFAULT_TOPK_COUNTERS 4096
-
 /* The first error of a parse, "FILE:LINE: reason". libconfuse is not
  * re-entrant anyway (its lexer has globals), so one static is honest. */
 static char *conf_err;
@@ -108,46 +106,33 @@ range(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi)
 	return 0;
 }
 
-static int
-v_interval(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return range(cfg, opt, 1, 86400);
-}
+/* Integer options and their ranges: one row each, one validator. */
+static const struct {
+	const char *path;	/* for cfg_set_validate_func */
+	long lo, hi;
+} ranges[] = {
+	{ "interval", 1, 86400 },
+	{ "top_n", 1, SNAP_TOP_MAX },
+	{ "topk_counters", 10, 1000000 },
+	{ "agentx_ping", 1, 3600 },
+	{ "mta|split", 1, 10000 },
+	{ "mta|many_rcpt", 1, 1000000 },
+	{ "alarm|hold", 0, 7 * 86400 },
+};
 
 static int
-v_top_n(cfg_t *cfg, cfg_opt_t *opt)
+v_range(cfg_t *cfg, cfg_opt_t *opt)
 {
-	return range(cfg, opt, 1, SNAP_TOP_MAX);
-}
+	const char *name = cfg_opt_name(opt);
+	size_t i;
 
-static int
-v_topk(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return range(cfg, opt, 10, 1000000);
-}
+	for (i = 0; i < MH_ARRAY_SIZE(ranges); i++) {
+		const char *bar = strrchr(ranges[i].path, '|');
 
-static int
-v_ping(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return range(cfg, opt, 1, 3600);
-}
-
-static int
-v_split(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return range(cfg, opt, 1, 10000);
-}
-
-static int
-v_many(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return range(cfg, opt, 1, 1000000);
-}
-
-static int
-v_hold(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return range(cfg, opt, 0, 7 * 86400);
+		if (strcmp(bar ? bar + 1 : ranges[i].path, name) == 0)
+			return range(cfg, opt, ranges[i].lo, ranges[i].hi);
+	}
+	return 0;
 }
 
 static int
@@ -277,7 +262,7 @@ conf_load(const char *file, char **err)
 		CFG_INT("agentx_ping", 5, CFGF_NONE),
 		CFG_INT("interval", 30, CFGF_NONE),
 		CFG_INT("top_n", 10, CFGF_NONE),
-		CFG_INT("topk_counters", DEFAULT_TOPK_COUNTERS, CFGF_NONE),
+		CFG_INT("topk_counters", MH_TOPK_COUNTERS_DEFAULT, CFGF_NONE),
 		CFG_STR("pidfile", RUNSTATEDIR "/mailhealthd.pid", CFGF_NONE),
 		CFG_SEC("mta", mta_opts, CFGF_MULTI | CFGF_TITLE),
 		CFG_SEC("alarm", alarm_opts,
@@ -304,18 +289,13 @@ conf_load(const char *file, char **err)
 
 	cfg = cfg_init(opts, CFGF_NONE);
 	cfg_set_error_function(cfg, conf_errfn);
-	cfg_set_validate_func(cfg, "interval", v_interval);
-	cfg_set_validate_func(cfg, "top_n", v_top_n);
-	cfg_set_validate_func(cfg, "topk_counters", v_topk);
-	cfg_set_validate_func(cfg, "agentx_ping", v_ping);
+	for (i = 0; i < MH_ARRAY_SIZE(ranges); i++)
+		cfg_set_validate_func(cfg, ranges[i].path, v_range);
 	cfg_set_validate_func(cfg, "mta", v_mta);
-	cfg_set_validate_func(cfg, "mta|split", v_split);
-	cfg_set_validate_func(cfg, "mta|many_rcpt", v_many);
 	cfg_set_validate_func(cfg, "mta|queue_directory", v_path);
 	cfg_set_validate_func(cfg, "mta|spool_directory", v_path);
 	cfg_set_validate_func(cfg, "alarm", v_alarm);
 	cfg_set_validate_func(cfg, "alarm|metric", v_metric);
-	cfg_set_validate_func(cfg, "alarm|hold", v_hold);
 
 	rc = cfg_parse(cfg, file);
 	if (rc != CFG_SUCCESS) {

@@ -62,6 +62,9 @@ const char *mta_name(enum mh_mta);
 #define SNAP_HAVE_QUEUE_RCPT	0x0008u	/* recipients were counted */
 
 #define SNAP_QUEUES_MAX 8
+/* Space-Saving counters per top-N table: a flooder with more than about
+ * 8 x total / counters messages comes out exact (docs/topk.md). */
+#define MH_TOPK_COUNTERS_DEFAULT 8192
 #define SNAP_TOP_MAX 100
 
 struct snap_queue {
@@ -198,9 +201,12 @@ struct queue_msg {
 				 * toward the oldest age (readers fall back
 				 * to the file's mtime themselves) */
 	uint64_t size;		/* message bytes (headers and body) */
-	const char *sender;	/* envelope sender, "" = null sender */
+	const char *sender;	/* envelope sender, "" = null sender, NULL =
+				 * unknown (counted, not in top senders) */
 	size_t nrcpt;		/* pending recipients */
 	const char *const *rcpt;/* nrcpt pending recipient addresses */
+	const size_t *qrcpt;	/* NULL, or pending recipients per row:
+				 * qrcpt[i] for bit i of queues */
 };
 
 struct queue_acc;

@@ -20,6 +20,8 @@
 /* Adding an MTA: one reader file and one row here. */
 static const struct queue_reader *const readers[] = {
 	&queue_postfix,
+	&queue_qmail,
+	&queue_exim,
 };
 
 /* Growth is measured over this many seconds of history (or what there is
@@ -98,7 +100,7 @@ queue_add(struct queue_acc *a, const struct queue_msg *m)
 			continue;
 		q->messages++;
 		q->bytes += m->size;
-		q->recipients += m->nrcpt;
+		q->recipients += m->qrcpt ? m->qrcpt[i] : m->nrcpt;
 		if (m->arrival && (q->oldest == 0 || m->arrival < q->oldest))
 			q->oldest = m->arrival;
 	}
@@ -107,15 +109,18 @@ queue_add(struct queue_acc *a, const struct queue_msg *m)
 	s->q_recipients += m->nrcpt;
 	if (m->arrival && (s->q_oldest == 0 || m->arrival < s->q_oldest))
 		s->q_oldest = m->arrival;
-	if (m->sender[0] == '\0' ||
-	    strcasecmp(m->sender, "MAILER-DAEMON") == 0)
+	if (m->sender != NULL && (m->sender[0] == '\0' ||
+	    strcasecmp(m->sender, "MAILER-DAEMON") == 0))
 		s->q_bounces++;
 	if (a->many_rcpt > 0 && m->nrcpt > (size_t)a->many_rcpt)
 		s->q_manyrcpt++;
 
 	/* Addresses are case-insensitive in practice (the local part is
 	 * not by the RFC, but no flood varies its case to matter). */
-	if (m->sender[0] == '\0')
+	if (m->sender == NULL) {
+		/* unknown (a damaged or half-written file): counted in the
+		 * totals, but naming it in top senders would only confuse */
+	} else if (m->sender[0] == '\0')
 		topk_add(a->senders, "<>", 1);
 	else {
 		char key[512];

@@ -33,8 +33,8 @@
  * file without it in incoming/ or maildrop/ is still being written: it is
  * "in flight", not counted, and checked again next scan. corrupt/ is
  * counted whatever its modes (files there are 0400 or worse), without
- * errors for what cannot be parsed; its unknown senders count as
- * "(unknown)". A file that vanishes between readdir and open is normal
+ * errors for what cannot be parsed; a file there without a readable
+ * sender counts in the totals but not in top senders. A file that vanishes between readdir and open is normal
  * (Postfix renames files between queues all the time) and is skipped.
  * A file can be seen twice or not at all when it moves during a scan;
  * showq has the same race, and the next scan is right again.
@@ -721,7 +721,10 @@ pf_count(struct pf_state *st, int qi, const struct pf_file *f)
 	m.queues = 1u << qi;
 	m.arrival = (time_t)f->arrival;
 	m.size = f->size;
-	m.sender = f->sender;
+	/* a corrupt file without a readable sender: counted, sender unknown
+	 * (queue_add leaves it out of top senders) */
+	m.sender = (qi == PQ_CORRUPT && strcmp(f->sender, "(unknown)") == 0) ?
+	    NULL : f->sender;
 	m.nrcpt = f->nrcpt;
 	m.rcpt = rv;
 	queue_add(st->acc, &m);

@@ -86,8 +86,9 @@ strbuf_printf(struct strbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one
+ * (overlong, surrogate, beyond U+10FFFF, or cut short by a NUL). */
+size_t
 utf8_seq(const unsigned char *s)
 {
 	size_t n, i;

@@ -60,5 +60,9 @@ void strbuf_printf(struct strbuf *b, const char *fmt, ...) MH_PRINTF(2, 3);
 /* JSON string with quotes; invalid UTF-8 bytes become U+FFFD. */
 void strbuf_json_str(struct strbuf *b, const char *s);
 char *strbuf_steal(struct strbuf *b);
+/* Bytes in the valid UTF-8 sequence at s (1..4), 0 when it is not one.
+ * Reads at most up to the first byte that breaks the sequence, so a
+ * NUL-terminated string is never read past its end. */
+size_t utf8_seq(const unsigned char *s);
 
 #endif

@@ -160,16 +160,71 @@ alert_severity_from_name(const char *s)
 	return -1;
 }
 
-static char *
-alert_notify_value(const struct trap *t, int col)
+static const char *
+alert_notify_raw(const struct trap *t, int col)
 {
 	char oid[160];
-	const char *v;
 
 	snprintf(oid, sizeof(oid), "%s.%d.%d.%d.0", alert_root_oid(),
 	    MH_OBJECTS, MH_G_NOTIFY, col + 1);
-	v = trapin_lookup(t, oid);
-	return v ? msg_clean(v) : xstrdup("");
+	return trapin_lookup(t, oid);
+}
+
+/* The cleaned value of mhNotifyObjects column col+1, "" when absent (and
+ * then noted in a->missing, so the handler can say what was lacking). */
+static char *
+alert_notify_value(const struct trap *t, struct sms_alert *a, int col)
+{
+	const char *v = alert_notify_raw(t, col);
+
+	if (v == NULL) {
+		a->missing |= 1u << col;
+		return xstrdup("");
+	}
+	return msg_clean(v);
+}
+
+/* "mhNotifyValue, mhNotifyThreshold": the objects a notification of ours
+ * lacked, or NULL when it had them all. */
+char *
+alert_missing_names(const struct sms_alert *a)
+{
+	struct strbuf b;
+	int i;
+
+	if (!a->ours || a->missing == 0)
+		return NULL;
+	strbuf_init(&b);
+	for (i = 0; i < N_COUNT; i++)
+		if (a->missing & (1u << i))
+			strbuf_printf(&b, "%s%s", b.len ? ", " : "",
+			    alert_notify_names[i]);
+	return strbuf_steal(&b);
+}
+
+/*
+ * A notification without snmpTrapOID.0 (snmptrapd always adds it, so
+ * this is a truncated or hand-made one) that still carries our objects:
+ * its family is the first part of the metric ("queue.total" -> queue).
+ * Whether it was a raise or a clear is unknown; we page it as a raise,
+ * since a needless page costs less than a lost one.
+ */
+static bool
+alert_guess_family(const struct trap *t, struct sms_alert *a)
+{
+	const char *m = alert_notify_raw(t, N_METRIC);
+	char fam[32];
+	size_t n;
+	int f;
+
+	if (m == NULL || (n = strcspn(m, ".")) == 0 || n >= sizeof(fam))
+		return false;
+	memcpy(fam, m, n);
+	fam[n] = '\0';
+	if ((f = alert_family_from_name(fam)) <= FAM_OTHER)
+		return false;
+	a->family = (enum sms_family)f;
+	return true;
 }
 
 /* Cut a cleaned string to ALERT_FIELD_MAX bytes at a character boundary. */
@@ -230,15 +285,20 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 
 	memset(a, 0, sizeof(*a));
 	if ((v = trapin_lookup(t, snmp_trap_oid)) == NULL || *v == '\0') {
-		alert_err(err, errlen, "no snmpTrapOID.0 varbind");
-		return -1;
+		if (!alert_guess_family(t, a)) {
+			alert_err(err, errlen, "no snmpTrapOID.0 varbind");
+			return -1;
+		}
+		a->ours = true;
+		a->no_trap_oid = true;
+		v = "";
 	}
 	oid = trapin_normalize_oid(v);
 	a->trap_oid = msg_clean(v);
 	snprintf(prefix, sizeof(prefix), "%s.%d.", alert_root_oid(),
 	    MH_NOTIFICATIONS);
 	plen = strlen(prefix);
-	if (strncmp(oid, prefix, plen) == 0) {
+	if (!a->no_trap_oid && strncmp(oid, prefix, plen) == 0) {
 		char *end;
 		unsigned long n = strtoul(oid + plen, &end, 10);
 
@@ -250,20 +310,20 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 	}
 	free(oid);
 
-	a->alarm_name = alert_notify_value(t, N_NAME);
-	a->metric = alert_notify_value(t, N_METRIC);
-	a->instance = alert_notify_value(t, N_INSTANCE);
-	a->text = alert_notify_value(t, N_TEXT);
-	a->value = alert_number(alert_notify_value(t, N_VALUE));
-	a->threshold = alert_number(alert_notify_value(t, N_THRESHOLD));
-	s = alert_notify_value(t, N_INDEX);
+	a->alarm_name = alert_notify_value(t, a, N_NAME);
+	a->metric = alert_notify_value(t, a, N_METRIC);
+	a->instance = alert_notify_value(t, a, N_INSTANCE);
+	a->text = alert_notify_value(t, a, N_TEXT);
+	a->value = alert_number(alert_notify_value(t, a, N_VALUE));
+	a->threshold = alert_number(alert_notify_value(t, a, N_THRESHOLD));
+	s = alert_notify_value(t, a, N_INDEX);
 	a->alarm_index = strtoul(s, NULL, 10);
 	free(s);
-	s = alert_notify_value(t, N_SEVERITY);
+	s = alert_notify_value(t, a, N_SEVERITY);
 	sev = alert_severity_from_name(s);
 	a->severity = sev < 0 ? SEV_UNKNOWN : (enum sms_severity)sev;
 	free(s);
-	a->host = alert_notify_value(t, N_HOST);
+	a->host = alert_notify_value(t, a, N_HOST);
 	if (a->host[0] == '\0') {
 		free(a->host);
 		a->host = msg_clean(t->host ? t->host : "");

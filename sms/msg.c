@@ -50,37 +50,23 @@ static const struct {
 	{ 0x00b0, "o" },
 };
 
-/* Bytes in the valid UTF-8 sequence at s; 0 when it is not one. */
+/*
+ * Bytes in the valid UTF-8 sequence at s and its code point in *cpp; 0
+ * when it is not one. Validation is lib's utf8_seq(), the same rules the
+ * JSON writer uses; once it said yes, decoding needs no more checks.
+ */
 static size_t
 msg_utf8_seq(const unsigned char *s, unsigned *cpp)
 {
-	size_t n, i;
+	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	size_t n = utf8_seq(s), i;
 	unsigned cp;
 
-	if (s[0] < 0x80) {
-		*cpp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
+	if (n == 0)
 		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
+	cp = s[0] & lead_mask[n];
+	for (i = 1; i < n; i++)
 		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
 	*cpp = cp;
 	return n;
 }
@@ -392,11 +378,28 @@ msg_err(char *err, size_t errlen, const char *fmt, ...)
  * "{name}" placeholders; "{{" and "}}" are literal braces. Braces rather
  * than "${name}": libconfuse expands ${VAR} from the environment inside
  * double-quoted strings before we ever see them.
+ *
+ * "{[" ... "]}" is an optional part: it is left out when a placeholder
+ * directly inside it expands to nothing, so a trap without an instance
+ * or a value reads "CRITICAL mx1 queue-high: 5234/5000" or "UNKNOWN mx9
+ * service disk almost full" rather than "... service : / ...". Parts
+ * nest, and each one looks only at its own placeholders:
+ * "{[: {value}{[/{threshold}]}]}" keeps the value without a threshold.
+ * Neither "{[" (an unknown placeholder before) nor "]}" outside a part
+ * had a meaning, so older templates read the same.
  */
+#define MSG_TMPL_DEPTH 8
+
 int
 msg_tmpl_expand(const char *t, msg_lookup_fn get, void *ctx,
     msg_escape_fn esc, struct strbuf *out, char *err, size_t errlen)
 {
+	struct {
+		size_t start;	/* out->len where the part began */
+		bool drop;
+	} part[MSG_TMPL_DEPTH];
+	int depth = 0;
+
 	strbuf_add(out, "", 0);
 	while (*t) {
 		const char *close, *v;
@@ -408,6 +411,27 @@ msg_tmpl_expand(const char *t, msg_lookup_fn get, void *ctx,
 		}
 		if (t[0] == '}' && t[1] == '}') {
 			strbuf_putc(out, '}');
+			t += 2;
+			continue;
+		}
+		if (t[0] == '{' && t[1] == '[') {
+			if (depth == MSG_TMPL_DEPTH) {
+				msg_err(err, errlen, "optional parts '{[' nested "
+				    "deeper than %d", MSG_TMPL_DEPTH);
+				return -1;
+			}
+			part[depth].start = out->len;
+			part[depth].drop = false;
+			depth++;
+			t += 2;
+			continue;
+		}
+		if (t[0] == ']' && t[1] == '}' && depth > 0) {
+			depth--;
+			if (part[depth].drop) {
+				out->len = part[depth].start;
+				out->s[out->len] = '\0';
+			}
 			t += 2;
 			continue;
 		}
@@ -425,11 +449,17 @@ msg_tmpl_expand(const char *t, msg_lookup_fn get, void *ctx,
 			    (int)(close - t - 1), t + 1);
 			return -1;
 		}
+		if (depth > 0 && *v == '\0')
+			part[depth - 1].drop = true;
 		if (esc)
 			esc(out, v);
 		else
 			strbuf_puts(out, v);
 		t = close + 1;
+	}
+	if (depth > 0) {
+		msg_err(err, errlen, "optional part '{[' without ']}'");
+		return -1;
 	}
 	return 0;
 }

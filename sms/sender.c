@@ -5,6 +5,9 @@
  *   --flush     one pass over everything (backoff ignored), then exit;
  *   --daemon    holds SPOOL/sender.lock for good, waits on inotify for
  *               new files and on the earliest retry / summary time;
+ *               SIGHUP reloads the config (a bad one is logged with
+ *               FILE:LINE and the running one stays) and reopens the
+ *               audit log;
  *   detached    what a handler starts when nobody holds sender.lock: the
  *               daemon loop, but it exits once nothing is left to do.
  *
@@ -36,13 +39,15 @@
 
 #define SENDER_IDLE_POLL 60	/* seconds between looks when nothing is due */
 
-static volatile sig_atomic_t sender_stop;
+static volatile sig_atomic_t sender_stop, sender_hup;
 
 static void
 sender_on_signal(int sig)
 {
-	(void)sig;
-	sender_stop = 1;
+	if (sig == SIGHUP)
+		sender_hup = 1;
+	else
+		sender_stop = 1;
 }
 
 struct storm_params
@@ -392,34 +397,85 @@ sender_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Sleep until `until` (0 = idle poll) or a file lands in outgoing/. */
+/*
+ * SIGHUP in --daemon: parse the file again into a new struct sms_conf and
+ * switch to it only when it is complete and valid. Anything wrong keeps
+ * the running configuration, so a typo made while editing never stops
+ * the pager. The spool cannot move under a running sender (it holds
+ * SPOOL/sender.lock and watches SPOOL/outgoing), so a new
+ * spool_directory is refused too. The audit log is reopened either way,
+ * which is what logrotate's postrotate needs.
+ */
+static void
+sender_reload(struct sms_conf **cp)
+{
+	struct sms_conf *old = *cp, *c;
+	char err[600];
+
+	if ((c = sms_conf_load(old->file, err, sizeof(err))) == NULL) {
+		log_warnx("conf", "reload failed, keeping the running "
+		    "configuration: %s", err);
+		audit_open(old->audit_log);
+		return;
+	}
+	if (strcmp(c->spool_dir, old->spool_dir) != 0) {
+		log_warnx("conf", "reload failed, keeping the running "
+		    "configuration: %s:0: spool_directory cannot change from "
+		    "%s to %s while running (restart mailhealth-sms --daemon)",
+		    c->file, old->spool_dir, c->spool_dir);
+		sms_conf_free(c);
+		audit_open(old->audit_log);
+		return;
+	}
+	audit_open(c->audit_log);
+	*cp = c;
+	sms_conf_free(old);
+	log_notice("conf", "reloaded %s", c->file);
+}
+
+/*
+ * Sleep until `until` (0 = idle poll), a file lands in outgoing/, or a
+ * signal. The signals are blocked from the flag test to ppoll(), which
+ * unblocks them atomically: a SIGHUP or SIGTERM that arrives just before
+ * the sleep interrupts it instead of waiting out the idle poll.
+ */
 static void
 sender_wait(int ino, time_t until)
 {
 	time_t now = time(NULL);
 	long ms;
 	struct pollfd pfd;
+	struct timespec ts;
+	sigset_t block, old;
 
 	if (until == 0 || until - now > SENDER_IDLE_POLL)
 		until = now + SENDER_IDLE_POLL;
 	ms = (long)(until - now) * 1000;
 	if (ms <= 0)	/* a summary due but held by quiet hours: no spin */
 		ms = SENDER_IDLE_POLL * 1000L;
-	if (ino < 0) {
-		poll(NULL, 0, (int)(ms > 1000 ? 1000 : ms));
-		return;
-	}
+	if (ino < 0 && ms > 1000)
+		ms = 1000;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
 	pfd.fd = ino;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, (int)ms) > 0) {
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (!sender_stop && !sender_hup &&
+	    ppoll(ino >= 0 ? &pfd : NULL, ino >= 0 ? 1 : 0, &ts, &old) > 0) {
 		char buf[4096];
 
 		while (read(ino, buf, sizeof(buf)) > 0)
 			;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* The lock file names its holder, for the admin (and the tests' cleanup). */
@@ -433,9 +489,12 @@ sender_note_pid(int lockfd)
 		log_warn("sender", "cannot note our pid in sender.lock");
 }
 
+/* *cp is replaced by a SIGHUP reload (--daemon only; a detached sender
+ * lives for one burst and keeps the config its handler had). */
 static int
-sender_loop(const struct sms_conf *c, enum sender_mode mode, int lockfd)
+sender_loop(struct sms_conf **cp, enum sender_mode mode, int lockfd)
 {
+	const struct sms_conf *c = *cp;
 	struct sender_stats st;
 	int ino = -1;
 
@@ -459,6 +518,13 @@ sender_loop(const struct sms_conf *c, enum sender_mode mode, int lockfd)
 	while (!sender_stop) {
 		time_t next_summary, wake;
 
+		if (sender_hup) {
+			sender_hup = 0;
+			if (mode == SENDER_DAEMON) {
+				sender_reload(cp);
+				c = *cp;
+			}
+		}
 		sender_summaries(c, time(NULL), false, &next_summary);
 		sender_pass(c, false, false, &st);
 		if (sender_stop)
@@ -490,33 +556,48 @@ sender_loop(const struct sms_conf *c, enum sender_mode mode, int lockfd)
 	return 0;
 }
 
+/* --flush: one pass, backoff ignored, then exit. */
 int
-sender_run(const struct sms_conf *c, enum sender_mode mode, bool dry_run)
+sender_flush(const struct sms_conf *c, bool dry_run)
 {
 	struct sender_stats st;
-	int lockfd, rc;
 	time_t next;
+	int rc;
 
 	if (spool_init(c->spool_dir) != 0)
 		return SMS_EX_IOERR;
 	gateway_global_init();
-	if (mode == SENDER_FLUSH) {
-		sender_summaries(c, time(NULL), dry_run, &next);
-		sender_pass(c, true, dry_run, &st);
-		if (!dry_run)
-			printf("sent %u, retry later %u, failed %u\n", st.sent,
-			    st.left - st.busy, st.failed);
-		/* what another sender has in hand is not ours to report */
-		rc = st.left > st.busy && !dry_run ? SMS_EX_TEMPFAIL : SMS_EX_OK;
-		goto out;
-	}
-	/* --daemon: wait for a detached sender to finish, then own it */
-	if ((lockfd = spool_lock(c->spool_dir, "sender.lock", true)) < 0) {
-		log_warn("sender", "cannot lock %s/sender.lock", c->spool_dir);
+	sender_summaries(c, time(NULL), dry_run, &next);
+	sender_pass(c, true, dry_run, &st);
+	if (!dry_run)
+		printf("sent %u, retry later %u, failed %u\n", st.sent,
+		    st.left - st.busy, st.failed);
+	/* what another sender has in hand is not ours to report */
+	rc = st.left > st.busy && !dry_run ? SMS_EX_TEMPFAIL : SMS_EX_OK;
+	gateway_global_cleanup();
+	return rc;
+}
+
+/* --daemon: runs until SIGTERM; SIGHUP replaces *cp (see sender_reload). */
+int
+sender_daemon(struct sms_conf **cp)
+{
+	int lockfd, rc;
+
+	/* handlers installed before the wait below, so a SIGHUP sent while
+	 * we wait for a detached sender is kept for the loop, not fatal */
+	sender_signals();
+	if (spool_init((*cp)->spool_dir) != 0)
+		return SMS_EX_IOERR;
+	gateway_global_init();
+	/* wait for a detached sender to finish, then own the spool */
+	if ((lockfd = spool_lock((*cp)->spool_dir, "sender.lock", true)) < 0) {
+		log_warn("sender", "cannot lock %s/sender.lock",
+		    (*cp)->spool_dir);
 		rc = SMS_EX_IOERR;
 		goto out;
 	}
-	rc = sender_loop(c, mode, lockfd);
+	rc = sender_loop(cp, SENDER_DAEMON, lockfd);
 out:
 	gateway_global_cleanup();
 	return rc;
@@ -574,7 +655,11 @@ sender_ensure(const struct sms_conf *c, bool keep_stderr)
 	if (!keep_stderr)
 		log_init("mailhealth-sms", LOG_TO_SYSLOG);
 	gateway_global_init();
-	sender_loop(c, SENDER_DETACHED, lockfd);
+	{
+		struct sms_conf *cc = (struct sms_conf *)c;	/* not reloaded */
+
+		sender_loop(&cc, SENDER_DETACHED, lockfd);
+	}
 	gateway_global_cleanup();
 	_exit(0);
 }

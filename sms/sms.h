@@ -99,12 +99,15 @@ struct sms_alert {
 	char *trap_oid;		/* snmpTrapOID.0 value as received */
 	char *alarm_name, *metric, *instance, *text;
 	char *value, *threshold; /* as decimal text; "" when absent */
+	unsigned missing;	/* bit (1 << column-1): mhNotify objects absent */
+	bool no_trap_oid;	/* no snmpTrapOID.0: family guessed, "raised" */
 };
 
 int alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
     size_t errlen);
 void alert_free(struct sms_alert *a);
 char *alert_key(const struct sms_alert *a);
+char *alert_missing_names(const struct sms_alert *a);
 const char *alert_family_name(enum sms_family f);
 int alert_family_from_name(const char *s);
 const char *alert_severity_name(enum sms_severity s);
@@ -323,7 +326,8 @@ void audit_event(const char *event, const char *to, const char *id,
 
 /* sender.c ------------------------------------------------------------ */
 enum sender_mode { SENDER_FLUSH, SENDER_DETACHED, SENDER_DAEMON };
-int sender_run(const struct sms_conf *c, enum sender_mode mode, bool dry_run);
+int sender_flush(const struct sms_conf *c, bool dry_run);
+int sender_daemon(struct sms_conf **cp);
 int sender_plan_summaries(const struct sms_conf *c, time_t now, bool dry_run);
 int sender_ensure(const struct sms_conf *c, bool keep_stderr);
 struct storm_params sender_storm_params(const struct sms_conf *c);

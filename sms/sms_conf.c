@@ -22,8 +22,12 @@
 #define LOCALSTATEDIR "/var"
 #endif
 
-#define DEF_RAISED "{SEVERITY} {host} {what} {instance}: {value}/{threshold} {text}"
-#define DEF_CLEARED "OK {host} {what} {instance} cleared: {value}/{threshold} {text}"
+/* Parts a trap may lack ({instance}, {value}, ...) are optional, so a
+ * notification with missing varbinds still reads as a sentence. */
+#define DEF_RAISED "{SEVERITY} {host} {what}{[ {instance}]}" \
+    "{[: {value}{[/{threshold}]}]}{[ {text}]}"
+#define DEF_CLEARED "OK {host} {what}{[ {instance}]} cleared" \
+    "{[: {value}{[/{threshold}]}]}{[ {text}]}"
 #define DEF_OTHER "{host}: trap {trapoid} {text}"
 
 static char sms_conf_errbuf[512];
@@ -571,8 +575,15 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 		goto fail;
 	}
 	if (rc != CFG_SUCCESS) {
-		snprintf(err, errlen, "%s", sms_conf_errbuf[0] ?
-		    sms_conf_errbuf : "parse error");
+		/* libconfuse fails on some input (a NUL byte, found by
+		 * fuzz_sms_conf) without calling the error function; the
+		 * root still knows the line it stopped at */
+		if (sms_conf_errbuf[0])
+			snprintf(err, errlen, "%s", sms_conf_errbuf);
+		else
+			snprintf(err, errlen, "%s:%d: syntax error (binary "
+			    "data or an unexpected character)", file,
+			    cfg->line);
 		goto fail;
 	}
 

@@ -76,6 +76,32 @@ sms_print_plan(const struct sms_conf *c, const char *to, const char *verdict,
 }
 
 /*
+ * A notification of ours that lacks some mhNotify objects is still paged
+ * (the default templates leave out what is empty): a terse page beats a
+ * lost one. What it lacked goes to the log and the audit log, so the
+ * admin can see why the page is terse.
+ */
+static void
+sms_note_incomplete(const struct trap *t, const struct sms_alert *a)
+{
+	char *miss = alert_missing_names(a), *d;
+
+	if (miss == NULL && !a->no_trap_oid)
+		return;
+	if (a->no_trap_oid)
+		d = xasprintf("no snmpTrapOID.0: paged as a %s raise%s%s",
+		    alert_family_name(a->family), miss ? "; lacks " : "",
+		    miss ? miss : "");
+	else
+		d = xasprintf("%s lacks %s: paged with what it has",
+		    a->trap_oid, miss);
+	log_warnx("trap", "incomplete notification from %s: %s", t->host, d);
+	audit_event("incomplete", NULL, NULL, d, NULL);
+	free(d);
+	free(miss);
+}
+
+/*
  * One notification, already read. Returns an exit status: 0 spooled or
  * deliberately not sent, 65 malformed input, 75/74 could not spool.
  */
@@ -109,6 +135,7 @@ sms_handle(const struct sms_conf *c, const char *input, size_t len,
 		rc = SMS_EX_DATAERR;
 		goto out;
 	}
+	sms_note_incomplete(&t, &a);
 	if (!a.ours && !c->generic_other) {
 		log_debug("trap", "not a MAILHEALTH-MIB notification (%s): "
 		    "dropped", a.trap_oid);
@@ -356,9 +383,9 @@ sms_main(int argc, char **argv)
 	if (daemon_mode) {
 		log_init("mailhealth-sms", log_debug_enabled("sender") ?
 		    LOG_TO_STDERR : LOG_TO_SYSLOG);
-		rc = sender_run(c, SENDER_DAEMON, false);
+		rc = sender_daemon(&c);
 	} else if (flush) {
-		rc = sender_run(c, SENDER_FLUSH, dry_run);
+		rc = sender_flush(c, dry_run);
 	} else if (test_text) {
 		rc = sms_test(c, test_text, dry_run);
 	} else {

@@ -344,11 +344,35 @@ trapin_parse(const char *buf, size_t len, struct trap *t, char *err,
 					lineno++;
 				strbuf_putc(&raw, *s++);
 			}
-			if (!closed) {
+			if (closed) {
+				const char *r = s;
+
+				while (r < end && (*r == ' ' || *r == '\r'))
+					r++;
+				if (r < end && *r != '\n')
+					closed = false;	/* "a b"@x.org */
+			}
+			if (!closed && memmem(oid, oidlen, "::", 2) == NULL) {
 				strbuf_free(&raw);
 				trapin_err(err, errlen,
 				    "line %u: unterminated string", vline);
 				goto fail;
+			}
+			if (!closed) {
+				/* A MIB-aware snmptrapd prints DISPLAY-HINT
+				 * text ("255t") as is, unquoted, so a value
+				 * may just start with a quote. Take the line
+				 * as it stands. (Numeric -On output always
+				 * quotes strings and escapes their quotes, so
+				 * there it stays an error.) */
+				const char *e = lend;
+
+				strbuf_free(&raw);
+				while (e > q && (e[-1] == '\r' || e[-1] == ' '))
+					e--;
+				strbuf_add(&v, q, (size_t)(e - q));
+				lineno = vline;
+				goto add;
 			}
 			if (raw.len == 0 ||
 			    trapin_unhex(raw.s, raw.len, &v, true) != 0) {
@@ -398,6 +422,7 @@ trapin_parse(const char *buf, size_t len, struct trap *t, char *err,
 				e--;
 			strbuf_add(&v, q, (size_t)(e - q));
 		}
+add:
 		if (oidlen == 0) {
 			trapin_err(err, errlen, "line %u: no OID", lineno);
 			goto fail;

@@ -77,7 +77,8 @@ integration_tests = tests/integration/mib-lint.sh \
 	tests/integration/snmp-postfix.sh tests/integration/queue-postfix.sh
 integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-retry.sh tests/integration/sms-storm.sh \
-	tests/integration/sms-concurrency.sh
+	tests/integration/sms-concurrency.sh tests/integration/sms-reload.sh \
+	tests/integration/sms-symbolic.sh
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh
 TESTS += $(integration_tests)

@@ -193,15 +193,18 @@ no_sender() {
 
 # ---- snmptrapd --------------------------------------------------------
 TRAP_PORT=""
+# start_snmptrapd [SNMPTRAPD-OPTIONS...]: default -On -m '' (numeric OIDs,
+# no MIBs); TRAPHANDLE may name another handler command.
 start_snmptrapd() {
 	TRAP_PORT=$(free_port udp)
 	mkdir -p "$T/persist"
 	cat > "$T/snmptrapd.conf" <<EOF
 authCommunity log,execute public
-traphandle default $SMS -c $T/sms.conf
+traphandle default ${TRAPHANDLE:-$SMS -c $T/sms.conf}
 EOF
+	[ $# -gt 0 ] || set -- -On -m ''
 	SNMP_PERSISTENT_DIR=$T/persist /usr/sbin/snmptrapd -f -Lf "$T/snmptrapd.log" \
-	    -C -c "$T/snmptrapd.conf" -On -m '' "udp:127.0.0.1:$TRAP_PORT" &
+	    -C -c "$T/snmptrapd.conf" "$@" "udp:127.0.0.1:$TRAP_PORT" &
 	PIDS="$PIDS $!"
 	if ! wait_for 10 grep -qs "NET-SNMP version" "$T/snmptrapd.log"; then
 		echo "Bail out! snmptrapd did not start"

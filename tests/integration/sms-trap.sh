@@ -5,7 +5,7 @@
 # output; malformed and foreign input; --check-config.
 . "$top_srcdir/tests/integration/sms-lib.sh"
 
-plan 22
+plan 24
 
 start_gateway ok
 write_conf 'rate_limit = 100'
@@ -49,12 +49,18 @@ is "the first characters arrive intact" \
     "$("$PY" -c 'import sys; print(sys.argv[1][:36])' "$GOT")" \
     "MAJOR mx1 auth-fail jürgen: 120/50 Z"
 
-# 11: missing varbinds: a page still goes out, host from the first line
+# 11: missing varbinds: a page still goes out, host from the first line,
+# the empty parts left out, and what was missing is logged
 printf 'mx9.example\nUDP: [127.0.0.1]:4->[127.0.0.1]:162\n.1.3.6.1.6.3.1.1.4.1.0 %s.0.9\n%s.8.0 "disk almost full"\n' "$R" "$N" \
-    | "$SMS" -c "$T/sms.conf"
+    | "$SMS" -c "$T/sms.conf" 2> "$T/incomplete.err"
 rc=$?
 check "trap with missing varbinds still delivered" \
-    wait_for 10 eval '[ $rc -eq 0 ] && gw_count_is "ok[3][\"query\"][\"text\"]" "UNKNOWN mx9.example service : / disk almost full"'
+    wait_for 10 eval '[ $rc -eq 0 ] && gw_count_is "ok[3][\"query\"][\"text\"]" "UNKNOWN mx9.example service disk almost full"'
+is "missing varbinds: the log names what was missing" \
+    "$(sed -n 's/.*\[trap\] warning: //p' "$T/incomplete.err")" \
+    "incomplete notification from mx9.example: $R.0.9 lacks mhNotifyAlarmIndex, mhNotifyAlarmName, mhNotifyMetric, mhNotifyInstance, mhNotifySeverity, mhNotifyValue, mhNotifyThreshold, mhNotifyHost: paged with what it has"
+is "missing varbinds: one 'incomplete' line in the audit log" \
+    "$(audit_count incomplete)" 1
 
 # 12-17: malformed input: exit 65, nothing spooled, nothing sent
 before=$(gwq 'len(R)')

@@ -145,6 +145,54 @@ test_errors_name_file_and_line(void **state)
 	    "default)");
 }
 
+/* Regression (fuzz_sms_conf): libconfuse gives up on a NUL byte without
+ * calling the error function; the error must still say FILE:LINE. */
+static void
+test_binary_input(void **state)
+{
+	static const char one_nul[] = "\0";
+	static const char mid_nul[] = "recipients = { \"+1\" }\n\n\0 x = 1\n";
+	const struct {
+		const char *text;
+		size_t len;
+		int line;
+	} cases[] = {
+		{ one_nul, sizeof(one_nul) - 1, 1 },
+		{ mid_nul, sizeof(mid_nul) - 1, 3 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < MH_ARRAY_SIZE(cases); i++) {
+		char *p = xasprintf("%s/bin.conf", dir), *want;
+		char err[600] = "";
+		FILE *f = fopen(p, "w");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(cases[i].text, 1, cases[i].len, f),
+		    cases[i].len);
+		fclose(f);
+		assert_null(sms_conf_load(p, err, sizeof(err)));
+		want = xasprintf("%s:%d: syntax error (binary data or an "
+		    "unexpected character)", p, cases[i].line);
+		assert_string_equal(err, want);
+		free(want);
+		free(p);
+	}
+}
+
+static void
+test_template_parts_checked(void **state)
+{
+	(void)state;
+	expect_error("recipients = { \"+1\" }\n"
+	    "template queue {\n raised = '{host}{[ {instance}'\n}\n" GW,
+	    ":3: raised: optional part '{[' without ']}'");
+	expect_error("recipients = { \"+1\" }\n"
+	    "template queue {\n raised = '{host}{[ {instanse}]}'\n}\n" GW,
+	    ":3: raised: unknown placeholder {instanse}");
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -182,6 +230,8 @@ main(void)
 		cmocka_unit_test(test_good_config),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_binary_input),
+		cmocka_unit_test(test_template_parts_checked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

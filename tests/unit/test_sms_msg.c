@@ -235,6 +235,93 @@ test_templates(void **state)
 	strbuf_free(&b);
 }
 
+static const char *
+get_opt(void *ctx, const char *name, size_t len)
+{
+	const char *const *kv = ctx;
+
+	for (; *kv; kv += 2)
+		if (strlen(*kv) == len && memcmp(*kv, name, len) == 0)
+			return kv[1];
+	return NULL;
+}
+
+/* expand TMPL with the NULL-terminated name/value list; "" on error */
+static char *
+expand(const char *tmpl, const char *const *kv, char *err, size_t errlen)
+{
+	struct strbuf b;
+
+	strbuf_init(&b);
+	if (msg_tmpl_expand(tmpl, get_opt, (void *)kv, NULL, &b, err,
+	    errlen) != 0) {
+		strbuf_free(&b);
+		return xstrdup("");
+	}
+	return strbuf_steal(&b);
+}
+
+static void
+test_template_optional_parts(void **state)
+{
+	static const char tmpl[] =
+	    "{SEVERITY} {host} {what}{[ {instance}]}"
+	    "{[: {value}{[/{threshold}]}]}{[ {text}]}";
+	static const char *const full[] = { "SEVERITY", "CRITICAL",
+	    "host", "mx1", "what", "queue-high", "instance", "total",
+	    "value", "5234", "threshold", "5000", "text", "t", NULL };
+	static const char *const no_inst[] = { "SEVERITY", "CRITICAL",
+	    "host", "mx1", "what", "queue-high", "instance", "",
+	    "value", "5234", "threshold", "5000", "text", "t", NULL };
+	static const char *const no_thr[] = { "SEVERITY", "MAJOR",
+	    "host", "mx1", "what", "q", "instance", "",
+	    "value", "0", "threshold", "", "text", "", NULL };
+	static const char *const bare[] = { "SEVERITY", "UNKNOWN",
+	    "host", "mx9", "what", "service", "instance", "",
+	    "value", "", "threshold", "7", "text", "disk full", NULL };
+	char err[100], *s;
+
+	(void)state;
+	s = expand(tmpl, full, err, sizeof(err));
+	assert_string_equal(s, "CRITICAL mx1 queue-high total: 5234/5000 t");
+	free(s);
+	s = expand(tmpl, no_inst, err, sizeof(err));
+	assert_string_equal(s, "CRITICAL mx1 queue-high: 5234/5000 t");
+	free(s);
+	/* a nested part goes alone; "0" is a value, not an absence */
+	s = expand(tmpl, no_thr, err, sizeof(err));
+	assert_string_equal(s, "MAJOR mx1 q: 0");
+	free(s);
+	/* without a value the threshold alone means nothing: both go */
+	s = expand(tmpl, bare, err, sizeof(err));
+	assert_string_equal(s, "UNKNOWN mx9 service disk full");
+	free(s);
+	/* a part without placeholders stays; "]}" outside a part and "{{["
+	 * are literal, as they always were */
+	s = expand("{[x]} a]} {{[b]}", bare, err, sizeof(err));
+	assert_string_equal(s, "x a]} {[b]}");
+	free(s);
+	/* errors: unclosed part, too deep; the check sees them too */
+	s = expand("{[ {host}", bare, err, sizeof(err));
+	assert_string_equal(err, "optional part '{[' without ']}'");
+	free(s);
+	s = expand("{[{[{[{[{[{[{[{[{[x]}]}]}]}]}]}]}]}]}", bare, err,
+	    sizeof(err));
+	assert_string_equal(err, "optional parts '{[' nested deeper than 8");
+	free(s);
+	{
+		static const char *const names[] = { "host", NULL };
+
+		assert_int_equal(msg_tmpl_check("{[ {host}", names, err,
+		    sizeof(err)), -1);
+		assert_int_equal(msg_tmpl_check("a{[ {host}]}b", names, err,
+		    sizeof(err)), 0);
+		assert_int_equal(msg_tmpl_check("{[ {hots}]}", names, err,
+		    sizeof(err)), -1);
+		assert_string_equal(err, "unknown placeholder {hots}");
+	}
+}
+
 static void
 test_clean(void **state)
 {
@@ -260,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_to_gsm),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_template_optional_parts),
 		cmocka_unit_test(test_clean),
 	};
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "sms.h"
@@ -276,6 +277,170 @@ test_control_chars_cleaned(void **state)
 	trapin_free(&t);
 }
 
+static const char *
+alert_field_cb(void *ctx, const char *name, size_t len)
+{
+	return alert_field(ctx, name, len);
+}
+
+/* A MIB-aware snmptrapd prints DISPLAY-HINT strings unquoted: a value
+ * that merely starts with a quote is text, not a broken quoted string. */
+static void
+test_display_hint_quotes(void **state)
+{
+	static const char in[] = "h\nU\n"
+	    "SNMPv2-MIB::snmpTrapOID.0 MAILHEALTH-MIB::mhQueueAlarm\n"
+	    "MAILHEALTH-MIB::mhNotifyInstance.0 \"a b\"@x.org \n"
+	    "MAILHEALTH-MIB::mhNotifyText.0 \"half quoted\n"
+	    "MAILHEALTH-MIB::mhNotifyHost.0 mx1\n"
+	    "MAILHEALTH-MIB::mhNotifyMetric.0 \"queue.total\"\n";
+	static const char numeric[] = "h\nU\n"
+	    ".1.3.6.1.6.3.1.1.4.1.0 " R ".0.1\n"
+	    N ".8.0 \"half quoted\n";
+	struct trap t;
+	struct sms_alert a;
+	char err[100];
+
+	(void)state;
+	assert_int_equal(trapin_parse(in, strlen(in), &t, err, sizeof(err)), 0);
+	assert_int_equal(t.nvb, 5);
+	assert_string_equal(trapin_lookup(&t, N ".4.0"), "\"a b\"@x.org");
+	assert_string_equal(trapin_lookup(&t, N ".8.0"), "\"half quoted");
+	assert_string_equal(trapin_lookup(&t, N ".9.0"), "mx1");
+	/* a real quoted string still loses its quotes */
+	assert_string_equal(trapin_lookup(&t, N ".3.0"), "queue.total");
+	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
+	assert_int_equal(a.family, FAM_QUEUE);
+	assert_string_equal(a.instance, "\"a b\"@x.org");
+	assert_string_equal(a.host, "mx1");
+	alert_free(&a);
+	trapin_free(&t);
+	/* numeric -On output always closes its quotes: still an error */
+	assert_int_equal(trapin_parse(numeric, strlen(numeric), &t, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "line 4: unterminated string");
+}
+
+/* The default templates, as a config without a template section gets
+ * them, applied to a and folded to one line. */
+static char *
+default_text(const struct sms_alert *a)
+{
+	char path[] = "/tmp/test_sms_trapin.XXXXXX", err[600];
+	int fd = mkstemp(path);
+	static const char conf[] = "recipients = { \"+1\" }\n"
+	    "spool_directory = \"/tmp/unused\"\n"
+	    "gateway { url = 'http://127.0.0.1:1/?to={to}&text={text}' }\n";
+	struct sms_conf *c;
+	struct strbuf b;
+	char *text;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, conf, sizeof(conf) - 1),
+	    (ssize_t)sizeof(conf) - 1);
+	close(fd);
+	c = sms_conf_load(path, err, sizeof(err));
+	unlink(path);
+	assert_non_null(c);
+	strbuf_init(&b);
+	assert_int_equal(msg_tmpl_expand(a->cleared ?
+	    c->tmpl_cleared[a->family] : c->tmpl_raised[a->family],
+	    alert_field_cb, (void *)a, NULL,
+	    &b, err, sizeof(err)), 0);
+	text = msg_clean(b.s);
+	strbuf_free(&b);
+	sms_conf_free(c);
+	return text;
+}
+
+static void
+test_missing_varbinds(void **state)
+{
+	/* the service raise of sms-trap.sh: only the text came through */
+	static const char in[] = "mx9.example\nU\n"
+	    ".1.3.6.1.6.3.1.1.4.1.0 " R ".0.9\n"
+	    N ".8.0 \"disk almost full\"\n";
+	/* a clear without instance and threshold */
+	static const char clear_in[] = "h\nU\n"
+	    ".1.3.6.1.6.3.1.1.4.1.0 " R ".0.2\n"
+	    N ".1.0 4\n" N ".2.0 \"queue-high\"\n" N ".3.0 \"queue.total\"\n"
+	    N ".5.0 1\n" N ".6.0 3900\n" N ".8.0 \"back\"\n" N ".9.0 \"mx1\"\n";
+	/* no snmpTrapOID.0, but our objects: paged as a raise of the
+	 * metric's family */
+	static const char no_oid_in[] = "h\nU\n"
+	    ".1.3.6.1.2.1.1.3.0 1\n"
+	    N ".3.0 \"queue.total\"\n" N ".5.0 1\n" N ".6.0 5234\n"
+	    N ".7.0 5000\n" N ".9.0 \"mx1\"\n";
+	/* neither: nothing to go on, an error */
+	static const char bare_in[] = "h\nU\n.1.3.6.1.2.1.1.3.0 1\n"
+	    N ".8.0 \"x\"\n";
+	struct trap t;
+	struct sms_alert a;
+	char err[100], *s;
+
+	(void)state;
+	assert_int_equal(trapin_parse(in, strlen(in), &t, err, sizeof(err)), 0);
+	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
+	assert_true(a.ours);
+	assert_int_equal(a.family, FAM_SERVICE);
+	assert_false(a.no_trap_oid);
+	s = alert_missing_names(&a);
+	assert_string_equal(s, "mhNotifyAlarmIndex, mhNotifyAlarmName, "
+	    "mhNotifyMetric, mhNotifyInstance, mhNotifySeverity, "
+	    "mhNotifyValue, mhNotifyThreshold, mhNotifyHost");
+	free(s);
+	s = default_text(&a);
+	assert_string_equal(s, "UNKNOWN mx9.example service disk almost full");
+	free(s);
+	alert_free(&a);
+	trapin_free(&t);
+
+	assert_int_equal(trapin_parse(clear_in, strlen(clear_in), &t, err,
+	    sizeof(err)), 0);
+	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
+	assert_true(a.cleared);
+	s = alert_missing_names(&a);
+	assert_string_equal(s, "mhNotifyInstance, mhNotifyThreshold");
+	free(s);
+	s = default_text(&a);
+	assert_string_equal(s, "OK mx1 queue-high cleared: 3900 back");
+	free(s);
+	alert_free(&a);
+	trapin_free(&t);
+
+	assert_int_equal(trapin_parse(no_oid_in, strlen(no_oid_in), &t, err,
+	    sizeof(err)), 0);
+	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
+	assert_true(a.ours);
+	assert_true(a.no_trap_oid);
+	assert_false(a.cleared);
+	assert_int_equal(a.family, FAM_QUEUE);
+	s = default_text(&a);
+	assert_string_equal(s, "CRITICAL mx1 queue.total: 5234/5000");
+	free(s);
+	alert_free(&a);
+	trapin_free(&t);
+
+	assert_int_equal(trapin_parse(bare_in, strlen(bare_in), &t, err,
+	    sizeof(err)), 0);
+	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), -1);
+	assert_string_equal(err, "no snmpTrapOID.0 varbind");
+	alert_free(&a);
+	trapin_free(&t);
+
+	/* a complete notification lacks nothing */
+	assert_int_equal(trapin_parse(numeric_in, strlen(numeric_in), &t, err,
+	    sizeof(err)), 0);
+	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
+	assert_null(alert_missing_names(&a));
+	s = default_text(&a);
+	assert_string_equal(s, "MAJOR mx1 auth-fail j\"o\\e: -12/50 "
+	    "café queue high..");
+	free(s);
+	alert_free(&a);
+	trapin_free(&t);
+}
+
 int
 main(void)
 {
@@ -289,6 +454,8 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_hex_ambiguity),
 		cmocka_unit_test(test_control_chars_cleaned),
+		cmocka_unit_test(test_missing_varbinds),
+		cmocka_unit_test(test_display_hint_quotes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

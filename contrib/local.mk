@@ -1,0 +1,32 @@
+## contrib/: systemd units. The .in files name programs and config files
+## with @sbindir@, @bindir@, @sysconfdir@, @localstatedir@, expanded here
+## (not by configure) so that `make prefix=...` is honoured.
+## Installed into $(systemdsystemunitdir) unless configure was given
+## --without-systemdsystemunitdir.
+contrib_units = contrib/mailhealthd.service contrib/mailhealth-sms.service \
+	contrib/mailhealth-sms-flush.service contrib/mailhealth-sms-flush.timer
+if HAVE_SYSTEMD
+systemdsystemunit_DATA = $(contrib_units)
+endif
+EXTRA_DIST += contrib/mailhealthd.service.in contrib/mailhealth-sms.service.in \
+	contrib/mailhealth-sms-flush.service.in contrib/mailhealth-sms-flush.timer.in
+CLEANFILES += $(contrib_units)
+## pkg-config's unit dir is outside $(prefix); distcheck installs under
+## its own prefix
+AM_DISTCHECK_CONFIGURE_FLAGS = \
+	--with-systemdsystemunitdir='$$(prefix)/lib/systemd/system'
+
+contrib_edit = $(SED) -e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g'
+contrib_gen = $(AM_V_GEN)$(MKDIR_P) contrib && \
+	$(contrib_edit) $(srcdir)/$@.in > $@.tmp && mv $@.tmp $@
+
+contrib/mailhealthd.service: $(srcdir)/contrib/mailhealthd.service.in Makefile
+	$(contrib_gen)
+contrib/mailhealth-sms.service: $(srcdir)/contrib/mailhealth-sms.service.in Makefile
+	$(contrib_gen)
+contrib/mailhealth-sms-flush.service: $(srcdir)/contrib/mailhealth-sms-flush.service.in Makefile
+	$(contrib_gen)
+contrib/mailhealth-sms-flush.timer: $(srcdir)/contrib/mailhealth-sms-flush.timer.in Makefile
+	$(contrib_gen)
