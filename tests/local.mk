@@ -74,7 +74,8 @@ endif
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
 	tests/integration/alarm-sms.sh \
-	tests/integration/snmp-postfix.sh tests/integration/queue-postfix.sh
+	tests/integration/snmp-postfix.sh tests/integration/snmp-qmail.sh \
+	tests/integration/queue-postfix.sh
 integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-retry.sh tests/integration/sms-storm.sh \
 	tests/integration/sms-concurrency.sh tests/integration/sms-reload.sh \
