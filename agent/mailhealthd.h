@@ -223,6 +223,15 @@ struct queue_reader {
 	void (*close)(void *state);
 };
 
+/* The first problem of a scan and how many there were: a queue of
+ * 100,000 unreadable files must make one log line, not 100,000. */
+struct queue_errs {
+	unsigned n;
+	char first[200];
+};
+void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
+    MH_PRINTF(3, 4);
+
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);
 

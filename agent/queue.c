@@ -151,6 +151,26 @@ queue_error(struct queue_acc *a, const char *fmt, ...)
 	snapshot_error(a->snap, "%s", buf);
 }
 
+/* Keep the first message (errno text appended when err is set), count
+ * the rest. */
+void
+queue_errs_add(struct queue_errs *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->n++ != 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->first, sizeof(e->first), fmt, ap);
+	va_end(ap);
+	if (err) {
+		size_t l = strlen(e->first);
+
+		snprintf(e->first + l, sizeof(e->first) - l, ": %s",
+		    strerror(err));
+	}
+}
+
 static void *
 queue_init(const struct conf *c)
 {

@@ -86,8 +86,7 @@ struct exim {
 	const char **rcpt;
 	size_t rcptcap;
 	struct queue_acc *acc;	/* of the scan under way */
-	unsigned nerr;
-	char err1[200];
+	struct queue_errs errs;
 };
 
 /* ------------------------------------------------------------------ */
@@ -379,26 +378,6 @@ queue_exim_files_read(void)
 	return files_read;
 }
 
-static void scan_error(struct exim *, int, const char *, ...) MH_PRINTF(3, 4);
-
-static void
-scan_error(struct exim *x, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (x->nerr++ == 0) {
-		va_start(ap, fmt);
-		vsnprintf(x->err1, sizeof(x->err1), fmt, ap);
-		va_end(ap);
-		if (err) {
-			size_t l = strlen(x->err1);
-
-			snprintf(x->err1 + l, sizeof(x->err1) - l, ": %s",
-			    strerror(err));
-		}
-	}
-}
-
 /* Read a whole file into *buf; -2 if it vanished (Exim finished the
  * message meanwhile), -1 on error. */
 static ssize_t
@@ -412,7 +391,7 @@ read_file(struct exim *x, int dfd, const char *name, char **buf,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return -2;
-		scan_error(x, errno, "cannot open %s", name);
+		queue_errs_add(&x->errs, errno, "cannot open %s", name);
 		return -1;
 	}
 	if (fstat(fd, st) < 0)
@@ -441,7 +420,7 @@ read_file(struct exim *x, int dfd, const char *name, char **buf,
 	close(fd);
 	return (ssize_t)len;
 fail:
-	scan_error(x, errno, "cannot read %s", name);
+	queue_errs_add(&x->errs, errno, "cannot read %s", name);
 	close(fd);
 	return -1;
 }
@@ -511,7 +490,7 @@ load_msg(struct exim *x, int dfd, const char *id, const char *hname,
 	if (exim_hdr_parse(x->buf, (size_t)len, &x->hdr, &why) < 0 ||
 	    strcmp(x->hdr.id, id) != 0) {
 		/* counted as a message, with what Exim would not know */
-		scan_error(x, 0, "%s: %s", hname, why ? why :
+		queue_errs_add(&x->errs, 0, "%s: %s", hname, why ? why :
 		    "id differs from the file name");
 		m = xcalloc(1, sizeof(*m) + 1);
 		m->hsig = file_sig(&st);
@@ -550,7 +529,8 @@ size_body(struct exim *x, int dfd, const char *id, struct em_msg *m)
 	snprintf(dname, sizeof(dname), "%s-D", id);
 	if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
-			scan_error(x, errno, "cannot stat %s", dname);
+			queue_errs_add(&x->errs, errno,
+			    "cannot stat %s", dname);
 		m->size = m->hdr_bytes;
 		return;
 	}
@@ -619,7 +599,7 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 	size_t nj = 0, cj = 0, ns = 0, cs = 0, i;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		scan_error(x, errno, "cannot read %s", rel);
+		queue_errs_add(&x->errs, errno, "cannot read %s", rel);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -663,7 +643,8 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 			if (fstatat(dfd, de->d_name, &st,
 			    AT_SYMLINK_NOFOLLOW) < 0) {
 				if (errno != ENOENT)
-					scan_error(x, errno, "cannot stat %s/%s",
+					queue_errs_add(&x->errs, errno,
+					    "cannot stat %s/%s",
 					    rel, de->d_name);
 				continue;
 			}
@@ -718,7 +699,7 @@ exim_scan(void *arg, struct queue_acc *acc)
 	x->gen++;
 	if (x->gen == 0)
 		x->gen = 1;
-	x->nerr = 0;
+	memset(&x->errs, 0, sizeof(x->errs));
 	x->acc = acc;
 	dfd = open(x->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
@@ -726,15 +707,15 @@ exim_scan(void *arg, struct queue_acc *acc)
 		return -1;
 	}
 	if (scan_dir(x, dfd, "input", true) < 0) {
-		queue_error(acc, "exim spool %s: %s", x->spool, x->err1);
+		queue_error(acc, "exim spool %s: %s", x->spool, x->errs.first);
 		close(dfd);
 		return -1;
 	}
 	close(dfd);
 	qcache_sweep(x->cache, x->gen);
-	if (x->nerr)
+	if (x->errs.n)
 		queue_error(acc, "exim spool %s: %s (%u problem%s)", x->spool,
-		    x->err1, x->nerr, x->nerr == 1 ? "" : "s");
+		    x->errs.first, x->errs.n, x->errs.n == 1 ? "" : "s");
 	return 0;
 }
 

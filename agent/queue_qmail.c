@@ -129,8 +129,7 @@ struct qmail {
 	const char **rcpt;
 	size_t rcptcap;
 	/* errors of one scan: the first is reported, the rest counted */
-	unsigned nerr;
-	char err1[200];
+	struct queue_errs errs;
 };
 
 /* Files read since start: a test hook (not API) that lets the unit
@@ -425,29 +424,6 @@ msg_set_domains(struct qmail *q, struct qm_msg *m, int src,
 /* ------------------------------------------------------------------ */
 /* Files and directories. */
 
-static void scan_error(struct qmail *, int, const char *, ...) MH_PRINTF(3, 4);
-
-/* Remember the first problem of a scan (errno text appended when err
- * is set) and count the rest: a queue of 100,000 unreadable files must
- * not make 100,000 log lines. */
-static void
-scan_error(struct qmail *q, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (q->nerr++ == 0) {
-		va_start(ap, fmt);
-		vsnprintf(q->err1, sizeof(q->err1), fmt, ap);
-		va_end(ap);
-		if (err) {
-			size_t l = strlen(q->err1);
-
-			snprintf(q->err1 + l, sizeof(q->err1) - l, ": %s",
-			    strerror(err));
-		}
-	}
-}
-
 /* "123" -> 123; 0 for anything that is not a plain decimal number. */
 static uint64_t
 parse_num(const char *s)
@@ -484,7 +460,8 @@ open_dir(struct qmail *q, const char *rel)
 	DIR *d;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		scan_error(q, errno, "cannot open %s/%s", q->root, rel);
+		queue_errs_add(&q->errs, errno,
+		    "cannot open %s/%s", q->root, rel);
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -504,7 +481,7 @@ read_file(struct qmail *q, int dfd, const char *name, const char *rel,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return -2;
-		scan_error(q, errno, "cannot open %s/%s", rel, name);
+		queue_errs_add(&q->errs, errno, "cannot open %s/%s", rel, name);
 		return -1;
 	}
 	files_read++;
@@ -538,7 +515,7 @@ read_file(struct qmail *q, int dfd, const char *name, const char *rel,
 	close(fd);
 	return (ssize_t)len;
 fail:
-	scan_error(q, errno, "cannot read %s/%s", rel, name);
+	queue_errs_add(&q->errs, errno, "cannot read %s/%s", rel, name);
 	close(fd);
 	return -1;
 }
@@ -571,7 +548,7 @@ parse_env(struct qmail *q, size_t len, enum qmail_file kind,
 	const char *why;
 
 	if (qmail_env_parse(q->buf, len, kind, &q->env, &why) < 0)
-		scan_error(q, 0, "%s/%s: %s", rel, name, why);
+		queue_errs_add(&q->errs, 0, "%s/%s: %s", rel, name, why);
 }
 
 static void
@@ -581,7 +558,8 @@ stat_mess(struct qmail *q, struct qm_msg *m, int dfd, const char *name)
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
-			scan_error(q, errno, "cannot stat mess/%ld/%s",
+			queue_errs_add(&q->errs, errno,
+			    "cannot stat mess/%ld/%s",
 			    (long)(m->id % (uint64_t)q->split), name);
 		m->gen = 0;	/* gone: drop it */
 		return;
@@ -786,7 +764,8 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
-			scan_error(q, errno, "cannot stat %s/%s", rel, name);
+			queue_errs_add(&q->errs, errno,
+			    "cannot stat %s/%s", rel, name);
 		m->seen &= (uint8_t)~bit;
 		return;
 	}
@@ -1134,7 +1113,7 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	q->gen++;
 	if (q->gen == 0)
 		q->gen = 1;
-	q->nerr = 0;
+	memset(&q->errs, 0, sizeof(q->errs));
 	/* before any file is read, so that a change made while this scan
 	 * reads stays queued for the next one */
 	drain_events(q);
@@ -1144,11 +1123,11 @@ qmail_scan(void *arg, struct queue_acc *acc)
 		snprintf(rel, sizeof(rel), "mess/%ld", i);
 		scan_mess(q, rel);
 	}
-	if (q->nerr) {
+	if (q->errs.n) {
 		q->ndirty = 0;
 		q->recheck = true;
 		/* without mess/ there is no queue to speak of */
-		queue_error(acc, "qmail queue %s: %s", q->root, q->err1);
+		queue_error(acc, "qmail queue %s: %s", q->root, q->errs.first);
 		close(q->rootfd);
 		q->rootfd = -1;
 		return -1;
@@ -1180,9 +1159,9 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	for (size_t s = 0; s < q->tcap; s++)
 		if (q->tab[s])
 			report_msg(q, q->tab[s], acc);
-	if (q->nerr)
+	if (q->errs.n)
 		queue_error(acc, "qmail queue %s: %s (%u problem%s)", q->root,
-		    q->err1, q->nerr, q->nerr == 1 ? "" : "s");
+		    q->errs.first, q->errs.n, q->errs.n == 1 ? "" : "s");
 	close(q->rootfd);
 	q->rootfd = -1;
 	q->recheck = q->ino_fd < 0;
