@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
@@ -27,6 +28,13 @@
 #include "mhoid.h"
 
 #define PENDING_MAX 256
+/* Notifications leave at most NOTIFY_RATE a second after a burst of
+ * NOTIFY_BURST: snmpd forwards each at once, and a receiver such as
+ * snmptrapd, which runs a handler per trap, loses what overflows its
+ * socket buffer when hundreds arrive in the same millisecond. */
+#define NOTIFY_RATE 50
+#define NOTIFY_BURST 20
+#define OUTQ_MAX 10000
 
 static const struct mibview *view;
 static bool connected;
@@ -41,6 +49,14 @@ static struct pending {
 } pending[PENDING_MAX];
 static size_t npending;
 static unsigned long dropped;
+
+/* the paced queue of notifications to send (a ring) */
+static struct pending *outq;
+static size_t outq_cap, outq_head, outq_n;
+static double tokens = NOTIFY_BURST;
+static struct timespec tokens_at;
+static unsigned int drain_timer;
+static void outq_drain(void);
 
 void
 snmp_set_view(const struct mibview *v)
@@ -214,7 +230,7 @@ connect_cb_fn(int major, int minor, void *serverarg, void *clientarg)
 			log_info("snmp", "sending %zu clear notification(s) "
 			    "held while disconnected", npending);
 		for (i = 0; i < npending; i++)
-			send_notice(&pending[i].n, pending[i].host);
+			snmp_notify(&pending[i].n, pending[i].host);
 		npending = 0;
 		if (dropped) {
 			log_warnx("snmp", "%lu notification(s) were dropped "
@@ -315,7 +331,15 @@ snmp_agent_init(const char *agentx_socket, long ping_interval)
 void
 snmp_agent_shutdown(void)
 {
+	if (outq_n)
+		log_warnx("snmp", "exiting with %zu notification(s) not sent",
+		    outq_n);
+	if (drain_timer)
+		snmp_alarm_unregister(drain_timer);
 	snmp_shutdown("mailhealthd");
+	free(outq);
+	outq = NULL;
+	outq_cap = outq_head = outq_n = 0;
 }
 
 static void
@@ -363,16 +387,11 @@ send_notice(const struct snmp_notice *n, const char *host)
 	    n->instance[0] ? " " : "", n->instance, n->index);
 }
 
-void
-snmp_notify(const struct snmp_notice *n, const char *host)
+/* Held while disconnected: a clear is kept (bounded) for reconnection;
+ * a raise is left to the re-send of the active alarms. */
+static void
+hold_notice(const struct snmp_notice *n, const char *host)
 {
-	if (connected) {
-		send_notice(n, host);
-		return;
-	}
-	/* A raise is re-sent from the active-alarm table on reconnection
-	 * (if it is still active then). A clear exists only here: hold it,
-	 * up to a bound, and send it first on reconnection. */
 	if (!n->cleared)
 		return;
 	if (npending == PENDING_MAX) {
@@ -385,6 +404,83 @@ snmp_notify(const struct snmp_notice *n, const char *host)
 	npending++;
 	log_info("snmp", "master not connected: holding the clear of "
 	    "alarm %s", n->name);
+}
+
+static void
+drain_cb(unsigned int reg, void *arg)
+{
+	(void)reg;
+	(void)arg;
+	drain_timer = 0;
+	outq_drain();
+}
+
+static void
+outq_drain(void)
+{
+	struct timespec now;
+	double dt;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	dt = (double)(now.tv_sec - tokens_at.tv_sec) +
+	    (double)(now.tv_nsec - tokens_at.tv_nsec) / 1e9;
+	tokens_at = now;
+	tokens += dt * NOTIFY_RATE;
+	if (tokens > NOTIFY_BURST)
+		tokens = NOTIFY_BURST;
+	while (outq_n > 0 && (tokens >= 1.0 || !connected)) {
+		struct pending *p = &outq[outq_head];
+
+		if (connected) {
+			send_notice(&p->n, p->host);
+			tokens -= 1.0;
+		} else
+			hold_notice(&p->n, p->host);
+		outq_head = (outq_head + 1) % outq_cap;
+		outq_n--;
+	}
+	if (outq_n > 0 && drain_timer == 0) {
+		struct timeval tv = { 0, 1000000 / NOTIFY_RATE };
+
+		drain_timer = snmp_alarm_register_hr(tv, 0, drain_cb, NULL);
+	}
+}
+
+void
+snmp_notify(const struct snmp_notice *n, const char *host)
+{
+	struct pending *p;
+
+	if (!connected && outq_n == 0) {
+		hold_notice(n, host);
+		return;
+	}
+	if (outq_n == OUTQ_MAX) {
+		dropped++;
+		log_warnx("snmp", "%d notifications waiting: dropping the %s "
+		    "of alarm %s", OUTQ_MAX, n->cleared ? "clear" : "raise",
+		    n->name);
+		return;
+	}
+	if (outq_n == outq_cap) {
+		/* grow the ring, unrolling it */
+		size_t ncap = outq_cap ? outq_cap * 2 : 64, i;
+		struct pending *q = xcalloc(ncap, sizeof(*q));
+
+		for (i = 0; i < outq_n; i++)
+			q[i] = outq[(outq_head + i) % outq_cap];
+		free(outq);
+		outq = q;
+		outq_cap = ncap;
+		outq_head = 0;
+	}
+	p = &outq[(outq_head + outq_n) % outq_cap];
+	p->n = *n;
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	outq_n++;
+	if (tokens_at.tv_sec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &tokens_at);
+	outq_drain();
 }
 
 void

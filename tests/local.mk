@@ -4,7 +4,8 @@
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CONFUSE_CFLAGS)
 UNIT_AGENT_LDADD = agent/libmhagent.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
-UNIT_SMS_LDADD = sms/libmhsms.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS) $(CURL_LIBS)
+## the handler half (no libcurl): what every sms unit test needs
+UNIT_SMS_LDADD = sms/libmhsms.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
 
 if HAVE_CMOCKA
 ## ---- unit tests of agent/ (one line per test program)
@@ -45,25 +46,25 @@ sms_unit_tests = tests/unit/test_sms_trapin \
 	tests/unit/test_sms_spool \
 	tests/unit/test_sms_conf
 tests_unit_test_sms_trapin_SOURCES = tests/unit/test_sms_trapin.c
-tests_unit_test_sms_trapin_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_trapin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_trapin_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_msg_SOURCES = tests/unit/test_sms_msg.c
-tests_unit_test_sms_msg_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_msg_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_msg_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_gateway_SOURCES = tests/unit/test_sms_gateway.c
-tests_unit_test_sms_gateway_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_gateway_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_gateway_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_route_SOURCES = tests/unit/test_sms_route.c
-tests_unit_test_sms_route_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_route_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_route_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_storm_SOURCES = tests/unit/test_sms_storm.c
-tests_unit_test_sms_storm_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_storm_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_storm_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_spool_SOURCES = tests/unit/test_sms_spool.c
-tests_unit_test_sms_spool_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_spool_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_spool_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_conf_SOURCES = tests/unit/test_sms_conf.c
-tests_unit_test_sms_conf_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_sms_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_conf_LDADD = $(UNIT_SMS_LDADD)
 check_PROGRAMS += $(agent_unit_tests) $(sms_unit_tests)
 TESTS += $(agent_unit_tests) $(sms_unit_tests)
@@ -73,7 +74,7 @@ endif
 
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
-	tests/integration/alarm-sms.sh \
+	tests/integration/alarm-sms.sh tests/integration/notify-burst.sh \
 	tests/integration/snmp-postfix.sh tests/integration/snmp-qmail.sh \
 	tests/integration/queue-postfix.sh
 integration_tests += tests/integration/sms-trap.sh \
