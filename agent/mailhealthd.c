@@ -185,6 +185,22 @@ on_signal(int fd, void *arg)
 	}
 }
 
+/* The pid of a running mailhealthd recorded in path, or 0. */
+static long
+pidfile_running(const char *path)
+{
+	FILE *fp;
+	long pid = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(fp, "%ld", &pid) != 1 || pid <= 0 ||
+	    pid == (long)getpid() || kill((pid_t)pid, 0) != 0)
+		pid = 0;
+	fclose(fp);
+	return pid;
+}
+
 static int
 pidfile_write(const char *path)
 {
@@ -192,15 +208,10 @@ pidfile_write(const char *path)
 	FILE *fp;
 	long pid;
 
-	if ((fp = fopen(path, "r")) != NULL) {
-		if (fscanf(fp, "%ld", &pid) == 1 && pid > 0 &&
-		    kill((pid_t)pid, 0) == 0 && pid != (long)getpid()) {
-			fclose(fp);
-			log_warnx("main", "%s: mailhealthd already runs as pid "
-			    "%ld", path, pid);
-			return -1;
-		}
-		fclose(fp);
+	if ((pid = pidfile_running(path)) != 0) {
+		log_warnx("main", "%s: mailhealthd already runs as pid %ld",
+		    path, pid);
+		return -1;
 	}
 	if ((fp = fopen(path, "w")) == NULL) {
 		log_warn("main", "cannot write %s", path);
@@ -338,6 +349,17 @@ mailhealthd_main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		free(err);
 		return MH_EX_CONFIG;
+	}
+	if (!foreground && d.conf->pidfile[0]) {
+		/* say it where the admin sees it, before detaching */
+		long pid = pidfile_running(d.conf->pidfile);
+
+		if (pid != 0) {
+			fprintf(stderr, "mailhealthd: %s: already running as "
+			    "pid %ld\n", d.conf->pidfile, pid);
+			conf_free(d.conf);
+			return 75;
+		}
 	}
 	if (!foreground) {
 		if (daemon(0, 0) != 0) {

@@ -75,6 +75,7 @@ endif
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
 	tests/integration/alarm-sms.sh tests/integration/notify-burst.sh \
+	tests/integration/agent-daemon.sh \
 	tests/integration/snmp-postfix.sh tests/integration/snmp-qmail.sh \
 	tests/integration/queue-postfix.sh
 integration_tests += tests/integration/sms-trap.sh \

@@ -1,0 +1,44 @@
+#!/bin/bash
+# agent-daemon.sh: mailhealthd as a daemon (no -f): it detaches, writes
+# its pid file, serves through snmpd, refuses a second instance, and on
+# SIGTERM exits and removes the pid file. Also the console report.
+. "$(dirname "$0")/lib.sh"
+
+need_root
+need_cmd snmpd snmpget
+mktestdir
+plan 10
+
+mkdir -p "$T/q/deferred/A"
+cat >"$T/mailhealthd.conf" <<EOF
+interval = 1
+pidfile = "$T/mailhealthd.pid"
+mta postfix { queue_directory = "$T/q" }
+EOF
+start_snmpd
+"$MAILHEALTHD" -c "$T/mailhealthd.conf" -x "$AGENTX"
+is $? 0 "mailhealthd detaches with status 0"
+wait_until 10 test -s "$T/mailhealthd.pid"
+ok $? "it writes its pid file"
+pid=$(cat "$T/mailhealthd.pid")
+track_pid "$pid"
+kill -0 "$pid" 2>/dev/null
+ok $? "the pid in the file ($pid) runs"
+[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = 1 ] || [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
+ok $? "it is detached (its own session)"
+wait_until 15 agent_ready
+ok $? "the daemon serves MAILHEALTH-MIB through snmpd"
+"$MAILHEALTHD" -c "$T/mailhealthd.conf" -x "$AGENTX" 2>"$T/second.err"
+is $? 75 "a second instance with the same pid file refuses to start (75)"
+grep -q "already running as pid $pid" "$T/second.err"
+ok $? "and says which pid runs"
+kill -TERM "$pid"
+wait_until 10 sh -c "! kill -0 $pid 2>/dev/null"
+ok $? "SIGTERM stops it"
+[ ! -e "$T/mailhealthd.pid" ]
+ok $? "and removes the pid file"
+
+"$MAILHEALTHD" --once --format text -c "$T/mailhealthd.conf" >"$T/report" 2>/dev/null
+grep -q "^postfix queue: 0 messages" "$T/report"
+ok $? "the console report says what is in the queue"
+finish
