@@ -1,6 +1,7 @@
 ## contrib/: systemd units. The .in files name programs and config files
-## with @sbindir@, @bindir@, @sysconfdir@, @localstatedir@, expanded here
-## (not by configure) so that `make prefix=...` is honoured.
+## with @sbindir@, @bindir@, @sysconfdir@, @localstatedir@ and
+## @pkglibexecdir@, expanded here (not by configure) so that
+## `make prefix=...` is honoured.
 ## Installed into $(systemdsystemunitdir) unless configure was given
 ## --without-systemdsystemunitdir.
 contrib_units = contrib/mailhealthd.service contrib/mailhealth-sms.service \
@@ -18,7 +19,8 @@ AM_DISTCHECK_CONFIGURE_FLAGS = \
 
 contrib_edit = $(SED) -e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	-e 's|@localstatedir[@]|$(localstatedir)|g'
+	-e 's|@localstatedir[@]|$(localstatedir)|g' \
+	-e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g'
 contrib_gen = $(AM_V_GEN)$(MKDIR_P) contrib && \
 	$(contrib_edit) $(srcdir)/$@.in > $@.tmp && mv $@.tmp $@
 

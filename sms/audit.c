@@ -2,7 +2,9 @@
  * audit.c: one line per message event, for the admin who asks "did the
  * page go out at 03:12, and if not, why?". Events: queued, sent, retry,
  * failed, suppressed, dropped, incomplete (a notification that lacked
- * some mhNotify objects and was paged with what it had), test.
+ * some mhNotify objects and was paged with what it had), test, error (a
+ * handler could not start mailhealth-sms-sender; the alert stays
+ * spooled).
  *
  *   2024-06-01T03:12:44Z pid=812 event=sent to=+15550100 id=...
  *     detail="http 202: 0: Accepted for delivery" text="CRITICAL mx1 ..."

@@ -11,6 +11,10 @@
  *   detached    what a handler starts when nobody holds sender.lock: the
  *               daemon loop, but it exits once nothing is left to do.
  *
+ * This is mailhealth-sms-sender (see sender_main.c), the only program
+ * that links libcurl; mailhealth-sms execs it for --flush, --daemon and
+ * --test, and a handler starts it detached (launch.c).
+ *
  * Messages to one recipient go out in arrival order: when the oldest one
  * for a recipient is waiting for its retry time (or is being sent by
  * another process), the newer ones for that recipient wait too, so a clear
@@ -29,7 +33,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #ifdef HAVE_SYS_INOTIFY_H
 #include <sys/inotify.h>
@@ -48,18 +51,6 @@ sender_on_signal(int sig)
 		sender_hup = 1;
 	else
 		sender_stop = 1;
-}
-
-struct storm_params
-sender_storm_params(const struct sms_conf *c)
-{
-	struct storm_params p = {
-		.dedupe_window = c->dedupe_window,
-		.rate_limit = c->rate_limit,
-		.rate_window = c->rate_window,
-		.summary_delay = c->summary_delay,
-	};
-	return p;
 }
 
 /* A recipient is quiet for a summary when every path to it is quiet. */
@@ -94,7 +85,7 @@ static int
 sender_summaries(const struct sms_conf *c, time_t now, bool dry_run,
     time_t *next)
 {
-	struct storm_params p = sender_storm_params(c);
+	struct storm_params p = storm_params_of(c);
 	struct storm *s = storm_new();
 	char *state = spool_path(c->spool_dir, "state", NULL);
 	char **to = NULL, **text = NULL;
@@ -359,7 +350,7 @@ sender_pass(const struct sms_conf *c, bool force, bool dry_run,
 static bool
 sender_summary_pending(const struct sms_conf *c)
 {
-	struct storm_params p = sender_storm_params(c);
+	struct storm_params p = storm_params_of(c);
 	struct storm *s = storm_new();
 	char *state = spool_path(c->spool_dir, "state", NULL);
 	int lock = spool_lock(c->spool_dir, "state.lock", true);
@@ -490,7 +481,7 @@ sender_note_pid(int lockfd)
 }
 
 /* *cp is replaced by a SIGHUP reload (--daemon only; a detached sender
- * lives for one burst and keeps the config its handler had). */
+ * lives for one burst and keeps the config it started with). */
 static int
 sender_loop(struct sms_conf **cp, enum sender_mode mode, int lockfd)
 {
@@ -503,9 +494,13 @@ sender_loop(struct sms_conf **cp, enum sender_mode mode, int lockfd)
 	{
 		char *p = spool_path(c->spool_dir, "outgoing", NULL);
 
+		/* Only IN_MOVED_TO: every message arrives by rename
+		 * (spool_put). IN_CLOSE_WRITE also fired for our own claims
+		 * (opened O_RDWR), so while messages waited for a retry each
+		 * pass woke the next one at once: a sender spun at 100% CPU
+		 * for as long as the gateway was down. */
 		ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (ino >= 0 && inotify_add_watch(ino, p, IN_MOVED_TO |
-		    IN_CLOSE_WRITE) < 0) {
+		if (ino >= 0 && inotify_add_watch(ino, p, IN_MOVED_TO) < 0) {
 			close(ino);
 			ino = -1;
 		}
@@ -604,62 +599,16 @@ out:
 }
 
 /*
- * Called by the handler after it spooled: if no sender holds the lock,
- * start a detached one (double fork, setsid, stdio to /dev/null) that
- * inherits the lock we just took. Returns at once either way.
+ * What a handler starts (through launch.c, fork + setsid + fork + exec)
+ * when nobody held sender.lock: lockfd is that lock, taken by the handler
+ * and inherited across exec. The daemon loop, exiting once nothing is
+ * left to do. The config is the one loaded from the handler's file.
  */
 int
-sender_ensure(const struct sms_conf *c, bool keep_stderr)
+sender_detached(struct sms_conf **cp, int lockfd)
 {
-	int lockfd = spool_lock(c->spool_dir, "sender.lock", false);
-	pid_t pid;
-
-	if (lockfd < 0) {
-		if (errno == EWOULDBLOCK)
-			return 0;	/* a sender is on it */
-		log_warn("sender", "cannot open %s/sender.lock", c->spool_dir);
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		log_warn("sender", "cannot fork a sender");
-		close(lockfd);
-		return -1;
-	}
-	if (pid > 0) {
-		int status;
-
-		close(lockfd);	/* the child's copy keeps the lock */
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		return 0;
-	}
-	/* first child: new session, fork again so we are nobody's child */
-	setsid();
-	pid = fork();
-	if (pid != 0)
-		_exit(pid < 0 ? 1 : 0);
-	{
-		int null = open("/dev/null", O_RDWR);
-
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			if (!keep_stderr)
-				dup2(null, STDERR_FILENO);
-			if (null > STDERR_FILENO)
-				close(null);
-		}
-	}
-	if (!keep_stderr)
-		log_init("mailhealth-sms", LOG_TO_SYSLOG);
 	gateway_global_init();
-	{
-		struct sms_conf *cc = (struct sms_conf *)c;	/* not reloaded */
-
-		sender_loop(&cc, SENDER_DETACHED, lockfd);
-	}
+	sender_loop(cp, SENDER_DETACHED, lockfd);
 	gateway_global_cleanup();
-	_exit(0);
+	return SMS_EX_OK;
 }

@@ -10,11 +10,19 @@
  *   route.c     who gets an alert, quiet hours
  *   storm.c     dedupe, per-recipient rate limit, held-back summaries
  *   spool.c     the durable spool (tmp -> fsync -> rename, flock claims)
- *   gateway.c   HTTP gateway styles and the libcurl request
- *   sender.c    the sender loop (--daemon, --flush, detached sender)
+ *   gwreq.c     HTTP gateway styles: build a request, classify the answer
  *   sms_conf.c  mailhealth-sms.conf (libconfuse)
  *   audit.c     the audit log, one line per message event
+ *   launch.c    find mailhealth-sms-sender, exec it or start it detached
  *   sms_main.c  command line and the handler path
+ *
+ * Those make libmhsms.la, which mailhealth-sms (the handler snmptrapd
+ * starts for every trap) links: no libcurl. The sender half is
+ * libmhsmssend.la, linked into mailhealth-sms-sender only:
+ *
+ *   gateway.c   the libcurl request
+ *   sender.c    the sender loop (--daemon, --flush, detached sender)
+ *   sender_main.c  mailhealth-sms-sender's command line, --test
  */
 #ifndef MH_SMS_H
 #define MH_SMS_H
@@ -246,6 +254,7 @@ size_t storm_due_summaries(struct storm *s, const struct storm_params *p,
     time_t now, bool (*quiet_for)(void *ctx, const char *to), void *ctx,
     char ***to, char ***text);
 time_t storm_next_due(const struct storm *s, const struct storm_params *p);
+struct storm_params storm_params_of(const struct sms_conf *c);
 const char *storm_verdict_name(enum storm_verdict v);
 
 /* spool.c ------------------------------------------------------------- */
@@ -283,7 +292,7 @@ int spool_decode(const char *buf, size_t len, struct spool_msg *m);
 int spool_lock(const char *dir, const char *lockname, bool wait);
 char *spool_path(const char *dir, const char *sub, const char *name);
 
-/* gateway.c ----------------------------------------------------------- */
+/* gwreq.c (gateway_send & co: gateway.c) ------------------------------ */
 enum gw_result { GW_OK, GW_TEMP, GW_PERM };
 
 struct gw_style {
@@ -312,9 +321,11 @@ int gateway_build(const struct gw_conf *g, const char *to, const char *text,
 void gateway_request_free(struct gw_request *r);
 enum gw_result gateway_classify(const struct gw_conf *g, long http,
     const char *body);
+char *gateway_redact(const struct gw_conf *g, const char *s);
+
+/* gateway.c (libmhsmssend: the sender only) ---------------------------- */
 enum gw_result gateway_send(const struct gw_conf *g,
     const struct gw_request *r, long *http, char *detail, size_t detaillen);
-char *gateway_redact(const struct gw_conf *g, const char *s);
 void gateway_global_init(void);
 void gateway_global_cleanup(void);
 
@@ -324,17 +335,36 @@ void audit_close(void);
 void audit_event(const char *event, const char *to, const char *id,
     const char *detail, const char *text);
 
-/* sender.c ------------------------------------------------------------ */
-enum sender_mode { SENDER_FLUSH, SENDER_DETACHED, SENDER_DAEMON };
-int sender_flush(const struct sms_conf *c, bool dry_run);
-int sender_daemon(struct sms_conf **cp);
-int sender_plan_summaries(const struct sms_conf *c, time_t now, bool dry_run);
-int sender_ensure(const struct sms_conf *c, bool keep_stderr);
-struct storm_params sender_storm_params(const struct sms_conf *c);
+/* launch.c ------------------------------------------------------------ */
+#define SMS_SENDER_NAME "mailhealth-sms-sender"
+#define SMS_SENDER_ENV "MAILHEALTH_SMS_SENDER"
+char *launch_sender_path(void);
+int launch_exec_sender(char **argv);
+int launch_sender_ensure(const struct sms_conf *c, char *const *args,
+    int nargs, bool keep_stderr);
 
 /* sms_main.c ---------------------------------------------------------- */
+struct sms_opts {
+	const char *conffile;
+	const char *test_text;
+	bool dry_run, flush, daemon_mode, check;
+	int detached_fd;	/* --detached=FD (sender only); -1 if absent */
+};
+
+bool sms_opts_parse(int argc, char **argv, bool sender, struct sms_opts *o,
+    int *rc);
 int sms_main(int argc, char **argv);
 int sms_handle(const struct sms_conf *c, const char *input, size_t len,
     bool dry_run, time_t now, int minute_of_day);
+void sms_print_plan(const struct sms_conf *c, const char *to,
+    const char *verdict, const char *text);
+
+/* sender.c, sender_main.c (libmhsmssend: the sender only) ------------- */
+enum sender_mode { SENDER_FLUSH, SENDER_DETACHED, SENDER_DAEMON };
+int sender_flush(const struct sms_conf *c, bool dry_run);
+int sender_daemon(struct sms_conf **cp);
+int sender_detached(struct sms_conf **cp, int lockfd);
+int sender_plan_summaries(const struct sms_conf *c, time_t now, bool dry_run);
+int sender_main(int argc, char **argv);
 
 #endif

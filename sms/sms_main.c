@@ -3,10 +3,18 @@
  * every notification: read, parse, decide, spool, make sure a sender is
  * on it, exit. No network I/O happens on this path, so snmptrapd (which
  * waits for each handler in turn) is never held up by a slow gateway.
+ *
+ * This program does not link libcurl: loading it and the thirty-odd
+ * libraries it pulls in cost ~5 ms a run, which made snmptrapd fall
+ * behind in a burst. --flush, --daemon and --test exec
+ * mailhealth-sms-sender with the same arguments (launch.c); its
+ * command line is parsed by sms_opts_parse() too.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,16 +28,100 @@
 #define SMS_READ_TIMEOUT_MS 5000
 
 static void
-sms_usage(FILE *f)
+sms_usage(FILE *f, bool sender)
 {
-	fprintf(f,
-	    "usage: mailhealth-sms [-c FILE] [-D] [--dry-run]\n"
-	    "       mailhealth-sms [-c FILE] [-D] --flush | --daemon\n"
-	    "       mailhealth-sms [-c FILE] [-D] [--dry-run] --test TEXT\n"
-	    "       mailhealth-sms [-c FILE] --check-config\n"
-	    "Without a mode, reads one notification from snmptrapd on stdin\n"
-	    "and spools it. Default config: %s\n", SMS_DEFAULT_CONF);
+	if (sender)
+		fprintf(f,
+		    "usage: " SMS_SENDER_NAME " [-c FILE] [-D] --flush | --daemon\n"
+		    "       " SMS_SENDER_NAME " [-c FILE] [-D] [--dry-run] --test TEXT\n"
+		    "The sending half of mailhealth-sms, which runs it for these\n"
+		    "modes and starts it detached after spooling a notification.\n"
+		    "Default config: %s\n", SMS_DEFAULT_CONF);
+	else
+		fprintf(f,
+		    "usage: mailhealth-sms [-c FILE] [-D] [--dry-run]\n"
+		    "       mailhealth-sms [-c FILE] [-D] --flush | --daemon\n"
+		    "       mailhealth-sms [-c FILE] [-D] [--dry-run] --test TEXT\n"
+		    "       mailhealth-sms [-c FILE] --check-config\n"
+		    "Without a mode, reads one notification from snmptrapd on stdin\n"
+		    "and spools it. Default config: %s\n", SMS_DEFAULT_CONF);
 }
+
+/*
+ * The command line of both programs. false: exit with *rc (usage error,
+ * --help, --version). --detached=FD is the sender's only: how a handler
+ * hands it sender.lock (launch.c).
+ */
+bool
+sms_opts_parse(int argc, char **argv, bool sender, struct sms_opts *o,
+    int *rc)
+{
+	enum { OPT_DRY = 256, OPT_FLUSH, OPT_DAEMON, OPT_TEST, OPT_CHECK,
+	    OPT_DEBUG, OPT_DETACHED };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "flush", no_argument, NULL, OPT_FLUSH },
+		{ "daemon", no_argument, NULL, OPT_DAEMON },
+		{ "test", required_argument, NULL, OPT_TEST },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "debug", optional_argument, NULL, OPT_DEBUG },
+		{ "detached", required_argument, NULL, OPT_DETACHED },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = sender ? SMS_SENDER_NAME : "mailhealth-sms";
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conffile = SMS_DEFAULT_CONF;
+	o->detached_fd = -1;
+	*rc = SMS_EX_USAGE;
+	while ((ch = getopt_long(argc, argv, "c:DhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->conffile = optarg; break;
+		case 'D': log_set_debug("all"); break;
+		case OPT_DEBUG: log_set_debug(optarg ? optarg : "all"); break;
+		case OPT_DRY: o->dry_run = true; break;
+		case OPT_FLUSH: o->flush = true; break;
+		case OPT_DAEMON: o->daemon_mode = true; break;
+		case OPT_TEST: o->test_text = optarg; break;
+		case OPT_CHECK: o->check = true; break;
+		case OPT_DETACHED: {
+			char *end;
+			long fd;
+
+			errno = 0;
+			fd = strtol(optarg, &end, 10);
+			if (!sender || errno || *end || end == optarg ||
+			    fd < 0 || fd > INT_MAX) {
+				sms_usage(stderr, sender);
+				return false;
+			}
+			o->detached_fd = (int)fd;
+			break;
+		}
+		case 'h': sms_usage(stdout, sender); *rc = SMS_EX_OK;
+			return false;
+		case 'V': printf("%s %s\n", prog, PACKAGE_VERSION);
+			*rc = SMS_EX_OK;
+			return false;
+		default: sms_usage(stderr, sender); return false;
+		}
+	}
+	if (optind != argc || (o->flush + o->daemon_mode +
+	    (o->test_text != NULL) + o->check + (o->detached_fd >= 0)) > 1 ||
+	    ((o->daemon_mode || o->detached_fd >= 0) && o->dry_run)) {
+		sms_usage(stderr, sender);
+		return false;
+	}
+	return true;
+}
+
+/* The handler's own options, passed on to a sender it starts. */
+static char *const *sms_args;
+static int sms_nargs;
 
 struct sms_ctx {
 	const struct sms_alert *a;
@@ -41,7 +133,8 @@ sms_alert_get(void *ctx, const char *name, size_t len)
 	return alert_field(((struct sms_ctx *)ctx)->a, name, len);
 }
 
-static void
+/* --dry-run: what would be sent to whom, and the request (gwreq.c). */
+void
 sms_print_plan(const struct sms_conf *c, const char *to, const char *verdict,
     const char *text)
 {
@@ -112,7 +205,7 @@ sms_handle(const struct sms_conf *c, const char *input, size_t len,
 	struct trap t;
 	struct sms_alert a;
 	struct route_target *tg = NULL;
-	struct storm_params p = sender_storm_params(c);
+	struct storm_params p = storm_params_of(c);
 	struct storm *st = NULL;
 	struct strbuf base;
 	struct sms_ctx ctx;
@@ -236,9 +329,12 @@ sms_handle(const struct sms_conf *c, const char *input, size_t len,
 out:
 	if (lock >= 0)
 		close(lock);
-	/* someone must send what we spooled, and the summary we owe */
-	if (spooled || (held && !dry_run))
-		sender_ensure(c, log_debug_enabled("sender"));
+	/* someone must send what we spooled, and the summary we owe; if
+	 * nobody can, it stays spooled and the exit status says so */
+	if ((spooled || (held && !dry_run)) &&
+	    launch_sender_ensure(c, sms_args, sms_nargs,
+	    log_debug_enabled("sender")) != 0 && rc == SMS_EX_OK)
+		rc = SMS_EX_UNAVAILABLE;
 	storm_free(st);
 	route_targets_free(tg, ntg);
 	strbuf_free(&base);
@@ -250,145 +346,38 @@ out:
 	return rc;
 }
 
-/* All distinct recipients in the config, for --test. */
-static size_t
-sms_all_recipients(const struct sms_conf *c, char ***out)
-{
-	char **v = NULL;
-	size_t n = 0, i, k, j;
-
-	for (i = 0; i <= c->nroutes; i++) {
-		char **list = i == 0 ? c->recipients :
-		    c->routes[i - 1].recipients;
-		size_t cnt = i == 0 ? c->nrecipients :
-		    c->routes[i - 1].nrecipients;
-
-		for (k = 0; k < cnt; k++) {
-			for (j = 0; j < n; j++)
-				if (strcmp(v[j], list[k]) == 0)
-					break;
-			if (j < n)
-				continue;
-			v = xreallocarray(v, n + 1, sizeof(char *));
-			v[n++] = list[k];
-		}
-	}
-	*out = v;
-	return n;
-}
-
-/* --test TEXT: sent right now, not spooled, so the admin sees the answer. */
-static int
-sms_test(const struct sms_conf *c, const char *text0, bool dry_run)
-{
-	char **to;
-	size_t n = sms_all_recipients(c, &to), i;
-	char *text = msg_fit(text0, "", c->max_segments, c->marker,
-	    c->allow_ucs2);
-	int rc = SMS_EX_OK;
-
-	gateway_global_init();
-	for (i = 0; i < n; i++) {
-		struct gw_request r;
-		char err[256], *id = spool_unique_name("test");
-		long http;
-
-		if (dry_run) {
-			sms_print_plan(c, to[i], "test", text);
-			free(id);
-			continue;
-		}
-		if (gateway_build(&c->gw, to[i], text, id, &r, err,
-		    sizeof(err)) != 0) {
-			printf("FAIL %s: %s\n", to[i], err);
-			rc = SMS_EX_UNAVAILABLE;
-		} else {
-			enum gw_result res = gateway_send(&c->gw, &r, &http,
-			    err, sizeof(err));
-			char *safe = gateway_redact(&c->gw, err);
-
-			printf("%s %s: %s\n", res == GW_OK ? "OK" : "FAIL",
-			    to[i], safe);
-			audit_event(res == GW_OK ? "test" : "test-failed",
-			    to[i], id, safe, text);
-			if (res != GW_OK)
-				rc = SMS_EX_UNAVAILABLE;
-			free(safe);
-			gateway_request_free(&r);
-		}
-		free(id);
-	}
-	gateway_global_cleanup();
-	free(to);
-	free(text);
-	return rc;
-}
-
 int
 sms_main(int argc, char **argv)
 {
-	enum { OPT_DRY = 256, OPT_FLUSH, OPT_DAEMON, OPT_TEST, OPT_CHECK,
-	    OPT_DEBUG };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "dry-run", no_argument, NULL, OPT_DRY },
-		{ "flush", no_argument, NULL, OPT_FLUSH },
-		{ "daemon", no_argument, NULL, OPT_DAEMON },
-		{ "test", required_argument, NULL, OPT_TEST },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "debug", optional_argument, NULL, OPT_DEBUG },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *conffile = SMS_DEFAULT_CONF, *test_text = NULL;
-	bool dry_run = false, flush = false, daemon_mode = false,
-	    check = false;
+	struct sms_opts o;
 	struct sms_conf *c = NULL;
-	char err[600];
-	int ch, rc;
+	char err[600], **args;
+	int rc, i;
 
 	log_init("mailhealth-sms", LOG_TO_STDERR);
-	while ((ch = getopt_long(argc, argv, "c:DhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': conffile = optarg; break;
-		case 'D': log_set_debug("all"); break;
-		case OPT_DEBUG: log_set_debug(optarg ? optarg : "all"); break;
-		case OPT_DRY: dry_run = true; break;
-		case OPT_FLUSH: flush = true; break;
-		case OPT_DAEMON: daemon_mode = true; break;
-		case OPT_TEST: test_text = optarg; break;
-		case OPT_CHECK: check = true; break;
-		case 'h': sms_usage(stdout); return SMS_EX_OK;
-		case 'V': printf("mailhealth-sms %s\n", PACKAGE_VERSION);
-			return SMS_EX_OK;
-		default: sms_usage(stderr); return SMS_EX_USAGE;
-		}
+	/* getopt_long may permute argv; the sender gets it as we got it */
+	args = xcalloc((size_t)argc + 1, sizeof(char *));
+	for (i = 0; i < argc; i++)
+		args[i] = argv[i];
+	if (!sms_opts_parse(argc, argv, false, &o, &rc))
+		goto out;
+	if (o.flush || o.daemon_mode || o.test_text) {
+		/* the modes that talk to the gateway live in the sender */
+		rc = launch_exec_sender(args);
+		goto out;
 	}
-	if (optind != argc || (flush + daemon_mode + (test_text != NULL) +
-	    check) > 1 || (daemon_mode && dry_run)) {
-		sms_usage(stderr);
-		return SMS_EX_USAGE;
-	}
-	if ((c = sms_conf_load(conffile, err, sizeof(err))) == NULL) {
+	if ((c = sms_conf_load(o.conffile, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
-		return SMS_EX_CONFIG;
+		rc = SMS_EX_CONFIG;
+		goto out;
 	}
-	if (check) {
+	if (o.check) {
 		rc = SMS_EX_OK;
 		goto out;
 	}
-	if (!dry_run)
+	if (!o.dry_run)
 		audit_open(c->audit_log);
-	if (daemon_mode) {
-		log_init("mailhealth-sms", log_debug_enabled("sender") ?
-		    LOG_TO_STDERR : LOG_TO_SYSLOG);
-		rc = sender_daemon(&c);
-	} else if (flush) {
-		rc = sender_flush(c, dry_run);
-	} else if (test_text) {
-		rc = sms_test(c, test_text, dry_run);
-	} else {
+	{
 		char *buf;
 		size_t len;
 		time_t now = time(NULL);
@@ -400,12 +389,16 @@ sms_main(int argc, char **argv)
 			rc = SMS_EX_DATAERR;
 			goto out;
 		}
-		rc = sms_handle(c, buf, len, dry_run, now,
+		/* a detached sender is started with our own options */
+		sms_args = args + 1;
+		sms_nargs = argc - 1;
+		rc = sms_handle(c, buf, len, o.dry_run, now,
 		    route_minute_of_day(now));
 		free(buf);
 	}
 out:
 	audit_close();
 	sms_conf_free(c);
+	free(args);
 	return rc;
 }

@@ -11,12 +11,14 @@ if [ -z "${top_builddir:-}" ] || [ -z "${top_srcdir:-}" ]; then
 fi
 
 SMS=$top_builddir/sms/mailhealth-sms
+# the handler finds it next to itself (see sms/launch.c)
+SENDER=$top_builddir/sms/mailhealth-sms-sender
 PY=/usr/bin/python3
 GWPY=$top_srcdir/tests/integration/gateway.py
 R=.1.3.6.1.4.1.8072.9999.9999.25	# MAILHEALTH-MIB root
 N=$R.1.11				# mhNotifyObjects
 
-for need in "$SMS" "$PY" /usr/sbin/snmptrapd /usr/bin/snmptrap; do
+for need in "$SMS" "$SENDER" "$PY" /usr/sbin/snmptrapd /usr/bin/snmptrap; do
 	if [ ! -x "$need" ]; then
 		echo "Bail out! $need is missing (snmptrapd, snmp, python3)"
 		exit 1
@@ -195,12 +197,17 @@ no_sender() {
 TRAP_PORT=""
 # start_snmptrapd [SNMPTRAPD-OPTIONS...]: default -On -m '' (numeric OIDs,
 # no MIBs); TRAPHANDLE may name another handler command.
+# The receive buffer is raised as docs/sms.md advises for bursts: the
+# kernel's default (~200 KB, rmem_default) holds only ~170 of our traps
+# while snmptrapd waits for a handler. The kernel caps it at twice
+# net.core.rmem_max; trap_recvbuf prints what the socket got.
 start_snmptrapd() {
 	TRAP_PORT=$(free_port udp)
 	mkdir -p "$T/persist"
 	cat > "$T/snmptrapd.conf" <<EOF
 authCommunity log,execute public
 traphandle default ${TRAPHANDLE:-$SMS -c $T/sms.conf}
+[snmp] serverRecvBuf 8388608
 EOF
 	[ $# -gt 0 ] || set -- -On -m ''
 	SNMP_PERSISTENT_DIR=$T/persist /usr/sbin/snmptrapd -f -Lf "$T/snmptrapd.log" \
@@ -211,6 +218,12 @@ EOF
 		cat "$T/snmptrapd.log" | sed 's/^/# /'
 		exit 1
 	fi
+}
+
+# trap_recvbuf: the receive buffer snmptrapd's socket has (bytes)
+trap_recvbuf() {
+	ss -u -a -m -n "sport = :$TRAP_PORT" 2>/dev/null |
+	    sed -n 's/.*skmem:(.*rb\([0-9]*\),.*/\1/p'
 }
 
 # send_trap NOTIF INDEX NAME METRIC INSTANCE SEV VALUE THRESH TEXT HOST

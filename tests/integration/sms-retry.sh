@@ -5,7 +5,7 @@
 # never wait for the gateway, and snmptrapd is never held up.
 . "$top_srcdir/tests/integration/sms-lib.sh"
 
-plan 21
+plan 22
 
 # gateway text -> number of accepted (mode ok) requests with that text
 ok_with_text() { gwq "len([r for r in ok if r['query']['text'] == '''$1'''])"; }
@@ -27,8 +27,17 @@ check "handler returned in < 200 ms with the gateway down ($ms ms)" \
     test "$ms" -lt 200
 check "the sender tried and scheduled a retry" wait_for 10 audit_count_ge retry 1
 is "the message stays spooled" "$(spool_count)" 1
+# 5: waiting for the next retry, the sender sleeps. It used to wake itself
+# (inotify saw its own claims) and spin at 100% CPU for the whole outage.
+cpu_ms() { awk '{ print ($14 + $15) * 10 }' "/proc/$1/stat"; }	# USER_HZ 100
+spid=$(cat "$T/spool/sender.lock")
+c0=$(cpu_ms "$spid")
+wait_for 10 audit_count_ge retry 3
+c1=$(cpu_ms "$spid")
+check "the sender idles between retries ($((c1 - c0)) ms CPU for 2 retries)" \
+    test "$((c1 - c0))" -lt 300
 
-# 5-7: back up; --flush delivers it exactly once, a second flush nothing
+# 6-8: back up; --flush delivers it exactly once, a second flush nothing
 start_gateway ok "$GW_PORT"
 "$SMS" -c "$T/sms.conf" --flush > "$T/flush.out"
 rc=$?
@@ -40,7 +49,7 @@ is "a second --flush sends nothing" "$(cat "$T/flush2.out")" \
 TXT1="CRITICAL mx1 queue-high total: 6000/5000 down test"
 is "delivered exactly once after the outage" "$(ok_with_text "$TXT1")" 1
 
-# 8-10: 500, then recovery
+# 9-11: 500, then recovery
 gw_mode 500
 trap_text 3 2 auth-high auth.failures smtp 2 80 50 "five hundred" mx1 \
     | "$SMS" -c "$T/sms.conf"
@@ -51,7 +60,7 @@ check "after the 500s, delivered" wait_for 15 spool_empty
 is "the 500 case delivered exactly once" \
     "$(ok_with_text "MAJOR mx1 auth-high smtp: 80/50 five hundred")" 1
 
-# 11-12: 200 with an error body (success_body of the kannel style)
+# 12-13: 200 with an error body (success_body of the kannel style)
 gw_mode errbody
 trap_text 7 3 defer-high defer.domains gmail.com 3 40 20 "error body" mx1 \
     | "$SMS" -c "$T/sms.conf"
@@ -61,7 +70,7 @@ gw_mode ok
 check "then delivered exactly once" wait_for 15 eval \
     '[ "$(ok_with_text "MINOR mx1 defer-high gmail.com: 40/20 error body")" = 1 ]'
 
-# 13-17: the gateway hangs past the sender's 2 s timeout: handlers still
+# 14-18: the gateway hangs past the sender's 2 s timeout: handlers still
 # take milliseconds, and snmptrapd gets through 10 traps at once
 gw_mode hang
 trap_text 9 4 svc-down service.smtp smtp 1 0 1 "hang test" mx1 > "$T/t4"
@@ -95,7 +104,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 is "each of the 10 delivered exactly once" "$n" 10
 
-# 19-21: a permanent refusal goes to failed/, is not retried
+# 20-22: a permanent refusal goes to failed/, is not retried
 gw_mode 400
 trap_text 17 5 sys-disk system.disk /var 1 97 90 "refused" mx1 \
     | "$SMS" -c "$T/sms.conf"

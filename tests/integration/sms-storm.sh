@@ -35,7 +35,9 @@ for i in $(seq 0 499); do
 	fi
 done
 check "all 500 handled by snmptrapd" wait_for 240 eval '[ "$(handled)" -eq 502 ]'
-echo "# 500 traps sent and handled in $(( $(now_ms) - t0 )) ms"
+echo "# 500 traps sent and handled in $(( $(now_ms) - t0 )) ms;" \
+    "$(( $(handled) - 2 )) reached the handler;" \
+    "snmptrapd receive buffer $(trap_recvbuf) bytes"
 # one SMS before the burst, so 4 of the burst (i = 0,1,2 queue, 3 auth),
 # then one stand-alone summary summary_delay after the first held alert
 check "rate limit 5 + 1 summary, nothing more" wait_for 30 eval \
