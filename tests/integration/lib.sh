@@ -74,19 +74,31 @@ mktestdir() {
 
 track_pid() { _pids="$_pids $1"; }
 
+# alive PID: running, and not a zombie waiting for us to reap it
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	case $(sed 's/^[0-9]* (.*) //' "/proc/$1/stat" 2>/dev/null) in
+	Z* | X* | "") return 1 ;;
+	esac
+	return 0
+}
+
 cleanup() {
+	# scripts that source this may run with set -e: a cleanup that
+	# stops at the first process already gone would leave the rest
+	set +e
 	for p in $_pids; do
 		kill "$p" 2>/dev/null
 	done
 	for p in $_pids; do
-		# reap politely, then insist
 		_i=0
-		while kill -0 "$p" 2>/dev/null && [ $_i -lt 50 ]; do
+		while alive "$p" && [ $_i -lt 50 ]; do
 			sleep 0.1 # poll until it exits
 			_i=$((_i + 1))
 		done
-		kill -9 "$p" 2>/dev/null
+		alive "$p" && kill -9 "$p" 2>/dev/null
 	done
+	for p in $_pids; do wait "$p" 2>/dev/null; done
 	if [ -n "${CLEANUP_HOOK:-}" ]; then
 		$CLEANUP_HOOK
 	fi
