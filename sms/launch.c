@@ -125,6 +125,18 @@ launch_detached(const char *path, char *const *args, int nargs, int lockfd,
 	for (i = 0; i < nargs; i++)
 		av[i + 1] = args[i];
 	av[nargs + 1] = xasprintf("--detached=%d", lockfd);
+	/* Whatever else the handler inherited (snmptrapd's sockets, a test
+	 * harness's pipes) must not live on in a sender that outlasts it:
+	 * everything but stdio and the lock closes on exec. */
+	{
+		long max = sysconf(_SC_OPEN_MAX), fd;
+
+		if (max < 0 || max > 65536)
+			max = 65536;
+		for (fd = STDERR_FILENO + 1; fd < max; fd++)
+			if (fd != lockfd)
+				fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	}
 	/* the lock goes with us across exec; the report pipe does not */
 	if (fcntl(lockfd, F_SETFD, 0) == 0)
 		execv(path, av);

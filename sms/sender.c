@@ -527,6 +527,11 @@ sender_loop(struct sms_conf **cp, enum sender_mode mode, int lockfd)
 		wake = st.next_due;
 		if (next_summary && (wake == 0 || next_summary < wake))
 			wake = next_summary;
+		/* messages another process is sending: no inotify event
+		 * tells when it is done (we watch arrivals only), so look
+		 * again in a second rather than at the idle poll */
+		if (st.busy > 0 && (wake == 0 || wake > time(NULL) + 1))
+			wake = time(NULL) + 1;
 		if (mode == SENDER_DETACHED && st.left == 0 &&
 		    next_summary == 0) {
 			/* drop the lock, then look once more (see top) */
