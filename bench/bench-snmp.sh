@@ -69,6 +69,7 @@ before=$(sget $MH.1.1.6.0)
 set -- $($LAT "127.0.0.1:$SNMP_PORT" public $MH.1.1.1.0 "$COUNT")
 sc_med=$1 sc_p99=$2
 after=$(sget $MH.1.1.6.0)
+wait_until 120 grep -q "queue took" "$T/scan.log"
 scan_ms=$(sed -n 's/.*queue took \([0-9]*\) ms.*/\1/p' "$T/scan.log" | head -1)
 case $before in *"No Such"*) during=yes ;; *) during=no ;; esac
 
