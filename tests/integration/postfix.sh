@@ -149,7 +149,7 @@ pf_wait_running() {
 		    [ -S "$PF_QUEUE/public/showq" ] || [ -p "$PF_QUEUE/public/showq" ]; then
 			return 0
 		fi
-		sleep 0.1
+		sleep 0.1 # poll
 	done
 	pf_log "postfix did not come up in time"
 	return 1
@@ -170,7 +170,7 @@ pf_milter_start() {
 			pf_log "milter did not start"
 			return 1
 		fi
-		sleep 0.05
+		sleep 0.05 # poll
 	done
 }
 
@@ -187,7 +187,7 @@ pf_stop() {
 	if [ -n "$pid" ]; then
 		deadline=$((SECONDS + 20))
 		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
-			sleep 0.1
+			sleep 0.1 # poll
 		done
 		if kill -0 "$pid" 2>/dev/null; then
 			pf_log "master $pid ignored stop, killing it"
@@ -240,7 +240,7 @@ pf_wait_deferred() {
 		if [ "$drop" -eq 0 ] && [ "${got:-0}" -eq "$want" ] && [ "$other" -eq 0 ]; then
 			return 0
 		fi
-		sleep 0.1
+		sleep 0.1 # poll
 	done
 	pf_log "queue did not settle: want $want deferred, have ${got:-0}" \
 	    "(+$other elsewhere, $drop files in maildrop/incoming/active)"

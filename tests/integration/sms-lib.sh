@@ -42,7 +42,7 @@ kill_senders() {
 			kill "$p" 2>/dev/null
 			for n in $(seq 100); do
 				[ -d "/proc/$p" ] || break
-				sleep 0.05
+				sleep 0.05 # poll
 			done
 		fi
 	done
@@ -106,7 +106,7 @@ wait_for() {
 		if [ "$(now_ms)" -ge "$deadline" ]; then
 			return 1
 		fi
-		sleep 0.05
+		sleep 0.05 # poll
 	done
 	return 0
 }
