@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -231,6 +232,13 @@ struct queue_errs {
 };
 void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
     MH_PRINTF(3, 4);
+
+/* Read a whole queue file of at most max bytes into *buf (grown as
+ * needed, one byte spare for a terminator); st gets its fstat. Returns
+ * the length; -2 if it vanished before it was opened (a normal race with
+ * the MTA); -1 with errno set otherwise (EFBIG past max). */
+ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
+    size_t max, struct stat *st);
 
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);

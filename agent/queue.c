@@ -10,10 +10,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mailhealthd.h"
 
@@ -169,6 +172,52 @@ queue_errs_add(struct queue_errs *e, int err, const char *fmt, ...)
 		snprintf(e->first + l, sizeof(e->first) - l, ": %s",
 		    strerror(err));
 	}
+}
+
+ssize_t
+queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
+    size_t max, struct stat *st)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = 0;
+	int saved;
+
+	if (fd < 0)
+		return errno == ENOENT ? -2 : -1;
+	if (fstat(fd, st) < 0)
+		goto fail;
+	if ((uint64_t)st->st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len + 4096 > *cap) {
+			*cap = *cap ? *cap * 2 : 65536;
+			*buf = xrealloc(*buf, *cap);
+		}
+		r = read(fd, *buf + len, *cap - len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > max) {	/* it grew while we read */
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	return (ssize_t)len;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 static void *

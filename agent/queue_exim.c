@@ -379,50 +379,17 @@ queue_exim_files_read(void)
 }
 
 /* Read a whole file into *buf; -2 if it vanished (Exim finished the
- * message meanwhile), -1 on error. */
+ * message meanwhile), -1 on error (counted). */
 static ssize_t
 read_file(struct exim *x, int dfd, const char *name, char **buf,
     size_t *cap, struct stat *st)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	size_t len = 0;
+	ssize_t len = queue_read_file(dfd, name, buf, cap, EXIM_FILE_MAX, st);
 
 	files_read++;
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -2;
-		queue_errs_add(&x->errs, errno, "cannot open %s", name);
-		return -1;
-	}
-	if (fstat(fd, st) < 0)
-		goto fail;
-	for (;;) {
-		ssize_t r;
-
-		if (len + 4096 > *cap) {
-			*cap = *cap ? *cap * 2 : 65536;
-			*buf = xrealloc(*buf, *cap);
-		}
-		r = read(fd, *buf + len, *cap - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > EXIM_FILE_MAX) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	return (ssize_t)len;
-fail:
-	queue_errs_add(&x->errs, errno, "cannot read %s", name);
-	close(fd);
-	return -1;
+	if (len == -1)
+		queue_errs_add(&x->errs, errno, "cannot read %s", name);
+	return len;
 }
 
 static uint64_t

@@ -470,54 +470,20 @@ open_dir(struct qmail *q, const char *rel)
 }
 
 /* Read a whole file into q->buf; st gets its fstat. Returns the length,
- * -1 on error, -2 if it vanished (a normal race with qmail-send). */
+ * -1 on error (counted), -2 if it vanished (a normal race with
+ * qmail-send). */
 static ssize_t
 read_file(struct qmail *q, int dfd, const char *name, const char *rel,
     struct stat *st)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	size_t len = 0;
+	ssize_t len = queue_read_file(dfd, name, &q->buf, &q->bufcap,
+	    QMAIL_FILE_MAX, st);
 
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -2;
-		queue_errs_add(&q->errs, errno, "cannot open %s/%s", rel, name);
-		return -1;
-	}
-	files_read++;
-	if (fstat(fd, st) < 0)
-		goto fail;
-	if ((uint64_t)st->st_size > QMAIL_FILE_MAX) {
-		errno = EFBIG;
-		goto fail;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (len + 4096 > q->bufcap) {
-			q->bufcap = q->bufcap ? q->bufcap * 2 : 65536;
-			q->buf = xrealloc(q->buf, q->bufcap);
-		}
-		r = read(fd, q->buf + len, q->bufcap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > QMAIL_FILE_MAX) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	return (ssize_t)len;
-fail:
-	queue_errs_add(&q->errs, errno, "cannot read %s/%s", rel, name);
-	close(fd);
-	return -1;
+	if (len == -1)
+		queue_errs_add(&q->errs, errno, "cannot read %s/%s", rel, name);
+	if (len >= 0 || errno != ENOENT)
+		files_read++;
+	return len;
 }
 
 static int64_t
