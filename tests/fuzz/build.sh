@@ -19,7 +19,7 @@ cat >"$out/config.h" <<CONF
 #define HAVE_SYS_INOTIFY_H 1
 CONF
 agent_srcs=$(ls "$top"/agent/*.c | grep -v -E '/(main|snmp|loop|mailhealthd)\.c$')
-sms_srcs=$(ls "$top"/sms/*.c | grep -v -E '/main\.c$')
+sms_srcs=$(ls "$top"/sms/*.c | grep -v -E '/(main|sender_bin)\.c$')
 targets=${*:-$(ls "$top"/tests/fuzz/fuzz_*.c)}
 for t in $targets; do
 	name=$(basename "$t" .c)

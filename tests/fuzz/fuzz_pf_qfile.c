@@ -2,21 +2,11 @@
  * fuzz_pf_qfile.c: libFuzzer target for pf_qfile_parse(), the Postfix
  * queue-file parser (agent/queue_postfix.c). Not part of make check.
  *
- * Build and run from the source tree (a configured build directory
- * provides config.h; BUILD is that directory):
- *
- *   BUILD=/path/to/build
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -I$BUILD -Ilib -Iagent \
- *       tests/fuzz/fuzz_pf_qfile.c agent/queue_postfix.c \
- *       lib/xmalloc.c lib/log.c lib/strbuf.c -o /tmp/fuzz_pf_qfile
+ * Build and run: tests/fuzz/build.sh fuzz_pf_qfile.c (clang, libFuzzer,
+ * ASan, UBSan, with the agent's sources), then
  *   mkdir -p /tmp/pfq-corpus
- *   /tmp/fuzz_pf_qfile -max_total_time=60 -max_len=4096 \
+ *   build-fuzz/fuzz_pf_qfile -max_total_time=60 -max_len=4096 \
  *       /tmp/pfq-corpus tests/fuzz/corpus/pf_qfile
- *
- * (queue_postfix.c's reader also calls queue_add/queue_error from
- * queue.c; the parser never does, so this file stubs them rather than
- * dragging the whole collector in.)
  *
  * The seed corpus holds real queue files written by Postfix 3.7: plain,
  * a bounce, a delivered recipient (D), milter-appended recipients behind
@@ -33,23 +23,6 @@
 #include "mailhealthd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* never reached from pf_qfile_parse() */
-void
-queue_add(struct queue_acc *a, const struct queue_msg *m)
-{
-	(void)a;
-	(void)m;
-	abort();
-}
-
-void
-queue_error(struct queue_acc *a, const char *fmt, ...)
-{
-	(void)a;
-	(void)fmt;
-	abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
