@@ -7,7 +7,7 @@ agent_libmhagent_la_SOURCES = agent/mailhealthd.h agent/mhoid.h \
 	agent/snapshot.c agent/conf.c agent/topk.c agent/qcache.c \
 	agent/queue.c agent/collect.c agent/metrics.c agent/alarm.c \
 	agent/report.c agent/mibview.c agent/mib_agent.c agent/mib_queue.c \
-	agent/mib_alarm.c agent/queue_postfix.c \
+	agent/mib_alarm.c agent/pf_record.c agent/queue_postfix.c \
 	agent/queue_qmail.c agent/queue_exim.c
 agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 agent_libmhagent_la_LIBADD =

@@ -246,7 +246,33 @@ enum mh_mta queue_detect(const struct conf_mta *);
 /* queue_postfix.c */
 extern const struct queue_reader queue_postfix;
 
-/* Postfix queue-file parsing, exposed for unit tests and fuzzing. */
+/* pf_record.c: Postfix queue-file records. The parser reads from a byte
+ * source that is either one buffer or a file read on demand (so that a
+ * 20 MB message costs two small reads). */
+struct pf_src {
+	const unsigned char *buf;	/* bytes [boff, boff + blen) */
+	size_t boff, blen;
+	size_t flen;			/* length of the file */
+	int fd;				/* -1: buf is all there is */
+	unsigned char **win;		/* read-ahead window, grown as needed */
+	size_t *wincap;
+	int err;			/* errno of a failed read */
+};
+struct pf_parse {
+	/* results */
+	int64_t arrival;
+	uint64_t size;		/* first field of the first C record */
+	bool have_time, size_ok, have_sender, complete;
+	/* called with the raw data (not NUL-terminated, no NULs) */
+	void (*sender)(void *, const char *, size_t);
+	void (*rcpt)(void *, const char *, size_t);
+	void *arg;
+};
+/* 0 when the end record was reached, -1 with *why set otherwise. */
+int pf_parse_src(struct pf_src *, struct pf_parse *, const char **why);
+
+/* The same over one buffer, collecting sender and pending recipients;
+ * for the unit tests and fuzzing. */
 struct pf_qfile {
 	time_t arrival;
 	uint64_t size;		/* C record content size, 0 if absent */
