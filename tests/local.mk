@@ -13,16 +13,19 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
 	tests/unit/test_topk
-tests_unit_test_queue_qmail_SOURCES = tests/unit/test_queue_qmail.c
+tests_unit_test_queue_qmail_SOURCES = tests/unit/test_queue_qmail.c \
+	tests/unit/qtest.c tests/unit/qtest.h
 tests_unit_test_queue_qmail_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_queue_qmail_LDADD = $(UNIT_AGENT_LDADD)
-tests_unit_test_queue_exim_SOURCES = tests/unit/test_queue_exim.c
+tests_unit_test_queue_exim_SOURCES = tests/unit/test_queue_exim.c \
+	tests/unit/qtest.c tests/unit/qtest.h
 tests_unit_test_queue_exim_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_queue_exim_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_topk_SOURCES = tests/unit/test_topk.c
 tests_unit_test_topk_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_topk_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_queue_postfix_SOURCES = tests/unit/test_queue_postfix.c \
+	tests/unit/qtest.c tests/unit/qtest.h \
 	tests/unit/pfq.c tests/unit/pfq.h
 tests_unit_test_queue_postfix_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_queue_postfix_LDADD = $(UNIT_AGENT_LDADD)

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "mailhealthd.h"
+#include "qtest.h"
 
 unsigned long queue_exim_files_read(void);
 
@@ -322,25 +323,6 @@ struct xenv {
 	int rc;
 };
 
-static char *
-xpath(struct xenv *e, const char *fmt, ...) MH_PRINTF(2, 3);
-
-static char *
-xpath(struct xenv *e, const char *fmt, ...)
-{
-	static char p[4][512];
-	static int i;
-	va_list ap;
-	int n;
-
-	i = (i + 1) % 4;
-	n = snprintf(p[i], sizeof(p[i]), "%s/", e->root);
-	va_start(ap, fmt);
-	vsnprintf(p[i] + n, sizeof(p[i]) - (size_t)n, fmt, ap);
-	va_end(ap);
-	return p[i];
-}
-
 static void
 write_file(const char *path, const char *data, size_t len)
 {
@@ -360,9 +342,9 @@ put_h(struct xenv *e, const char *dir, const char *text)
 
 	memcpy(id, text, strcspn(text, "\n") - 2);
 	id[strcspn(text, "\n") - 2] = '\0';
-	snprintf(tmp, sizeof(tmp), "%s", xpath(e, "%s/hdr.1234", dir));
+	snprintf(tmp, sizeof(tmp), "%s", qt_path(e->root, "%s/hdr.1234", dir));
 	write_file(tmp, text, strlen(text));
-	dst = xpath(e, "%s/%s-H", dir, id);
+	dst = qt_path(e->root, "%s/%s-H", dir, id);
 	assert_int_equal(rename(tmp, dst), 0);
 }
 
@@ -373,7 +355,7 @@ put_d(struct xenv *e, const char *dir, const char *id, size_t body)
 	size_t n = (size_t)sprintf(b, "%s-D\n", id);
 
 	memset(b + n, 'x', body);
-	write_file(xpath(e, "%s/%s-D", dir, id), b, n + body);
+	write_file(qt_path(e->root, "%s/%s-D", dir, id), b, n + body);
 	free(b);
 }
 
@@ -408,15 +390,13 @@ static int
 xenv_teardown(void **state)
 {
 	struct xenv *e = *state;
-	char cmd[128];
 
 	if (e == NULL)
 		return 0;
 	if (e->coll)
 		collector_queue.fini(e->coll);
 	snapshot_free(e->snap);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->root);
-	assert_int_equal(system(cmd), 0);
+	qt_rmtree(e->root);
 	free(e);
 	return 0;
 }
@@ -429,9 +409,9 @@ xenv_new(void)
 	assert_non_null(e);
 	strcpy(e->root, "/tmp/mh-exq-XXXXXX");
 	assert_non_null(mkdtemp(e->root));
-	assert_int_equal(mkdir(xpath(e, "input"), 0750), 0);
-	assert_int_equal(mkdir(xpath(e, "msglog"), 0750), 0);
-	assert_int_equal(mkdir(xpath(e, "input/c"), 0750), 0);
+	assert_int_equal(mkdir(qt_path(e->root, "input"), 0750), 0);
+	assert_int_equal(mkdir(qt_path(e->root, "msglog"), 0750), 0);
+	assert_int_equal(mkdir(qt_path(e->root, "input/c"), 0750), 0);
 	e->conf.file = (char *)"test";
 	e->conf.top_n = 10;
 	e->conf.topk_counters = 100;
@@ -440,17 +420,6 @@ xenv_new(void)
 	e->conf.mta.spool_directory = e->root;
 	e->conf.mta.many_rcpt = 5;
 	return e;
-}
-
-static uint64_t
-top_count(const struct snap_toplist *l, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].key, key) == 0)
-			return l->v[i].count;
-	return 0;
 }
 
 static void
@@ -467,8 +436,8 @@ reader_spool(void **state)
 	put_d(e, "input/c", "1xWxic-00007g-1I", 2);
 	put_h(e, "input", new_h);
 	put_d(e, "input", "1r6Bwm-000000002h3-2n4V", 100);
-	write_file(xpath(e, "input/c/1xWxzz-00007g-1I-D"), "being received", 14);
-	write_file(xpath(e, "input/hdr.999"), "temp", 4);
+	write_file(qt_path(e->root, "input/c/1xWxzz-00007g-1I-D"), "being received", 14);
+	write_file(qt_path(e->root, "input/hdr.999"), "temp", 4);
 	assert_true(queue_exim.detect(&e->conf.mta));
 	e->coll = collector_queue.init(&e->conf);
 	assert_non_null(e->coll);
@@ -490,9 +459,9 @@ reader_spool(void **state)
 	assert_int_equal(e->snap->queues[1].messages, 1);
 	assert_int_equal(e->snap->queues[1].bytes, 250);
 	assert_int_equal(e->snap->queues[1].oldest, 1795792714);
-	assert_int_equal(top_count(&e->snap->top_senders, "sender@example.com"),
+	assert_int_equal(qt_top_count(&e->snap->top_senders, "sender@example.com"),
 	    1);
-	assert_int_equal(top_count(&e->snap->top_domains, "far.example"), 2);
+	assert_int_equal(qt_top_count(&e->snap->top_domains, "far.example"), 2);
 
 	/* nothing changed: nothing read */
 	before = queue_exim_files_read();
@@ -501,14 +470,14 @@ reader_spool(void **state)
 	assert_int_equal(e->snap->q_messages, 3);
 
 	/* a delivery in progress: -J lists z@far.example as done */
-	write_file(xpath(e, "input/c/1xWxki-0004XG-2c-J"), "z@far.example\n", 14);
+	write_file(qt_path(e->root, "input/c/1xWxki-0004XG-2c-J"), "z@far.example\n", 14);
 	collect(e);
 	assert_int_equal(e->snap->q_recipients, 6);
-	assert_int_equal(top_count(&e->snap->top_domains, "far.example"), 1);
+	assert_int_equal(qt_top_count(&e->snap->top_domains, "far.example"), 1);
 	/* the delivery ends: -J goes, -H rewritten with z in the tree */
 	mod = replace(tree_h, "NN r6@local.example\n",
 	    "NY r6@local.example\nNN z@far.example\n");
-	assert_int_equal(unlink(xpath(e, "input/c/1xWxki-0004XG-2c-J")), 0);
+	assert_int_equal(unlink(qt_path(e->root, "input/c/1xWxki-0004XG-2c-J")), 0);
 	put_h(e, "input/c", mod);
 	free(mod);
 	before = queue_exim_files_read();
@@ -520,8 +489,8 @@ reader_spool(void **state)
 	assert_int_equal(e->snap->q_bytes, 289 + 250 + 121);
 
 	/* the frozen bounce is removed (both files) */
-	assert_int_equal(unlink(xpath(e, "input/c/1xWxic-00007g-1I-H")), 0);
-	assert_int_equal(unlink(xpath(e, "input/c/1xWxic-00007g-1I-D")), 0);
+	assert_int_equal(unlink(qt_path(e->root, "input/c/1xWxic-00007g-1I-H")), 0);
+	assert_int_equal(unlink(qt_path(e->root, "input/c/1xWxic-00007g-1I-D")), 0);
 	collect(e);
 	assert_int_equal(e->snap->q_messages, 2);
 	assert_int_equal(e->snap->queues[1].messages, 0);
@@ -536,8 +505,8 @@ reader_damage(void **state)
 	put_h(e, "input", new_h);
 	put_d(e, "input", "1r6Bwm-000000002h3-2n4V", 100);
 	/* a -H cut short, and one whose first line names another id */
-	write_file(xpath(e, "input/c/1xWxki-0004XG-2c-H"), tree_h, 200);
-	write_file(xpath(e, "input/c/1xWxic-00007g-1X-H"), frozen_h,
+	write_file(qt_path(e->root, "input/c/1xWxki-0004XG-2c-H"), tree_h, 200);
+	write_file(qt_path(e->root, "input/c/1xWxic-00007g-1X-H"), frozen_h,
 	    strlen(frozen_h));
 	e->coll = collector_queue.init(&e->conf);
 	collect(e);
@@ -546,7 +515,7 @@ reader_damage(void **state)
 	assert_non_null(strstr(e->snap->last_error, "2 problems"));
 	assert_int_equal(e->snap->q_messages, 3);
 	/* unknown senders count in the totals, not in top senders */
-	assert_int_equal(top_count(&e->snap->top_senders, "(unknown)"), 0);
+	assert_int_equal(qt_top_count(&e->snap->top_senders, "(unknown)"), 0);
 	assert_int_equal(e->snap->q_recipients, 5);
 
 	/* the spool vanishes */

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "mailhealthd.h"
+#include "qtest.h"
 #include "pfq.h"
 
 /* queue_postfix.c: files parsed since start (a test hook, not API) */
@@ -497,17 +498,6 @@ struct qenv {
 	int rc;
 };
 
-static char *
-qpath(struct qenv *e, const char *rel)
-{
-	static char p[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", e->root, rel);
-	return p[i];
-}
-
 static void
 put(struct qenv *e, const char *dir, const char *name, mode_t mode,
     const char *sender, long arrival, const struct pfq_rcpt *r, size_t n)
@@ -518,10 +508,10 @@ put(struct qenv *e, const char *dir, const char *name, mode_t mode,
 	char p[512];
 	struct timespec ts[2];
 
-	assert_int_equal(pfq_write(qpath(e, dir), name, mode, &m), 0);
+	assert_int_equal(pfq_write(qt_path(e->root, "%s", dir), name, mode, &m), 0);
 	/* as old as it says: real queue files are not all a second old,
 	 * and the reader re-checks files it cannot trust by mtime */
-	snprintf(p, sizeof(p), "%s/%s", qpath(e, dir), name);
+	snprintf(p, sizeof(p), "%s/%s", qt_path(e->root, "%s", dir), name);
 	ts[0].tv_sec = ts[1].tv_sec = arrival;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
@@ -572,7 +562,7 @@ qenv_setup(void **state)
 	strcpy(e->root, "/tmp/mh-pfq-XXXXXX");
 	assert_non_null(mkdtemp(e->root));
 	for (i = 0; i < MH_ARRAY_SIZE(dirs); i++)
-		assert_int_equal(mkdir(qpath(e, dirs[i]), 0700), 0);
+		assert_int_equal(mkdir(qt_path(e->root, "%s", dirs[i]), 0700), 0);
 	e->conf.file = (char *)"test";
 	e->conf.top_n = 10;
 	e->conf.topk_counters = 100;
@@ -588,37 +578,12 @@ static int
 qenv_teardown(void **state)
 {
 	struct qenv *e = *state;
-	char cmd[128];
 
 	if (e->coll)
 		collector_queue.fini(e->coll);
 	snapshot_free(e->snap);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->root);
-	assert_int_equal(system(cmd), 0);
+	qt_rmtree(e->root);
 	free(e);
-	return 0;
-}
-
-static const struct snap_queue *
-qrow(const struct snapshot *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->nqueues; i++)
-		if (strcmp(s->queues[i].name, name) == 0)
-			return &s->queues[i];
-	fail_msg("no queue row %s", name);
-	return NULL;
-}
-
-static uint64_t
-top_count(const struct snap_toplist *l, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].key, key) == 0)
-			return l->v[i].count;
 	return 0;
 }
 
@@ -659,7 +624,7 @@ layout(struct qenv *e)
 	put(e, "maildrop", "F100A", 0744, "drop@example.org", T0 + 90, r_gm,
 	    1);
 	/* corrupt: counted whatever it holds */
-	assert_int_equal(pfq_write_raw(qpath(e, "corrupt"), "F100B", 0400,
+	assert_int_equal(pfq_write_raw(qt_path(e->root, "%s", "corrupt"), "F100B", 0400,
 	    garbage, sizeof(garbage) - 1), 0);
 	/* not queue files: a dotfile, a bad name, a defer log */
 	put(e, "deferred/A", ".tmp", 0700, "no@example.org", T0, r_gm, 1);
@@ -686,16 +651,16 @@ scan_layout(void **state)
 	assert_string_equal(s->queues[0].name, "maildrop");
 	assert_string_equal(s->queues[5].name, "corrupt");
 
-	q = qrow(s, "deferred");
+	q = qt_row(s, "deferred");
 	assert_int_equal(q->messages, 6);
 	assert_int_equal(q->recipients, 5 + 3);
 	assert_int_equal(q->oldest, T0 + 5);
-	assert_int_equal(qrow(s, "active")->messages, 1);
-	assert_int_equal(qrow(s, "hold")->messages, 1);
-	assert_int_equal(qrow(s, "incoming")->messages, 1);	/* not F1009 */
-	assert_int_equal(qrow(s, "incoming")->oldest, T0 + 80);
-	assert_int_equal(qrow(s, "maildrop")->messages, 1);
-	q = qrow(s, "corrupt");
+	assert_int_equal(qt_row(s, "active")->messages, 1);
+	assert_int_equal(qt_row(s, "hold")->messages, 1);
+	assert_int_equal(qt_row(s, "incoming")->messages, 1);	/* not F1009 */
+	assert_int_equal(qt_row(s, "incoming")->oldest, T0 + 80);
+	assert_int_equal(qt_row(s, "maildrop")->messages, 1);
+	q = qt_row(s, "corrupt");
 	assert_int_equal(q->messages, 1);
 	assert_int_equal(q->bytes, 24);		/* its file size */
 	assert_int_equal(q->recipients, 0);
@@ -708,23 +673,23 @@ scan_layout(void **state)
 	assert_true(s->have & SNAP_HAVE_QUEUE);
 
 	/* senders are case-folded; the flooder is exact */
-	assert_int_equal(top_count(&s->top_senders, "flood@spam.example"), 4);
+	assert_int_equal(qt_top_count(&s->top_senders, "flood@spam.example"), 4);
 	assert_string_equal(s->top_senders.v[0].key, "flood@spam.example");
 	assert_int_equal(s->top_senders.v[0].error, 0);
-	assert_int_equal(top_count(&s->top_senders, "<>"), 1);
+	assert_int_equal(qt_top_count(&s->top_senders, "<>"), 1);
 	/* the corrupt file's unknown sender: counted, not a top sender */
-	assert_int_equal(top_count(&s->top_senders, "(unknown)"), 0);
-	assert_int_equal(top_count(&s->top_senders, "inflight@example.org"),
+	assert_int_equal(qt_top_count(&s->top_senders, "(unknown)"), 0);
+	assert_int_equal(qt_top_count(&s->top_senders, "inflight@example.org"),
 	    0);
-	assert_int_equal(top_count(&s->top_senders, "no@example.org"), 0);
+	assert_int_equal(qt_top_count(&s->top_senders, "no@example.org"), 0);
 	assert_int_equal(s->top_senders.total, 10);	/* all but the unknown */
 	/* domains by pending recipient: 10 gmail (incl. GMAIL), 1 yahoo,
 	 * 1 local, none for the delivered one */
 	assert_string_equal(s->top_domains.v[0].key, "gmail.example");
-	assert_int_equal(top_count(&s->top_domains, "gmail.example"), 10);
-	assert_int_equal(top_count(&s->top_domains, "yahoo.example"), 1);
-	assert_int_equal(top_count(&s->top_domains, "(local)"), 1);
-	assert_int_equal(top_count(&s->top_domains, "done.example"), 0);
+	assert_int_equal(qt_top_count(&s->top_domains, "gmail.example"), 10);
+	assert_int_equal(qt_top_count(&s->top_domains, "yahoo.example"), 1);
+	assert_int_equal(qt_top_count(&s->top_domains, "(local)"), 1);
+	assert_int_equal(qt_top_count(&s->top_domains, "done.example"), 0);
 	assert_int_equal(s->top_domains.total, 12);
 }
 
@@ -746,12 +711,12 @@ scan_sizes(void **state)
 	assert_int_equal(pf_qfile_parse(b, len, &q, NULL), 0);
 	e->coll = collector_queue.init(&e->conf);
 	collect(e);
-	assert_int_equal(qrow(e->snap, "active")->bytes, q.size);
-	assert_int_equal(qrow(e->snap, "deferred")->bytes, 6 * q.size);
+	assert_int_equal(qt_row(e->snap, "active")->bytes, q.size);
+	assert_int_equal(qt_row(e->snap, "deferred")->bytes, 6 * q.size);
 	/* maildrop: the file size, which is larger than the content */
-	assert_int_equal(stat(qpath(e, "maildrop/F100A"), &sb), 0);
-	assert_true(qrow(e->snap, "maildrop")->bytes > q.size);
-	assert_int_equal(qrow(e->snap, "maildrop")->bytes, sb.st_size);
+	assert_int_equal(stat(qt_path(e->root, "%s", "maildrop/F100A"), &sb), 0);
+	assert_true(qt_row(e->snap, "maildrop")->bytes > q.size);
+	assert_int_equal(qt_row(e->snap, "maildrop")->bytes, sb.st_size);
 	pf_qfile_clear(&q);
 	free(b);
 }
@@ -780,11 +745,11 @@ rescan_incremental(void **state)
 	assert_int_equal(e->rc, 0);
 	assert_int_equal(e->snap->q_messages, 11);
 	assert_int_equal(e->snap->q_recipients, 12);
-	assert_int_equal(qrow(e->snap, "deferred")->messages, 6);
-	assert_int_equal(qrow(e->snap, "incoming")->messages, 1);
-	assert_int_equal(top_count(&e->snap->top_senders,
+	assert_int_equal(qt_row(e->snap, "deferred")->messages, 6);
+	assert_int_equal(qt_row(e->snap, "incoming")->messages, 1);
+	assert_int_equal(qt_top_count(&e->snap->top_senders,
 	    "flood@spam.example"), 4);
-	assert_int_equal(top_count(&e->snap->top_domains, "gmail.example"), 10);
+	assert_int_equal(qt_top_count(&e->snap->top_domains, "gmail.example"), 10);
 
 	/* one new file: one read */
 	put(e, "deferred/F", "F2000", 0700, "flood@spam.example", T0 + 99,
@@ -793,22 +758,22 @@ rescan_incremental(void **state)
 	collect(e);
 	assert_int_equal(queue_postfix_files_read() - before, 1);
 	assert_int_equal(e->snap->q_messages, 12);
-	assert_int_equal(top_count(&e->snap->top_senders,
+	assert_int_equal(qt_top_count(&e->snap->top_senders,
 	    "flood@spam.example"), 5);
 
 	/* one removed: nothing read, one less */
-	assert_int_equal(unlink(qpath(e, "deferred/A/A1000")), 0);
+	assert_int_equal(unlink(qt_path(e->root, "%s", "deferred/A/A1000")), 0);
 	before = queue_postfix_files_read();
 	collect(e);
 	assert_int_equal(queue_postfix_files_read() - before, 0);
 	assert_int_equal(e->snap->q_messages, 11);
-	assert_int_equal(qrow(e->snap, "deferred")->messages, 6);
-	assert_int_equal(qrow(e->snap, "deferred")->oldest, T0 + 5);
+	assert_int_equal(qt_row(e->snap, "deferred")->messages, 6);
+	assert_int_equal(qt_row(e->snap, "deferred")->oldest, T0 + 5);
 
 	/* a recipient marked done in place in active/, as a delivery
 	 * agent does it (same inode, same size, new mtime) */
 	{
-		const char *p = qpath(e, "active/F1006");
+		const char *p = qt_path(e->root, "%s", "active/F1006");
 		unsigned char b[4096];
 		ssize_t n;
 		size_t i;
@@ -832,26 +797,26 @@ rescan_incremental(void **state)
 	before = queue_postfix_files_read();
 	collect(e);
 	assert_int_equal(queue_postfix_files_read() - before, 1);
-	assert_int_equal(qrow(e->snap, "active")->messages, 1);
-	assert_int_equal(qrow(e->snap, "active")->recipients, 0);
+	assert_int_equal(qt_row(e->snap, "active")->messages, 1);
+	assert_int_equal(qt_row(e->snap, "active")->recipients, 0);
 
 	/* the in-flight file is complete now: read and counted */
-	assert_int_equal(chmod(qpath(e, "incoming/F1009"), 0700), 0);
+	assert_int_equal(chmod(qt_path(e->root, "%s", "incoming/F1009"), 0700), 0);
 	before = queue_postfix_files_read();
 	collect(e);
 	assert_int_equal(queue_postfix_files_read() - before, 1);
-	assert_int_equal(qrow(e->snap, "incoming")->messages, 2);
-	assert_int_equal(qrow(e->snap, "incoming")->oldest, T0 + 1);
+	assert_int_equal(qt_row(e->snap, "incoming")->messages, 2);
+	assert_int_equal(qt_row(e->snap, "incoming")->oldest, T0 + 1);
 
 	/* a rename between queues (deferred -> hold) is a new path: read
 	 * once, then trusted */
-	assert_int_equal(rename(qpath(e, "deferred/B/B1002"),
-	    qpath(e, "hold/B1002")), 0);
+	assert_int_equal(rename(qt_path(e->root, "%s", "deferred/B/B1002"),
+	    qt_path(e->root, "%s", "hold/B1002")), 0);
 	before = queue_postfix_files_read();
 	collect(e);
 	assert_int_equal(queue_postfix_files_read() - before, 1);
-	assert_int_equal(qrow(e->snap, "hold")->messages, 2);
-	assert_int_equal(qrow(e->snap, "deferred")->messages, 5);
+	assert_int_equal(qt_row(e->snap, "hold")->messages, 2);
+	assert_int_equal(qt_row(e->snap, "deferred")->messages, 5);
 	assert_int_equal(e->snap->q_messages, 12);
 }
 
@@ -869,10 +834,10 @@ scan_errors_once(void **state)
 	layout(e);
 	b = pfq_build(&m, &len);
 	/* truncated after the sender: counted (showq lists it too) */
-	assert_int_equal(pfq_write_raw(qpath(e, "deferred/A"), "A3000", 0700,
+	assert_int_equal(pfq_write_raw(qt_path(e->root, "%s", "deferred/A"), "A3000", 0700,
 	    b, len - 5), 0);
 	/* garbage: not counted, no sender */
-	assert_int_equal(pfq_write_raw(qpath(e, "deferred/A"), "A3001", 0700,
+	assert_int_equal(pfq_write_raw(qt_path(e->root, "%s", "deferred/A"), "A3001", 0700,
 	    "\xff\xff\xff\xff\xff\xff", 6), 0);
 	free(b);
 	e->coll = collector_queue.init(&e->conf);
@@ -881,7 +846,7 @@ scan_errors_once(void **state)
 	assert_int_equal(e->snap->errors, 2);
 	assert_non_null(strstr(e->snap->last_error, "deferred/A/A300"));
 	assert_int_equal(e->snap->q_messages, 12);
-	assert_int_equal(top_count(&e->snap->top_senders, "cut@example.org"),
+	assert_int_equal(qt_top_count(&e->snap->top_senders, "cut@example.org"),
 	    1);
 	collect(e);
 	assert_int_equal(e->rc, 0);
@@ -894,14 +859,12 @@ static void
 scan_missing_root(void **state)
 {
 	struct qenv *e = *state;
-	char cmd[128];
 
 	layout(e);
 	e->coll = collector_queue.init(&e->conf);
 	collect(e);
 	assert_int_equal(e->rc, 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->root);
-	assert_int_equal(system(cmd), 0);
+	qt_rmtree(e->root);
 	collect(e);
 	assert_int_equal(e->rc, -1);
 	assert_int_equal(e->snap->errors, 1);
@@ -910,7 +873,7 @@ scan_missing_root(void **state)
 	assert_false(e->snap->have & SNAP_HAVE_QUEUE);
 	/* and back: the queue is counted again */
 	assert_int_equal(mkdir(e->root, 0700), 0);
-	assert_int_equal(mkdir(qpath(e, "deferred"), 0700), 0);
+	assert_int_equal(mkdir(qt_path(e->root, "%s", "deferred"), 0700), 0);
 	put(e, "deferred/A", "A1000", 0700, "back@example.org", T0, r_gm, 1);
 	collect(e);
 	assert_int_equal(e->rc, 0);

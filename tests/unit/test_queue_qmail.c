@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "mailhealthd.h"
+#include "qtest.h"
 
 /* queue_qmail.c: files read since start (a test hook, not API) */
 unsigned long queue_qmail_files_read(void);
@@ -191,25 +192,6 @@ struct qenv {
 	int pid;
 };
 
-static char *
-qpath(struct qenv *e, const char *fmt, ...) MH_PRINTF(2, 3);
-
-static char *
-qpath(struct qenv *e, const char *fmt, ...)
-{
-	static char p[4][512];
-	static int i;
-	va_list ap;
-	int n;
-
-	i = (i + 1) % 4;
-	n = snprintf(p[i], sizeof(p[i]), "%s/", e->root);
-	va_start(ap, fmt);
-	vsnprintf(p[i] + n, sizeof(p[i]) - (size_t)n, fmt, ap);
-	va_end(ap);
-	return p[i];
-}
-
 static void
 mkdirs(struct qenv *e)
 {
@@ -221,17 +203,17 @@ mkdirs(struct qenv *e)
 	long i;
 
 	for (d = 0; d < MH_ARRAY_SIZE(flat); d++)
-		assert_int_equal(mkdir(qpath(e, "%s", flat[d]), 0750), 0);
+		assert_int_equal(mkdir(qt_path(e->root, "%s", flat[d]), 0750), 0);
 	for (d = 0; d < MH_ARRAY_SIZE(split); d++) {
-		assert_int_equal(mkdir(qpath(e, "%s", split[d]), 0750), 0);
+		assert_int_equal(mkdir(qt_path(e->root, "%s", split[d]), 0750), 0);
 		for (i = 0; i < e->split; i++)
-			assert_int_equal(mkdir(qpath(e, "%s/%ld", split[d], i),
+			assert_int_equal(mkdir(qt_path(e->root, "%s/%ld", split[d], i),
 			    0750), 0);
 	}
 	if (e->big_todo)
 		for (i = 0; i < e->split; i++) {
-			assert_int_equal(mkdir(qpath(e, "todo/%ld", i), 0750), 0);
-			assert_int_equal(mkdir(qpath(e, "intd/%ld", i), 0750), 0);
+			assert_int_equal(mkdir(qt_path(e->root, "todo/%ld", i), 0750), 0);
+			assert_int_equal(mkdir(qt_path(e->root, "intd/%ld", i), 0750), 0);
 		}
 }
 
@@ -257,15 +239,15 @@ static char *
 todofn(struct qenv *e, const char *dir, uint64_t n)
 {
 	if (e->big_todo)
-		return qpath(e, "%s/%lu/%lu", dir, (unsigned long)(n %
+		return qt_path(e->root, "%s/%lu/%lu", dir, (unsigned long)(n %
 		    (uint64_t)e->split), (unsigned long)n);
-	return qpath(e, "%s/%lu", dir, (unsigned long)n);
+	return qt_path(e->root, "%s/%lu", dir, (unsigned long)n);
 }
 
 static char *
 splitfn(struct qenv *e, const char *dir, uint64_t n)
 {
-	return qpath(e, "%s/%lu/%lu", dir, (unsigned long)(n %
+	return qt_path(e->root, "%s/%lu/%lu", dir, (unsigned long)(n %
 	    (uint64_t)e->split), (unsigned long)n);
 }
 
@@ -283,7 +265,7 @@ enqueue(struct qenv *e, uint64_t want, const char *sender,
 	struct stat st;
 
 	if (want == 0) {
-		char *pidfn = qpath(e, "pid/%d.%ld.1", ++e->pid, (long)arrival);
+		char *pidfn = qt_path(e->root, "pid/%d.%ld.1", ++e->pid, (long)arrival);
 
 		write_file(pidfn, "", 0, O_EXCL);
 		assert_int_equal(stat(pidfn, &st), 0);
@@ -390,56 +372,28 @@ static int
 qenv_teardown(void **state)
 {
 	struct qenv *e = *state;
-	char cmd[128];
 
 	if (e == NULL)
 		return 0;
 	if (e->coll)
 		collector_queue.fini(e->coll);
 	snapshot_free(e->snap);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->root);
-	assert_int_equal(system(cmd), 0);
+	qt_rmtree(e->root);
 	free(e);
 	return 0;
-}
-
-static const struct snap_queue *
-qrow(const struct snapshot *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->nqueues; i++)
-		if (strcmp(s->queues[i].name, name) == 0)
-			return &s->queues[i];
-	fail_msg("no queue row %s", name);
-	return NULL;
 }
 
 static void
 assert_row(const struct snapshot *s, const char *name, uint64_t msgs,
     uint64_t bytes, time_t oldest)
 {
-	const struct snap_queue *q = qrow(s, name);
+	const struct snap_queue *q = qt_row(s, name);
 
 	if (q->messages != msgs || q->bytes != bytes || q->oldest != oldest)
 		fail_msg("row %s: %lu msgs %lu bytes oldest %ld, want %lu %lu "
 		    "%ld", name, (unsigned long)q->messages,
 		    (unsigned long)q->bytes, (long)q->oldest,
 		    (unsigned long)msgs, (unsigned long)bytes, (long)oldest);
-}
-
-static uint64_t
-top_count(const struct snap_toplist *l, const char *key, uint64_t *error)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].key, key) == 0) {
-			if (error)
-				*error = l->v[i].error;
-			return l->v[i].count;
-		}
-	return 0;
 }
 
 static const char *const r_local[] = { "u1@example.org" };
@@ -460,7 +414,7 @@ reader_basic(void **state)
 	preprocess(e, n1, "alice@example.org", r_mixed, 3, t1);
 	n2 = enqueue(e, 0, "Alice@Example.org", r_remote, 2, 500, t2);
 	preprocess(e, n2, "Alice@Example.org", r_remote, 2, t2);
-	write_file(qpath(e, "bounce/%lu", (unsigned long)n2),
+	write_file(qt_path(e->root, "bounce/%lu", (unsigned long)n2),
 	    "<c@Far.Example>:\nno such user\n\n", 31, O_EXCL);
 	n3 = enqueue(e, 0, "", r_local, 1, 200, t3);	/* still in todo */
 	n4 = enqueue(e, 0, "#@[]", r_local, 1, 100, t3);
@@ -490,14 +444,14 @@ reader_basic(void **state)
 	assert_row(s, "local", 2, 1100, t1);
 	assert_row(s, "remote", 2, 1500, t1);
 	assert_row(s, "bounce", 1, 500, t2);
-	assert_int_equal(qrow(s, "todo")->recipients, 1);
-	assert_int_equal(top_count(&s->top_senders, "alice@example.org", NULL),
+	assert_int_equal(qt_row(s, "todo")->recipients, 1);
+	assert_int_equal(qt_top_count(&s->top_senders, "alice@example.org"),
 	    2);
-	assert_int_equal(top_count(&s->top_senders, "<>", NULL), 2);
+	assert_int_equal(qt_top_count(&s->top_senders, "<>"), 2);
 	assert_int_equal(s->top_senders.total, 4);
-	assert_int_equal(top_count(&s->top_domains, "far.example", NULL), 3);
-	assert_int_equal(top_count(&s->top_domains, "example.org", NULL), 3);
-	assert_int_equal(top_count(&s->top_domains, "near.example", NULL), 1);
+	assert_int_equal(qt_top_count(&s->top_domains, "far.example"), 3);
+	assert_int_equal(qt_top_count(&s->top_domains, "example.org"), 3);
+	assert_int_equal(qt_top_count(&s->top_domains, "near.example"), 1);
 	assert_int_equal(s->top_domains.total, 7);
 }
 
@@ -522,8 +476,8 @@ reader_rescan(void **state)
 	collect(e);
 	assert_int_equal(e->snap->q_messages, 20);
 	assert_int_equal(e->snap->q_recipients, 40);
-	assert_int_equal(top_count(&e->snap->top_senders,
-	    "flood@spam.example", NULL), 15);
+	assert_int_equal(qt_top_count(&e->snap->top_senders,
+	    "flood@spam.example"), 15);
 
 	before = queue_qmail_files_read();
 	collect(e);
@@ -537,8 +491,7 @@ reader_rescan(void **state)
 	collect(e);
 	assert_int_equal(queue_qmail_files_read() - before, 1);
 	assert_int_equal(e->snap->q_recipients, 39);
-	assert_int_equal(top_count(&e->snap->top_domains, "far.example",
-	    NULL), 19);
+	assert_int_equal(qt_top_count(&e->snap->top_domains, "far.example"), 19);
 
 	/* n[4] done: qmail-send unlinks remote, info, then mess */
 	assert_int_equal(unlink(splitfn(e, "remote", n[4])), 0);
@@ -551,22 +504,22 @@ reader_rescan(void **state)
 	assert_int_equal(queue_qmail_files_read() - before, 1);	/* todo */
 	assert_int_equal(e->snap->q_messages, 20);
 	assert_int_equal(e->snap->q_recipients, 38);
-	assert_int_equal(qrow(e->snap, "todo")->messages, 1);
+	assert_int_equal(qt_row(e->snap, "todo")->messages, 1);
 	assert_int_equal(e->snap->q_oldest, t1);
-	assert_int_equal(top_count(&e->snap->top_senders,
-	    "flood@spam.example", NULL), 14);
+	assert_int_equal(qt_top_count(&e->snap->top_senders,
+	    "flood@spam.example"), 14);
 
 	/* preprocessed: todo goes, info and local come */
 	preprocess(e, nn, "new@sender.example", r_local, 1, t2);
 	before = queue_qmail_files_read();
 	collect(e);
 	assert_int_equal(queue_qmail_files_read() - before, 2);
-	assert_int_equal(qrow(e->snap, "todo")->messages, 0);
-	assert_int_equal(qrow(e->snap, "local")->messages, 1);
-	assert_int_equal(qrow(e->snap, "remote")->messages, 19);
+	assert_int_equal(qt_row(e->snap, "todo")->messages, 0);
+	assert_int_equal(qt_row(e->snap, "local")->messages, 1);
+	assert_int_equal(qt_row(e->snap, "remote")->messages, 19);
 	assert_int_equal(e->snap->q_recipients, 38);
-	assert_int_equal(top_count(&e->snap->top_senders,
-	    "new@sender.example", NULL), 1);
+	assert_int_equal(qt_top_count(&e->snap->top_senders,
+	    "new@sender.example"), 1);
 
 	/* the number of a message that left is reused at once by a new
 	 * one (inode reuse): every file of it must be read afresh */
@@ -582,11 +535,11 @@ reader_rescan(void **state)
 	assert_int_equal(e->snap->q_messages, 20);
 	assert_int_equal(e->snap->q_bytes, 18 * 100 + 50 + 777);
 	assert_int_equal(e->snap->q_recipients, 38 - 2 + 3);
-	assert_int_equal(top_count(&e->snap->top_senders,
-	    "reused@number.example", NULL), 1);
-	assert_int_equal(top_count(&e->snap->top_senders,
-	    "flood@spam.example", NULL), 13);
-	assert_int_equal(qrow(e->snap, "local")->messages, 2);
+	assert_int_equal(qt_top_count(&e->snap->top_senders,
+	    "reused@number.example"), 1);
+	assert_int_equal(qt_top_count(&e->snap->top_senders,
+	    "flood@spam.example"), 13);
+	assert_int_equal(qt_row(e->snap, "local")->messages, 2);
 }
 
 /* More events than the inotify queue holds: the reader must notice the
@@ -673,8 +626,8 @@ reader_damage(void **state)
 	mess = splitfn(e, "mess", 999999);
 	write_file(mess, "partial", 7, O_EXCL);
 	set_mtime(mess, t1);
-	write_file(qpath(e, "mess/0/notanumber"), "", 0, O_EXCL);
-	write_file(qpath(e, "todo/12x"), "", 0, O_EXCL);
+	write_file(qt_path(e->root, "mess/0/notanumber"), "", 0, O_EXCL);
+	write_file(qt_path(e->root, "todo/12x"), "", 0, O_EXCL);
 	qenv_start(e);
 	collect(e);
 	assert_int_equal(e->rc, 0);
@@ -683,11 +636,10 @@ reader_damage(void **state)
 	assert_row(e->snap, "queue", 3, 27, t1);
 	assert_int_equal(e->snap->q_recipients, 4);
 	/* the mess alone and the message whose info is damaged */
-	assert_int_equal(top_count(&e->snap->top_senders, "(unknown)", NULL),
+	assert_int_equal(qt_top_count(&e->snap->top_senders, "(unknown)"),
 	    0);
 	assert_int_equal(e->snap->q_bounces, 0);
-	assert_int_equal(top_count(&e->snap->top_senders, "ok@x.example",
-	    NULL), 1);
+	assert_int_equal(qt_top_count(&e->snap->top_senders, "ok@x.example"), 1);
 	/* the bad info is not re-read until it changes: no error now */
 	collect(e);
 	assert_int_equal(e->snap->errors, 0);
@@ -727,7 +679,7 @@ reader_detect(void **state)
 	    .queue_directory = e->root };
 
 	assert_true(queue_qmail.detect(&m));
-	assert_int_equal(rmdir(qpath(e, "lock")), 0);
+	assert_int_equal(rmdir(qt_path(e->root, "lock")), 0);
 	assert_false(queue_qmail.detect(&m));
 	m.queue_directory = (char *)"/nonexistent/queue";
 	assert_false(queue_qmail.detect(&m));

@@ -1,0 +1,65 @@
+/*
+ * qtest.c: helpers shared by the queue reader tests (see qtest.h).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mailhealthd.h"
+#include "qtest.h"
+
+const struct snap_queue *
+qt_row(const struct snapshot *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nqueues; i++)
+		if (strcmp(s->queues[i].name, name) == 0)
+			return &s->queues[i];
+	fail_msg("no queue row %s", name);
+	return NULL;
+}
+
+uint64_t
+qt_top_count(const struct snap_toplist *l, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0)
+			return l->v[i].count;
+	return 0;
+}
+
+char *
+qt_path(const char *root, const char *fmt, ...)
+{
+	static char p[4][512];
+	static int i;
+	va_list ap;
+	int n;
+
+	i = (i + 1) % 4;
+	n = snprintf(p[i], sizeof(p[i]), "%s/", root);
+	va_start(ap, fmt);
+	vsnprintf(p[i] + n, sizeof(p[i]) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return p[i];
+}
+
+void
+qt_rmtree(const char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}

@@ -1,0 +1,17 @@
+/*
+ * qtest.h: what the queue reader tests (test_queue_*.c) share. Include
+ * after cmocka.h and mailhealthd.h.
+ */
+#ifndef MH_QTEST_H
+#define MH_QTEST_H
+
+/* The snapshot's row for queue name; fails the test if there is none. */
+const struct snap_queue *qt_row(const struct snapshot *, const char *name);
+/* The count of key in a top-N list, 0 if it is not listed. */
+uint64_t qt_top_count(const struct snap_toplist *, const char *key);
+/* "ROOT/rest"; the result is good for the next three calls. */
+char *qt_path(const char *root, const char *fmt, ...) MH_PRINTF(2, 3);
+/* rm -rf root; fails the test if that fails. */
+void qt_rmtree(const char *root);
+
+#endif
