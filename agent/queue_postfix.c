@@ -256,6 +256,8 @@ struct pf_file {
 	uint32_t nrcpt;
 	uint32_t name;		/* offset in the directory's name pool */
 	uint8_t state;
+	uint8_t unknown;	/* corrupt/, no readable sender: counted with
+				 * an unknown sender (sender NULL) */
 };
 
 struct pf_dir {
@@ -371,6 +373,7 @@ pf_file_clear(struct pf_file *f)
 	f->nrcpt = 0;
 	f->rcpt.many = NULL;
 	f->sender = NULL;
+	f->unknown = 0;
 }
 
 /* Count a file in the snapshot, and mark its strings as in use. */
@@ -387,16 +390,13 @@ pf_count(struct pf_state *st, int qi, const struct pf_file *f)
 		itab_mark(f->sender, st->gen);
 	for (i = 0; i < f->nrcpt; i++)
 		itab_mark(rv[i], st->gen);
-	if (f->sender == NULL)
+	if (f->sender == NULL && !f->unknown)
 		return;
 	memset(&m, 0, sizeof(m));
 	m.queues = 1u << qi;
 	m.arrival = (time_t)f->arrival;
 	m.size = f->size;
-	/* a corrupt file without a readable sender: counted, sender unknown
-	 * (queue_add leaves it out of top senders) */
-	m.sender = (qi == PQ_CORRUPT && strcmp(f->sender, "(unknown)") == 0) ?
-	    NULL : f->sender;
+	m.sender = f->sender;	/* NULL when unknown: not a top sender */
 	m.nrcpt = f->nrcpt;
 	m.rcpt = rv;
 	queue_add(st->acc, &m);
@@ -513,8 +513,6 @@ pf_read(struct pf_state *st, int qi, int dfd, const char *name,
 			pf_err(st, "%s/%s: %s%s", st->root, st->path, why,
 			    st->sender ? "" : " (not counted: no sender)");
 	}
-	if (qi == PQ_CORRUPT && st->sender == NULL)
-		st->sender = itab_get(&st->strs, "(unknown)", 9, st->gen);
 	if (!p.have_time && !have_sb) {
 		if (fstat(fd, &sb) < 0) {
 			rc = -1;
@@ -527,6 +525,7 @@ pf_read(struct pf_state *st, int qi, int dfd, const char *name,
 	/* showq: the C record's size, but the file size in maildrop */
 	f->size = (p.size_ok && qi != PQ_MAILDROP) ? p.size : s.flen;
 	f->sender = st->sender;
+	f->unknown = qi == PQ_CORRUPT && st->sender == NULL;
 	f->nrcpt = (uint32_t)st->rn;
 	if (st->rn == 1)
 		f->rcpt.one = st->rv[0];
