@@ -223,6 +223,16 @@ pidfile_write(const char *path)
 	return 0;
 }
 
+static void
+agent_info_init(struct agent_info *ai, const struct conf *c)
+{
+	memset(ai, 0, sizeof(*ai));
+	ai->version = PACKAGE_VERSION;
+	gethostname(ai->hostname, sizeof(ai->hostname) - 1);
+	ai->started = time(NULL);
+	ai->interval = c->interval;
+}
+
 static int
 run_once(const char *file, const char *format)
 {
@@ -238,11 +248,7 @@ run_once(const char *file, const char *format)
 		free(err);
 		return MH_EX_CONFIG;
 	}
-	memset(&ai, 0, sizeof(ai));
-	ai.version = PACKAGE_VERSION;
-	gethostname(ai.hostname, sizeof(ai.hostname) - 1);
-	ai.started = time(NULL);
-	ai.interval = c->interval;
+	agent_info_init(&ai, c);
 	col = collect_new(c);
 	s = collect_once(col);
 	ai.collect_errors = s->errors;
@@ -374,10 +380,7 @@ mailhealthd_main(int argc, char **argv)
 		d.pidfile_written = true;
 	}
 
-	d.ai.version = PACKAGE_VERSION;
-	gethostname(d.ai.hostname, sizeof(d.ai.hostname) - 1);
-	d.ai.started = time(NULL);
-	d.ai.interval = d.conf->interval;
+	agent_info_init(&d.ai, d.conf);
 
 	if (pipe_nb(d.snap_pipe) != 0 || pipe_nb(d.sig_pipe) != 0) {
 		log_warn("main", "pipe");
