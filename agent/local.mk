@@ -1,19 +1,29 @@
-## agent/: mailhealthd.
-## libmhagent.la: everything without net-snmp (collectors, alarms, views).
-## libmhsnmp.la:  the SNMP layer and the daemon's entry.
+## agent/: mailhealthd, one folder per job (docs/architecture.md):
+##   core/   snapshot, collector threads, configuration, metrics, alarms,
+##           top-k, the --once report
+##   queue/  the queue collector and one reader per MTA
+##   view/   MAILHEALTH-MIB as a sorted OID view, one builder per group
+##   snmp/   everything that includes net-snmp: AgentX, notifications,
+##           the event loop
+## libmhagent.la: everything without net-snmp; libmhsnmp.la: the SNMP
+## layer and the daemon's entry.
 noinst_LTLIBRARIES += agent/libmhagent.la agent/libmhsnmp.la
 
-agent_libmhagent_la_SOURCES = agent/mailhealthd.h agent/mhoid.h \
-	agent/snapshot.c agent/conf.c agent/topk.c agent/qcache.c \
-	agent/queue.c agent/collect.c agent/metrics.c agent/alarm.c \
-	agent/report.c agent/mibview.c agent/mib_agent.c agent/mib_queue.c \
-	agent/mib_alarm.c agent/pf_record.c agent/queue_postfix.c \
-	agent/queue_qmail.c agent/queue_exim.c
+agent_libmhagent_la_SOURCES = \
+	agent/core/core.h agent/core/topk.h \
+	agent/core/snapshot.c agent/core/conf.c agent/core/topk.c \
+	agent/core/collect.c agent/core/metrics.c agent/core/alarm.c \
+	agent/core/report.c \
+	agent/queue/queue.h agent/queue/queue.c agent/queue/qcache.c \
+	agent/queue/queue_postfix.c agent/queue/pf_record.c \
+	agent/queue/queue_qmail.c agent/queue/queue_exim.c \
+	agent/view/view.h agent/view/mibview.c agent/view/mib_agent.c \
+	agent/view/mib_queue.c agent/view/mib_alarm.c
 agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 agent_libmhagent_la_LIBADD =
 
-agent_libmhsnmp_la_SOURCES = agent/snmp.h agent/snmp.c agent/loop.c \
-	agent/mailhealthd.c
+agent_libmhsnmp_la_SOURCES = agent/snmp/snmp.h agent/snmp/snmp.c \
+	agent/snmp/loop.c agent/mailhealthd.c
 agent_libmhsnmp_la_CFLAGS = $(AM_CFLAGS) $(NETSNMP_CFLAGS) $(CONFUSE_CFLAGS)
 agent_libmhsnmp_la_LIBADD =
 

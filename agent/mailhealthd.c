@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snmp.h"
+#include "snmp/snmp.h"
 
 struct daemon {
 	const char *conffile;
@@ -89,7 +89,7 @@ emit_alarm(const struct alarm_event *ev, void *arg)
 	alarm_text(ev, t, sizeof(t));
 	log_notice("alarm", "%s %s [%s]: %s",
 	    ev->kind == ALARM_RAISED ? "raised" : "cleared", ev->row->name,
-	    severity_name(ev->row->severity), t);
+	    mh_severity_name(ev->row->severity), t);
 	snmp_notice_from_event(&n, ev);
 	snmp_notify(&n, d->ai.hostname);
 }

@@ -1,7 +1,7 @@
 /* mailhealthd: everything is in the library; see mailhealthd.c. */
 #include "config.h"
 
-#include "snmp.h"
+#include "snmp/snmp.h"
 
 int
 main(int argc, char **argv)

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 
 static double
 now_ms(void)

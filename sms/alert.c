@@ -2,7 +2,7 @@
  * alert.c: what a MAILHEALTH-MIB notification means. Takes the varbinds
  * trapin.c decoded and fills a struct sms_alert: family, raised or
  * cleared, severity, and the mhNotify* objects. The OID root comes from
- * agent/mhoid.h so a Private Enterprise Number is still a one-line change.
+ * lib/mhmib.h so a Private Enterprise Number is still a one-line change.
  *
  * A notification with missing or odd varbinds still becomes an alert
  * (with what it has): losing a page because one field was absent is
@@ -15,38 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mhoid.h"
+#include "mhmib.h"
 #include "sms.h"
 
 #define ALERT_FIELD_MAX 200	/* bytes kept of any one string varbind */
 
 static const char snmp_trap_oid[] = ".1.3.6.1.6.3.1.1.4.1.0";
 
-/* Index = enum sms_family; [1] is the CamelCase part of mhXxxAlarm. */
-static const struct {
-	const char *name;	/* in templates, routes and summaries */
-	const char *mib;	/* mh<mib>Alarm / mh<mib>AlarmClear */
-} alert_families[FAM_COUNT] = {
-	[FAM_OTHER] = { "other", NULL },
-	[FAM_QUEUE] = { "queue", "Queue" },
-	[FAM_TRAFFIC] = { "traffic", "Traffic" },
-	[FAM_AUTH] = { "auth", "Auth" },
-	[FAM_DEFER] = { "defer", "Defer" },
-	[FAM_SERVICE] = { "service", "Service" },
-	[FAM_DRSYNC] = { "drsync", "DrSync" },
-	[FAM_CONN] = { "conn", "Conn" },
-	[FAM_SYSTEM] = { "system", "System" },
-	[FAM_AGENT] = { "agent", "Agent" },
-};
-
-static const char *const alert_severities[SEV_COUNT][2] = {
-	[SEV_UNKNOWN] = { "unknown", "UNKNOWN" },
-	[SEV_CRITICAL] = { "critical", "CRITICAL" },
-	[SEV_MAJOR] = { "major", "MAJOR" },
-	[SEV_MINOR] = { "minor", "MINOR" },
-	[SEV_WARNING] = { "warning", "WARNING" },
-	[SEV_INFO] = { "info", "INFO" },
-};
 
 /* mhNotifyObjects, in varbind order (column = index + 1) */
 enum {
@@ -92,13 +67,13 @@ alert_symbol_oid(const char *name, char *buf, size_t buflen)
 			    MH_OBJECTS, MH_G_NOTIFY, i + 1);
 			return buf;
 		}
-	for (f = 1; f < FAM_COUNT; f++) {
+	for (f = 1; f < MH_FAM_COUNT; f++) {
 		char raised[64], cleared[64];
 
 		snprintf(raised, sizeof(raised), "mh%sAlarm",
-		    alert_families[f].mib);
+		    mh_family_mib(f));
 		snprintf(cleared, sizeof(cleared), "mh%sAlarmClear",
-		    alert_families[f].mib);
+		    mh_family_mib(f));
 		if (strcmp(name, raised) == 0 || strcmp(name, cleared) == 0) {
 			snprintf(buf, buflen, "%s.%d.%d", alert_root_oid(),
 			    MH_NOTIFICATIONS,
@@ -114,30 +89,7 @@ alert_symbol_oid(const char *name, char *buf, size_t buflen)
 	return NULL;
 }
 
-const char *
-alert_family_name(enum sms_family f)
-{
-	return (unsigned)f < FAM_COUNT ? alert_families[f].name : "other";
-}
-
-int
-alert_family_from_name(const char *s)
-{
-	int f;
-
-	for (f = 0; f < FAM_COUNT; f++)
-		if (strcasecmp(s, alert_families[f].name) == 0)
-			return f;
-	return -1;
-}
-
-const char *
-alert_severity_name(enum sms_severity s)
-{
-	return (unsigned)s < SEV_COUNT ? alert_severities[s][0] : "unknown";
-}
-
-/* "critical", "critical(1)", "1" -> SEV_CRITICAL; -1 when none of these */
+/* "critical", "critical(1)", "1" -> MH_SEV_CRITICAL; -1 when none of these */
 int
 alert_severity_from_name(const char *s)
 {
@@ -149,11 +101,11 @@ alert_severity_from_name(const char *s)
 		s++;
 	n = strtol(s, &end, 10);
 	if (end != s && *end == '\0')
-		return n >= SEV_CRITICAL && n < SEV_COUNT ? (int)n : -1;
-	for (i = SEV_CRITICAL; i < SEV_COUNT; i++) {
-		size_t len = strlen(alert_severities[i][0]);
+		return n >= MH_SEV_CRITICAL && n < MH_SEV_COUNT ? (int)n : -1;
+	for (i = MH_SEV_CRITICAL; i < MH_SEV_COUNT; i++) {
+		size_t len = strlen(mh_severity_name(i));
 
-		if (strncasecmp(s, alert_severities[i][0], len) == 0 &&
+		if (strncasecmp(s, mh_severity_name(i), len) == 0 &&
 		    (s[len] == '\0' || s[len] == '('))
 			return i;
 	}
@@ -221,9 +173,9 @@ alert_guess_family(const struct trap *t, struct sms_alert *a)
 		return false;
 	memcpy(fam, m, n);
 	fam[n] = '\0';
-	if ((f = alert_family_from_name(fam)) <= FAM_OTHER)
+	if ((f = mh_family_parse(fam)) <= MH_FAM_OTHER)
 		return false;
-	a->family = (enum sms_family)f;
+	a->family = (enum mh_family)f;
 	return true;
 }
 
@@ -302,9 +254,9 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 		char *end;
 		unsigned long n = strtoul(oid + plen, &end, 10);
 
-		if (*end == '\0' && n >= 1 && n <= 2 * (FAM_COUNT - 1)) {
+		if (*end == '\0' && n >= 1 && n <= 2 * (MH_FAM_COUNT - 1)) {
 			a->ours = true;
-			a->family = (enum sms_family)((n + 1) / 2);
+			a->family = (enum mh_family)((n + 1) / 2);
 			a->cleared = n % 2 == 0;
 		}
 	}
@@ -321,7 +273,7 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 	free(s);
 	s = alert_notify_value(t, a, N_SEVERITY);
 	sev = alert_severity_from_name(s);
-	a->severity = sev < 0 ? SEV_UNKNOWN : (enum sms_severity)sev;
+	a->severity = sev < 0 ? MH_SEV_UNKNOWN : (enum mh_severity)sev;
 	free(s);
 	a->host = alert_notify_value(t, a, N_HOST);
 	if (a->host[0] == '\0') {
@@ -347,8 +299,8 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 		s = strbuf_steal(&b);
 		a->text = msg_clean(s);
 		free(s);
-		if (a->severity == SEV_UNKNOWN)
-			a->severity = SEV_WARNING;
+		if (a->severity == MH_SEV_UNKNOWN)
+			a->severity = MH_SEV_WARNING;
 	}
 	alert_bound(a->alarm_name);
 	alert_bound(a->metric);
@@ -381,9 +333,9 @@ alert_key(const struct sms_alert *a)
 		return xasprintf("%s|%s|%s", a->host, a->trap_oid, a->text);
 	if (a->alarm_index)
 		return xasprintf("%s|%s#%lu|%s", a->host,
-		    alert_family_name(a->family), a->alarm_index, a->instance);
+		    mh_family_name(a->family), a->alarm_index, a->instance);
 	return xasprintf("%s|%s:%s|%s", a->host,
-	    alert_family_name(a->family), a->alarm_name[0] ? a->alarm_name :
+	    mh_family_name(a->family), a->alarm_name[0] ? a->alarm_name :
 	    a->metric, a->instance);
 }
 
@@ -397,18 +349,18 @@ alert_field(const struct sms_alert *a, const char *name, size_t len)
 	if (IS("host"))
 		return a->host;
 	if (IS("severity"))
-		return alert_severities[a->severity][0];
+		return mh_severity_name(a->severity);
 	if (IS("SEVERITY"))
-		return alert_severities[a->severity][1];
+		return mh_severity_upper(a->severity);
 	if (IS("what"))
 		return a->alarm_name[0] ? a->alarm_name : a->metric[0] ?
-		    a->metric : alert_family_name(a->family);
+		    a->metric : mh_family_name(a->family);
 	if (IS("alarm"))
 		return a->alarm_name;
 	if (IS("metric"))
 		return a->metric;
 	if (IS("family"))
-		return alert_family_name(a->family);
+		return mh_family_name(a->family);
 	if (IS("instance"))
 		return a->instance;
 	if (IS("value"))

@@ -301,18 +301,18 @@ out:
 
 /* "+37 more: 20 queue, 17 auth" (largest first) */
 char *
-msg_summary(unsigned total, const unsigned counts[FAM_COUNT])
+msg_summary(unsigned total, const unsigned counts[MH_FAM_COUNT])
 {
 	struct strbuf b;
-	bool done[FAM_COUNT] = { false };
+	bool done[MH_FAM_COUNT] = { false };
 	int k;
 
 	strbuf_init(&b);
 	strbuf_printf(&b, "+%u more:", total);
-	for (k = 0; k < FAM_COUNT; k++) {
+	for (k = 0; k < MH_FAM_COUNT; k++) {
 		int f, best = -1;
 
-		for (f = 0; f < FAM_COUNT; f++)
+		for (f = 0; f < MH_FAM_COUNT; f++)
 			if (!done[f] && counts[f] > 0 &&
 			    (best < 0 || counts[f] > counts[best]))
 				best = f;
@@ -320,7 +320,7 @@ msg_summary(unsigned total, const unsigned counts[FAM_COUNT])
 			break;
 		done[best] = true;
 		strbuf_printf(&b, "%s %u %s", k ? "," : "", counts[best],
-		    alert_family_name((enum sms_family)best));
+		    mh_family_name((enum mh_family)best));
 	}
 	return strbuf_steal(&b);
 }

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "util.h"
+#include "mhmib.h"
 
 /* sysexits.h values we use, spelled out so the meaning is in one place */
 #define SMS_EX_OK 0
@@ -47,32 +48,8 @@
 /* Largest notification we accept on stdin. A MAILHEALTH trap is < 2 KiB. */
 #define TRAPIN_MAX_INPUT (64 * 1024)
 
-/* Alarm families, numbered as in MAILHEALTH-MIB: notification 2f-1 is the
- * raise, 2f the clear. FAM_OTHER is any trap that is not ours. */
-enum sms_family {
-	FAM_OTHER = 0,
-	FAM_QUEUE,
-	FAM_TRAFFIC,
-	FAM_AUTH,
-	FAM_DEFER,
-	FAM_SERVICE,
-	FAM_DRSYNC,
-	FAM_CONN,
-	FAM_SYSTEM,
-	FAM_AGENT,
-	FAM_COUNT
-};
-
-/* mhNotifySeverity; 0 when the trap did not say */
-enum sms_severity {
-	SEV_UNKNOWN = 0,
-	SEV_CRITICAL,
-	SEV_MAJOR,
-	SEV_MINOR,
-	SEV_WARNING,
-	SEV_INFO,
-	SEV_COUNT
-};
+/* Alarm families and severities: enum mh_family and enum mh_severity of
+ * mhmib.h, shared with the agent. */
 
 /* trapin.c ------------------------------------------------------------ */
 struct trap_varbind {
@@ -100,8 +77,8 @@ const char *trapin_lookup(const struct trap *t, const char *oid);
 struct sms_alert {
 	bool ours;		/* a MAILHEALTH-MIB notification */
 	bool cleared;
-	enum sms_family family;
-	enum sms_severity severity;
+	enum mh_family family;
+	enum mh_severity severity;
 	unsigned long alarm_index;
 	char *host;		/* mhNotifyHost, else the sending host */
 	char *trap_oid;		/* snmpTrapOID.0 value as received */
@@ -116,9 +93,6 @@ int alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 void alert_free(struct sms_alert *a);
 char *alert_key(const struct sms_alert *a);
 char *alert_missing_names(const struct sms_alert *a);
-const char *alert_family_name(enum sms_family f);
-int alert_family_from_name(const char *s);
-const char *alert_severity_name(enum sms_severity s);
 int alert_severity_from_name(const char *s);
 const char *alert_root_oid(void);
 const char *alert_symbol_oid(const char *name, char *buf, size_t buflen);
@@ -150,7 +124,7 @@ size_t msg_budget(enum msg_coding c, int segments);
 char *msg_to_gsm(const char *utf8);
 char *msg_fit(const char *text, const char *suffix, int segments,
     const char *marker, bool allow_ucs2);
-char *msg_summary(unsigned total, const unsigned counts[FAM_COUNT]);
+char *msg_summary(unsigned total, const unsigned counts[MH_FAM_COUNT]);
 char *msg_clean(const char *s);
 size_t msg_utf8_len(const unsigned char *s);
 
@@ -206,8 +180,8 @@ struct sms_conf {
 	bool allow_ucs2;
 	char *marker;
 	bool generic_other;	/* unknown traps: send generic text, else drop */
-	char *tmpl_raised[FAM_COUNT];
-	char *tmpl_cleared[FAM_COUNT];
+	char *tmpl_raised[MH_FAM_COUNT];
+	char *tmpl_cleared[MH_FAM_COUNT];
 	long dedupe_window, rate_limit, rate_window, summary_delay;
 	long retry_min, retry_max, max_age, max_attempts;
 	struct gw_conf gw;
@@ -248,8 +222,8 @@ void storm_free(struct storm *s);
 int storm_load(struct storm *s, const char *path);
 int storm_save(const struct storm *s, const char *path);
 enum storm_verdict storm_decide(struct storm *s, const struct storm_params *p,
-    const char *to, const char *key, bool cleared, enum sms_family fam,
-    enum sms_severity sev, bool quiet, time_t now, char **summary);
+    const char *to, const char *key, bool cleared, enum mh_family fam,
+    enum mh_severity sev, bool quiet, time_t now, char **summary);
 size_t storm_due_summaries(struct storm *s, const struct storm_params *p,
     time_t now, bool (*quiet_for)(void *ctx, const char *to), void *ctx,
     char ***to, char ***text);

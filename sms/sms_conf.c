@@ -462,7 +462,7 @@ sms_conf_sev_conv(const char *s)
 {
 	int v = alert_severity_from_name(s);
 
-	return v < 0 ? SEV_UNKNOWN : v;
+	return v < 0 ? MH_SEV_UNKNOWN : v;
 }
 
 struct sms_conf *
@@ -616,10 +616,10 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 		goto fail;
 	}
 
-	for (f = 0; f < FAM_COUNT; f++) {
-		c->tmpl_raised[f] = xstrdup(f == FAM_OTHER ? DEF_OTHER :
+	for (f = 0; f < MH_FAM_COUNT; f++) {
+		c->tmpl_raised[f] = xstrdup(f == MH_FAM_OTHER ? DEF_OTHER :
 		    DEF_RAISED);
-		c->tmpl_cleared[f] = xstrdup(f == FAM_OTHER ? DEF_OTHER :
+		c->tmpl_cleared[f] = xstrdup(f == MH_FAM_OTHER ? DEF_OTHER :
 		    DEF_CLEARED);
 	}
 	/* "default" first, so a per-family section overrides it */
@@ -629,7 +629,7 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 
 		if (strcmp(title, "default") != 0)
 			continue;
-		for (f = 1; f < FAM_COUNT; f++) {
+		for (f = 1; f < MH_FAM_COUNT; f++) {
 			if ((s = sms_conf_str(t, "raised")) != NULL) {
 				free(c->tmpl_raised[f]);
 				c->tmpl_raised[f] = xstrdup(s);
@@ -646,7 +646,7 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 
 		if (strcmp(title, "default") == 0)
 			continue;
-		if ((f = alert_family_from_name(title)) < 0) {
+		if ((f = mh_family_parse(title)) < 0) {
 			snprintf(err, errlen, "%s:%d: template '%s': not a "
 			    "notification type (queue, traffic, auth, defer, "
 			    "service, drsync, conn, system, agent, other, "
@@ -681,7 +681,7 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 		rt->severities = sms_conf_bits(r, "severity",
 		    sms_conf_sev_conv);
 		rt->families = sms_conf_bits(r, "notifications",
-		    alert_family_from_name);
+		    mh_family_parse);
 		for (k = 0; k < cfg_size(r, "states"); k++) {
 			if (strcasecmp(cfg_getnstr(r, "states", k),
 			    "raised") == 0)
@@ -741,7 +741,7 @@ sms_conf_free(struct sms_conf *c)
 	}
 	free(c->routes);
 	free(c->marker);
-	for (f = 0; f < FAM_COUNT; f++) {
+	for (f = 0; f < MH_FAM_COUNT; f++) {
 		free(c->tmpl_raised[f]);
 		free(c->tmpl_cleared[f]);
 	}

@@ -183,7 +183,7 @@ sms_note_incomplete(const struct trap *t, const struct sms_alert *a)
 		return;
 	if (a->no_trap_oid)
 		d = xasprintf("no snmpTrapOID.0: paged as a %s raise%s%s",
-		    alert_family_name(a->family), miss ? "; lacks " : "",
+		    mh_family_name(a->family), miss ? "; lacks " : "",
 		    miss ? miss : "");
 	else
 		d = xasprintf("%s lacks %s: paged with what it has",

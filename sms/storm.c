@@ -53,7 +53,7 @@ struct storm_rcpt {
 	time_t *sent;
 	size_t nsent;
 	unsigned held_total;
-	unsigned held[FAM_COUNT];
+	unsigned held[MH_FAM_COUNT];
 	time_t first_held, last_summary;
 };
 
@@ -213,10 +213,10 @@ storm_prune_sent(struct storm_rcpt *r, const struct storm_params *p,
 }
 
 static void
-storm_hold(struct storm_rcpt *r, enum sms_family fam, time_t now)
+storm_hold(struct storm_rcpt *r, enum mh_family fam, time_t now)
 {
 	r->held_total++;
-	r->held[(unsigned)fam < FAM_COUNT ? fam : FAM_OTHER]++;
+	r->held[(unsigned)fam < MH_FAM_COUNT ? fam : MH_FAM_OTHER]++;
 	if (r->first_held == 0)
 		r->first_held = now;
 }
@@ -237,7 +237,7 @@ storm_take_summary(struct storm_rcpt *r)
 
 enum storm_verdict
 storm_decide(struct storm *s, const struct storm_params *p, const char *to,
-    const char *key, bool cleared, enum sms_family fam, enum sms_severity sev,
+    const char *key, bool cleared, enum mh_family fam, enum mh_severity sev,
     bool quiet, time_t now, char **summary)
 {
 	struct storm_entry *e = storm_entry(s, to, key, false);
@@ -258,8 +258,8 @@ storm_decide(struct storm *s, const struct storm_params *p, const char *to,
 		goto send;
 	}
 	if (!cleared && e) {
-		bool escalated = sev != SEV_UNKNOWN &&
-		    (e->last_sev == SEV_UNKNOWN || (int)sev < e->last_sev);
+		bool escalated = sev != MH_SEV_UNKNOWN &&
+		    (e->last_sev == MH_SEV_UNKNOWN || (int)sev < e->last_sev);
 
 		if (e->raised_sent && now - e->last_raise < p->dedupe_window &&
 		    !escalated)
@@ -268,7 +268,7 @@ storm_decide(struct storm *s, const struct storm_params *p, const char *to,
 		    !escalated)
 			return STORM_DUP;	/* counted once in the summary */
 	}
-	if (quiet && sev != SEV_CRITICAL) {
+	if (quiet && sev != MH_SEV_CRITICAL) {
 		storm_hold(r, fam, now);
 		goto held;
 	}
@@ -444,7 +444,7 @@ storm_save(const struct storm *cs, const char *path)
 		strbuf_printf(&b, "R\t%s\t%u\t%lld\t%lld\t", r->to,
 		    r->held_total, (long long)r->first_held,
 		    (long long)r->last_summary);
-		for (k = 0; k < FAM_COUNT; k++)
+		for (k = 0; k < MH_FAM_COUNT; k++)
 			strbuf_printf(&b, "%s%u", k ? "," : "", r->held[k]);
 		strbuf_putc(&b, '\t');
 		for (k = 0; k < r->nsent; k++)
@@ -533,7 +533,7 @@ storm_load(struct storm *s, const char *path)
 			r->held_total = (unsigned)strtoul(f[2], NULL, 10);
 			r->first_held = strtoll(f[3], NULL, 10);
 			r->last_summary = strtoll(f[4], NULL, 10);
-			for (k = 0; k < FAM_COUNT && *p; k++) {
+			for (k = 0; k < MH_FAM_COUNT && *p; k++) {
 				r->held[k] = (unsigned)strtoul(p, &q, 10);
 				p = *q == ',' ? q + 1 : q;
 			}

@@ -18,7 +18,7 @@ cat >"$out/config.h" <<CONF
 #define _GNU_SOURCE 1
 #define HAVE_SYS_INOTIFY_H 1
 CONF
-agent_srcs=$(ls "$top"/agent/*.c | grep -v -E '/(main|snmp|loop|mailhealthd)\.c$')
+agent_srcs=$(ls "$top"/agent/*/*.c | grep -v '/snmp/')
 sms_srcs=$(ls "$top"/sms/*.c | grep -v -E '/(main|sender_bin)\.c$')
 targets=${*:-$(ls "$top"/tests/fuzz/fuzz_*.c)}
 for t in $targets; do

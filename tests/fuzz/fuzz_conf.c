@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -78,8 +78,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_str(a.trap_oid, 200);
 		fuzz_check_str(a.value, 200);
 		fuzz_check_str(a.threshold, 200);
-		if ((unsigned)a.family >= FAM_COUNT ||
-		    (unsigned)a.severity >= SEV_COUNT)
+		if ((unsigned)a.family >= MH_FAM_COUNT ||
+		    (unsigned)a.severity >= MH_SEV_COUNT)
 			abort();
 		for (p = alert_placeholders; *p; p++)
 			if (alert_field(&a, *p, strlen(*p)) == NULL)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # mib-lint.sh: MAILHEALTH-MIB is clean SMIv2, loads in net-snmp, and agrees
-# with the numbers compiled into the agent (agent/mhoid.h). TAP output.
+# with the numbers compiled into the agent (lib/mhmib.h). TAP output.
 #
 # Needs smilint (smitools), snmptranslate (snmp), NET-SNMP-MIB
 # (libsnmp-base, /usr/share/snmp/mibs) and the IETF base MIBs, which
@@ -16,8 +16,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 mib=$top_srcdir/mibs/MAILHEALTH-MIB.txt
-mhoid=$top_srcdir/agent/mhoid.h
-mhh=$top_srcdir/agent/mailhealthd.h
+mhoid=$top_srcdir/lib/mhmib.h
+mhh=$top_srcdir/lib/mhmib.h
 netsnmp_mibdir=${NETSNMP_MIBDIR:-/usr/share/snmp/mibs}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mh-miblint.XXXXXX") || {
@@ -58,7 +58,7 @@ todo() {	# todo DESCRIPTION: a known gap, reported but not a failure
 }
 
 # ---------------------------------------------------------------------
-# The map from agent/mhoid.h to the MIB. One line per check:
+# The map from lib/mhmib.h to the MIB. One line per check:
 #   MACRO  MIB-NAME  PARENT
 # PARENT is the expected OID of the MIB object's parent, written with
 # macros of mhoid.h (ROOT is MH_OID_ROOT) and plain numbers, joined by
@@ -137,18 +137,18 @@ MH_N_TEXT	mhNotifyText	ROOT.MH_OBJECTS.MH_G_NOTIFY
 MH_N_HOST	mhNotifyHost	ROOT.MH_OBJECTS.MH_G_NOTIFY
 EOF
 
-# Notification families: enum alarm_family constant -> raise notification;
+# Notification families: enum mh_family constant -> raise notification;
 # the clear is the raise's name + "Clear". Raise = 2f-1, clear = 2f.
 cat >"$tmp/families" <<'EOF'
-AF_QUEUE	mhQueueAlarm
-AF_TRAFFIC	mhTrafficAlarm
-AF_AUTH	mhAuthAlarm
-AF_DEFER	mhDeferAlarm
-AF_SERVICE	mhServiceAlarm
-AF_DRSYNC	mhDrSyncAlarm
-AF_CONN	mhConnAlarm
-AF_SYSTEM	mhSystemAlarm
-AF_AGENT	mhAgentAlarm
+MH_FAM_QUEUE	mhQueueAlarm
+MH_FAM_TRAFFIC	mhTrafficAlarm
+MH_FAM_AUTH	mhAuthAlarm
+MH_FAM_DEFER	mhDeferAlarm
+MH_FAM_SERVICE	mhServiceAlarm
+MH_FAM_DRSYNC	mhDrSyncAlarm
+MH_FAM_CONN	mhConnAlarm
+MH_FAM_SYSTEM	mhSystemAlarm
+MH_FAM_AGENT	mhAgentAlarm
 EOF
 
 # ---------------------------------------------------------------------
@@ -187,11 +187,11 @@ expand() {	# expand DOTTED-PATH: macros replaced by their values
 	printf '%s\n' "$out"
 }
 
-# enum alarm_family from mailhealthd.h: "AF_NAME value" lines.
+# enum mh_family from lib/mhmib.h: "AF_NAME value" lines.
 families_from_header() {
 	[ -r "$mhh" ] || return 1
 	awk '
-		/enum[ \t]+alarm_family[ \t]*\{/ { on = 1; sub(/.*\{/, "") }
+		/enum[ \t]+mh_family[ \t]*\{/ { on = 1; sub(/.*\{/, "") }
 		on {
 			line = $0
 			sub(/\/\*.*\*\//, "", line)
@@ -312,12 +312,12 @@ else
 	notok "MAILHEALTH-MIB::mhQueueMessages.0 is $want" "$tmp/walk.err"
 fi
 
-# 8-11: agent/mhoid.h
+# 8-11: lib/mhmib.h
 if [ -s "$tmp/defines" ] && [ -n "$root" ]; then
-	ok "agent/mhoid.h has MH_OID_ROOT and numeric arcs"
+	ok "lib/mhmib.h has MH_OID_ROOT and numeric arcs"
 else
 	echo "cannot read MH_OID_ROOT and #defines from $mhoid" >"$tmp/mhoid.err"
-	notok "agent/mhoid.h has MH_OID_ROOT and numeric arcs" "$tmp/mhoid.err"
+	notok "lib/mhmib.h has MH_OID_ROOT and numeric arcs" "$tmp/mhoid.err"
 fi
 
 got=$(st -On MAILHEALTH-MIB::mailhealthMIB 2>"$tmp/root.err")
@@ -362,7 +362,7 @@ done <"$tmp/map"
 
 # two per family: raise 2f-1, clear 2f under mhNotifications
 if families_from_header; then
-	src="enum alarm_family"
+	src="enum mh_family"
 else
 	# No enum to compare with: check the documented order 1..9.
 	awk '{ print $1, NR }' "$tmp/families" >"$tmp/afenum"

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 #include "qtest.h"
 
 const struct snap_queue *

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 struct events {
 	size_t n;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 static char path[64];
 
@@ -176,13 +176,10 @@ test_missing_file(void **state)
 static void
 test_severity_names(void **state)
 {
-	enum mh_severity s;
-
 	(void)state;
-	assert_int_equal(severity_parse("Critical", &s), 0);
-	assert_int_equal(s, MH_SEV_CRITICAL);
-	assert_string_equal(severity_name(MH_SEV_INFO), "info");
-	assert_int_equal(severity_parse("loud", &s), -1);
+	assert_int_equal(mh_severity_parse("Critical"), MH_SEV_CRITICAL);
+	assert_string_equal(mh_severity_name(MH_SEV_INFO), "info");
+	assert_int_equal(mh_severity_parse("loud"), -1);
 }
 
 int

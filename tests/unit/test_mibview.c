@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
-#include "mhoid.h"
+#include "view/view.h"
+#include "mhmib.h"
 
 #define R 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 25
 
@@ -227,11 +227,11 @@ test_notification_oids(void **state)
 	uint32_t o[MV_OID_MAX];
 
 	(void)state;
-	assert_int_equal(mib_notification_oid(AF_QUEUE, false, o), 12);
+	assert_int_equal(mib_notification_oid(MH_FAM_QUEUE, false, o), 12);
 	assert_int_equal(o[11], 1);
-	mib_notification_oid(AF_QUEUE, true, o);
+	mib_notification_oid(MH_FAM_QUEUE, true, o);
 	assert_int_equal(o[11], 2);
-	mib_notification_oid(AF_AGENT, true, o);
+	mib_notification_oid(MH_FAM_AGENT, true, o);
 	assert_int_equal(o[11], 18);
 	assert_int_equal(mv_clamp32(5e12), 2147483647);
 	assert_int_equal(mv_clamp32(-5e12), -2147483647 - 1);

@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 #include "qtest.h"
 
 unsigned long queue_exim_files_read(void);

@@ -31,7 +31,7 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 #include "qtest.h"
 #include "pfq.h"
 

@@ -32,7 +32,7 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 #include "qtest.h"
 
 /* queue_qmail.c: files read since start (a test hook, not API) */

@@ -79,13 +79,13 @@ test_good_config(void **state)
 	assert_int_equal(c->summary_delay, 90);
 	assert_int_equal(c->dedupe_window, 900);
 	assert_false(c->allow_ucs2);
-	assert_string_equal(c->tmpl_raised[FAM_QUEUE], "{host} Q {value}");
-	assert_string_equal(c->tmpl_cleared[FAM_QUEUE], "ok {host}");
-	assert_string_equal(c->tmpl_cleared[FAM_AUTH], "ok {host}");
+	assert_string_equal(c->tmpl_raised[MH_FAM_QUEUE], "{host} Q {value}");
+	assert_string_equal(c->tmpl_cleared[MH_FAM_QUEUE], "ok {host}");
+	assert_string_equal(c->tmpl_cleared[MH_FAM_AUTH], "ok {host}");
 	assert_int_equal(c->nroutes, 1);
-	assert_int_equal(c->routes[0].severities, 1u << SEV_CRITICAL);
+	assert_int_equal(c->routes[0].severities, 1u << MH_SEV_CRITICAL);
 	assert_int_equal(c->routes[0].families,
-	    (1u << FAM_DRSYNC) | (1u << FAM_AGENT));
+	    (1u << MH_FAM_DRSYNC) | (1u << MH_FAM_AGENT));
 	/* the json style fills in method, body and fields */
 	assert_int_equal(c->gw.method, GW_POST);
 	assert_int_equal(c->gw.body, GW_BODY_JSON);

@@ -178,19 +178,19 @@ test_to_gsm(void **state)
 static void
 test_summary(void **state)
 {
-	unsigned c[FAM_COUNT] = { 0 };
+	unsigned c[MH_FAM_COUNT] = { 0 };
 	char *s;
 
 	(void)state;
-	c[FAM_QUEUE] = 20;
-	c[FAM_AUTH] = 17;
+	c[MH_FAM_QUEUE] = 20;
+	c[MH_FAM_AUTH] = 17;
 	s = msg_summary(37, c);
 	assert_string_equal(s, "+37 more: 20 queue, 17 auth");
 	free(s);
 	memset(c, 0, sizeof(c));
-	c[FAM_AGENT] = 1;
-	c[FAM_CONN] = 5;
-	c[FAM_DRSYNC] = 5;
+	c[MH_FAM_AGENT] = 1;
+	c[MH_FAM_CONN] = 5;
+	c[MH_FAM_DRSYNC] = 5;
 	s = msg_summary(11, c);
 	assert_string_equal(s, "+11 more: 5 drsync, 5 conn, 1 agent");
 	free(s);

@@ -78,18 +78,18 @@ test_select(void **state)
 	c.nrecipients = 2;
 	sms_conf_parse_quiet("22:00-07:00", &c.quiet);
 	/* db team: drsync critical+major, raised and cleared, never quiet */
-	routes[0] = mkroute("+300", 1u << SEV_CRITICAL | 1u << SEV_MAJOR,
-	    1u << FAM_DRSYNC, true, true, "00:00-00:00");
+	routes[0] = mkroute("+300", 1u << MH_SEV_CRITICAL | 1u << MH_SEV_MAJOR,
+	    1u << MH_FAM_DRSYNC, true, true, "00:00-00:00");
 	/* +200 also via a route for auth, with its own quiet hours */
-	routes[1] = mkroute("+200", 0, 1u << FAM_AUTH, true, true,
+	routes[1] = mkroute("+200", 0, 1u << MH_FAM_AUTH, true, true,
 	    "08:00-09:00");
 	/* boss: only raised critical */
-	routes[2] = mkroute("+400", 1u << SEV_CRITICAL, 0, true, false, NULL);
+	routes[2] = mkroute("+400", 1u << MH_SEV_CRITICAL, 0, true, false, NULL);
 	c.routes = routes;
 	c.nroutes = 3;
 
-	a.family = FAM_DRSYNC;
-	a.severity = SEV_MAJOR;
+	a.family = MH_FAM_DRSYNC;
+	a.severity = MH_SEV_MAJOR;
 	n = route_select(&c, &a, 12 * 60, &t);
 	assert_int_equal(n, 3);
 	assert_string_equal(t[0].to, "+100");
@@ -106,8 +106,8 @@ test_select(void **state)
 	route_targets_free(t, n);
 
 	/* critical reaches the boss; cleared critical does not */
-	a.family = FAM_QUEUE;
-	a.severity = SEV_CRITICAL;
+	a.family = MH_FAM_QUEUE;
+	a.severity = MH_SEV_CRITICAL;
 	n = route_select(&c, &a, 12 * 60, &t);
 	assert_int_equal(n, 3);
 	assert_string_equal(t[2].to, "+400");
@@ -119,8 +119,8 @@ test_select(void **state)
 
 	/* +200 is reached twice for auth: quiet only if quiet on both paths */
 	a.cleared = false;
-	a.family = FAM_AUTH;
-	a.severity = SEV_MINOR;
+	a.family = MH_FAM_AUTH;
+	a.severity = MH_SEV_MINOR;
 	n = route_select(&c, &a, 23 * 60, &t);	/* global quiet, route not */
 	assert_int_equal(n, 2);
 	assert_string_equal(t[1].to, "+200");

@@ -22,7 +22,7 @@ static const struct storm_params P = {
 
 static enum storm_verdict
 decide(struct storm *s, const char *to, const char *key, bool cleared,
-    enum sms_family f, enum sms_severity sev, bool quiet, time_t now,
+    enum mh_family f, enum mh_severity sev, bool quiet, time_t now,
     char **summary)
 {
 	char *dummy = NULL;
@@ -39,20 +39,20 @@ test_dedupe(void **state)
 	struct storm *s = storm_new();
 
 	(void)state;
-	assert_int_equal(decide(s, "+1", "k", false, FAM_QUEUE, SEV_MAJOR,
+	assert_int_equal(decide(s, "+1", "k", false, MH_FAM_QUEUE, MH_SEV_MAJOR,
 	    false, 1000, NULL), STORM_SEND);
-	assert_int_equal(decide(s, "+1", "k", false, FAM_QUEUE, SEV_MAJOR,
+	assert_int_equal(decide(s, "+1", "k", false, MH_FAM_QUEUE, MH_SEV_MAJOR,
 	    false, 1100, NULL), STORM_DUP);
 	/* another recipient is another phone */
-	assert_int_equal(decide(s, "+2", "k", false, FAM_QUEUE, SEV_MAJOR,
+	assert_int_equal(decide(s, "+2", "k", false, MH_FAM_QUEUE, MH_SEV_MAJOR,
 	    false, 1100, NULL), STORM_SEND);
 	/* escalation goes through */
-	assert_int_equal(decide(s, "+1", "k", false, FAM_QUEUE, SEV_CRITICAL,
+	assert_int_equal(decide(s, "+1", "k", false, MH_FAM_QUEUE, MH_SEV_CRITICAL,
 	    false, 1200, NULL), STORM_SEND);
-	assert_int_equal(decide(s, "+1", "k", false, FAM_QUEUE, SEV_MAJOR,
+	assert_int_equal(decide(s, "+1", "k", false, MH_FAM_QUEUE, MH_SEV_MAJOR,
 	    false, 1300, NULL), STORM_DUP);
 	/* after the window it is a reminder */
-	assert_int_equal(decide(s, "+1", "k", false, FAM_QUEUE, SEV_CRITICAL,
+	assert_int_equal(decide(s, "+1", "k", false, MH_FAM_QUEUE, MH_SEV_CRITICAL,
 	    false, 1200 + 600, NULL), STORM_SEND);
 	storm_free(s);
 }
@@ -64,29 +64,29 @@ test_clear_rules(void **state)
 
 	(void)state;
 	/* fill the rate limit with the raise of "a" and two more */
-	assert_int_equal(decide(s, "+1", "a", false, FAM_AUTH, SEV_MAJOR, false,
+	assert_int_equal(decide(s, "+1", "a", false, MH_FAM_AUTH, MH_SEV_MAJOR, false,
 	    10, NULL), STORM_SEND);
-	assert_int_equal(decide(s, "+1", "b", false, FAM_AUTH, SEV_MAJOR, false,
+	assert_int_equal(decide(s, "+1", "b", false, MH_FAM_AUTH, MH_SEV_MAJOR, false,
 	    11, NULL), STORM_SEND);
-	assert_int_equal(decide(s, "+1", "c", false, FAM_AUTH, SEV_MAJOR, false,
+	assert_int_equal(decide(s, "+1", "c", false, MH_FAM_AUTH, MH_SEV_MAJOR, false,
 	    12, NULL), STORM_SEND);
-	assert_int_equal(decide(s, "+1", "d", false, FAM_AUTH, SEV_MAJOR, false,
+	assert_int_equal(decide(s, "+1", "d", false, MH_FAM_AUTH, MH_SEV_MAJOR, false,
 	    13, NULL), STORM_RATE);
 	/* the clear of a paged alarm beats the rate limit and quiet hours */
-	assert_int_equal(decide(s, "+1", "a", true, FAM_AUTH, SEV_MAJOR, true,
+	assert_int_equal(decide(s, "+1", "a", true, MH_FAM_AUTH, MH_SEV_MAJOR, true,
 	    14, NULL), STORM_SEND);
 	/* a second clear: the phone already shows it cleared */
-	assert_int_equal(decide(s, "+1", "a", true, FAM_AUTH, SEV_MAJOR, false,
+	assert_int_equal(decide(s, "+1", "a", true, MH_FAM_AUTH, MH_SEV_MAJOR, false,
 	    15, NULL), STORM_UNSENT_CLEAR);
 	/* the clear of a held raise is not sent */
-	assert_int_equal(decide(s, "+1", "d", true, FAM_AUTH, SEV_MAJOR, false,
+	assert_int_equal(decide(s, "+1", "d", true, MH_FAM_AUTH, MH_SEV_MAJOR, false,
 	    16, NULL), STORM_UNSENT_CLEAR);
 	/* a raise after a delivered clear is a new event, not a duplicate */
-	assert_int_equal(decide(s, "+2", "e", false, FAM_AUTH, SEV_MAJOR,
+	assert_int_equal(decide(s, "+2", "e", false, MH_FAM_AUTH, MH_SEV_MAJOR,
 	    false, 20, NULL), STORM_SEND);
-	assert_int_equal(decide(s, "+2", "e", true, FAM_AUTH, SEV_MAJOR, false,
+	assert_int_equal(decide(s, "+2", "e", true, MH_FAM_AUTH, MH_SEV_MAJOR, false,
 	    21, NULL), STORM_SEND);
-	assert_int_equal(decide(s, "+2", "e", false, FAM_AUTH, SEV_MAJOR,
+	assert_int_equal(decide(s, "+2", "e", false, MH_FAM_AUTH, MH_SEV_MAJOR,
 	    false, 22, NULL), STORM_SEND);
 	storm_free(s);
 }
@@ -103,7 +103,7 @@ test_rate_and_summary(void **state)
 	for (i = 0; i < 40; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
 		assert_int_equal(decide(s, "+1", key, false,
-		    i % 2 ? FAM_AUTH : FAM_QUEUE, SEV_MAJOR, false, 100 + i,
+		    i % 2 ? MH_FAM_AUTH : MH_FAM_QUEUE, MH_SEV_MAJOR, false, 100 + i,
 		    NULL), i < 3 ? STORM_SEND : STORM_RATE);
 	}
 	/* 37 held: odd i (auth) 3..39 = 19, even i (queue) 4..38 = 18 */
@@ -121,12 +121,12 @@ test_rate_and_summary(void **state)
 	free(to);
 	free(text);
 	/* one more held alert: the next summary waits for the window */
-	assert_int_equal(decide(s, "+1", "late", false, FAM_SYSTEM, SEV_MAJOR,
+	assert_int_equal(decide(s, "+1", "late", false, MH_FAM_SYSTEM, MH_SEV_MAJOR,
 	    false, 200, NULL), STORM_RATE);
 	assert_int_equal(storm_next_due(s, &P), 163 + 3600);
 	/* once the window slides, the next alert carries the summary */
-	assert_int_equal(decide(s, "+1", "fresh", false, FAM_QUEUE,
-	    SEV_MAJOR, false, 100 + 3600, &sum), STORM_SEND);
+	assert_int_equal(decide(s, "+1", "fresh", false, MH_FAM_QUEUE,
+	    MH_SEV_MAJOR, false, 100 + 3600, &sum), STORM_SEND);
 	assert_string_equal(sum, "+1 more: 1 system");
 	free(sum);
 	assert_int_equal(storm_next_due(s, &P), 0);
@@ -148,16 +148,16 @@ test_quiet(void **state)
 	char *sum = NULL, **to, **text;
 
 	(void)state;
-	assert_int_equal(decide(s, "+1", "a", false, FAM_TRAFFIC, SEV_MINOR,
+	assert_int_equal(decide(s, "+1", "a", false, MH_FAM_TRAFFIC, MH_SEV_MINOR,
 	    true, 10, NULL), STORM_QUIET);
-	assert_int_equal(decide(s, "+1", "a", false, FAM_TRAFFIC, SEV_MINOR,
+	assert_int_equal(decide(s, "+1", "a", false, MH_FAM_TRAFFIC, MH_SEV_MINOR,
 	    true, 11, NULL), STORM_DUP);	/* counted once */
 	/* no stand-alone summary while it is quiet */
 	assert_int_equal(storm_due_summaries(s, &P, 1000, always_quiet, NULL,
 	    &to, &text), 0);
 	free(to);
 	free(text);
-	assert_int_equal(decide(s, "+1", "b", false, FAM_QUEUE, SEV_CRITICAL,
+	assert_int_equal(decide(s, "+1", "b", false, MH_FAM_QUEUE, MH_SEV_CRITICAL,
 	    true, 12, &sum), STORM_SEND);
 	assert_string_equal(sum, "+1 more: 1 traffic");
 	free(sum);
@@ -177,20 +177,20 @@ test_save_load(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
-	decide(s, "+1", "host|queue#1|total", false, FAM_QUEUE, SEV_MAJOR,
+	decide(s, "+1", "host|queue#1|total", false, MH_FAM_QUEUE, MH_SEV_MAJOR,
 	    false, now, NULL);
-	decide(s, "+1", "k2", false, FAM_QUEUE, SEV_MAJOR, false, now, NULL);
-	decide(s, "+1", "k3", false, FAM_QUEUE, SEV_MAJOR, false, now, NULL);
-	decide(s, "+1", "k4", false, FAM_DEFER, SEV_MAJOR, false, now, NULL);
+	decide(s, "+1", "k2", false, MH_FAM_QUEUE, MH_SEV_MAJOR, false, now, NULL);
+	decide(s, "+1", "k3", false, MH_FAM_QUEUE, MH_SEV_MAJOR, false, now, NULL);
+	decide(s, "+1", "k4", false, MH_FAM_DEFER, MH_SEV_MAJOR, false, now, NULL);
 	assert_int_equal(storm_save(s, path), 0);
 	assert_int_equal(storm_load(t, path), 0);
 	/* the loaded state remembers the paged raise, the rate and the held */
 	assert_int_equal(decide(t, "+1", "host|queue#1|total", false,
-	    FAM_QUEUE, SEV_MAJOR, false, now + 1, NULL), STORM_DUP);
-	assert_int_equal(decide(t, "+1", "k5", false, FAM_QUEUE, SEV_MAJOR,
+	    MH_FAM_QUEUE, MH_SEV_MAJOR, false, now + 1, NULL), STORM_DUP);
+	assert_int_equal(decide(t, "+1", "k5", false, MH_FAM_QUEUE, MH_SEV_MAJOR,
 	    false, now + 1, NULL), STORM_RATE);
 	assert_int_equal(decide(t, "+1", "host|queue#1|total", true,
-	    FAM_QUEUE, SEV_MAJOR, false, now + 2, &sum), STORM_SEND);
+	    MH_FAM_QUEUE, MH_SEV_MAJOR, false, now + 2, &sum), STORM_SEND);
 	assert_string_equal(sum, "+2 more: 1 queue, 1 defer");
 	free(sum);
 	/* a damaged file is an empty state, not an error */

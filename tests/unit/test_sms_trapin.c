@@ -63,8 +63,8 @@ test_numeric_style(void **state)
 	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
 	assert_true(a.ours);
 	assert_false(a.cleared);
-	assert_int_equal(a.family, FAM_AUTH);
-	assert_int_equal(a.severity, SEV_MAJOR);
+	assert_int_equal(a.family, MH_FAM_AUTH);
+	assert_int_equal(a.severity, MH_SEV_MAJOR);
 	assert_int_equal(a.alarm_index, 7);
 	assert_string_equal(a.value, "-12");
 	assert_string_equal(a.threshold, "50");
@@ -94,8 +94,8 @@ test_symbolic_style(void **state)
 	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
 	assert_true(a.ours);
 	assert_true(a.cleared);
-	assert_int_equal(a.family, FAM_QUEUE);
-	assert_int_equal(a.severity, SEV_CRITICAL);
+	assert_int_equal(a.family, MH_FAM_QUEUE);
+	assert_int_equal(a.severity, MH_SEV_CRITICAL);
 	assert_string_equal(a.alarm_name, "queue-high");
 	assert_string_equal(a.instance, "deferred");
 	assert_string_equal(a.text, "Queue ok ✓ now at 3900");
@@ -135,10 +135,10 @@ static void
 test_severity_forms(void **state)
 {
 	(void)state;
-	assert_int_equal(alert_severity_from_name("1"), SEV_CRITICAL);
-	assert_int_equal(alert_severity_from_name("critical"), SEV_CRITICAL);
-	assert_int_equal(alert_severity_from_name("warning(4)"), SEV_WARNING);
-	assert_int_equal(alert_severity_from_name("info"), SEV_INFO);
+	assert_int_equal(alert_severity_from_name("1"), MH_SEV_CRITICAL);
+	assert_int_equal(alert_severity_from_name("critical"), MH_SEV_CRITICAL);
+	assert_int_equal(alert_severity_from_name("warning(4)"), MH_SEV_WARNING);
+	assert_int_equal(alert_severity_from_name("info"), MH_SEV_INFO);
 	assert_int_equal(alert_severity_from_name("9"), -1);
 	assert_int_equal(alert_severity_from_name("bogus"), -1);
 }
@@ -184,7 +184,7 @@ test_foreign_trap(void **state)
 	assert_int_equal(trapin_parse(in, strlen(in), &t, err, sizeof(err)), 0);
 	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
 	assert_false(a.ours);
-	assert_int_equal(a.family, FAM_OTHER);
+	assert_int_equal(a.family, MH_FAM_OTHER);
 	assert_string_equal(a.text, "eth1");
 	alert_free(&a);
 	trapin_free(&t);
@@ -310,7 +310,7 @@ test_display_hint_quotes(void **state)
 	/* a real quoted string still loses its quotes */
 	assert_string_equal(trapin_lookup(&t, N ".3.0"), "queue.total");
 	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
-	assert_int_equal(a.family, FAM_QUEUE);
+	assert_int_equal(a.family, MH_FAM_QUEUE);
 	assert_string_equal(a.instance, "\"a b\"@x.org");
 	assert_string_equal(a.host, "mx1");
 	alert_free(&a);
@@ -382,7 +382,7 @@ test_missing_varbinds(void **state)
 	assert_int_equal(trapin_parse(in, strlen(in), &t, err, sizeof(err)), 0);
 	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
 	assert_true(a.ours);
-	assert_int_equal(a.family, FAM_SERVICE);
+	assert_int_equal(a.family, MH_FAM_SERVICE);
 	assert_false(a.no_trap_oid);
 	s = alert_missing_names(&a);
 	assert_string_equal(s, "mhNotifyAlarmIndex, mhNotifyAlarmName, "
@@ -414,7 +414,7 @@ test_missing_varbinds(void **state)
 	assert_true(a.ours);
 	assert_true(a.no_trap_oid);
 	assert_false(a.cleared);
-	assert_int_equal(a.family, FAM_QUEUE);
+	assert_int_equal(a.family, MH_FAM_QUEUE);
 	s = default_text(&a);
 	assert_string_equal(s, "CRITICAL mx1 queue.total: 5234/5000");
 	free(s);

@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 /* The topk_counters default recommended in docs/topk.md. */
 #define TOPK_DEFAULT MH_TOPK_COUNTERS_DEFAULT

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mailhealthd.h"
-#include "mhoid.h"
+#include "view/view.h"
+#include "mhmib.h"
 
 struct mv_builder {
 	struct mv_entry *v;
@@ -145,7 +145,7 @@ mv_clamp32(double v)
 }
 
 size_t
-mib_notification_oid(enum alarm_family f, bool cleared, uint32_t *out)
+mib_notification_oid(enum mh_family f, bool cleared, uint32_t *out)
 {
 	memcpy(out, root, sizeof(root));
 	out[MH_OID_ROOT_LEN] = MH_NOTIFICATIONS;

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "mailhealthd.h"
-#include "mhoid.h"
+#include "view/view.h"
+#include "mhmib.h"
 
 #define AL_SCALAR(n) { MH_OID_ROOT, MH_OBJECTS, MH_G_ALARMS, (n), 0 }
 #define AL_SCALAR_LEN (MH_OID_ROOT_LEN + 4)

@@ -15,7 +15,7 @@
 
 #include <confuse.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 /* The first error of a parse, "FILE:LINE: reason". libconfuse is not
  * re-entrant anyway (its lexer has globals), so one static is honest. */
@@ -41,48 +41,13 @@ conf_default_file(void)
 	return SYSCONFDIR "/mailhealth/mailhealthd.conf";
 }
 
-static const struct {
-	const char *name;
-	enum mh_severity sev;
-} severities[] = {
-	{ "critical", MH_SEV_CRITICAL },
-	{ "major", MH_SEV_MAJOR },
-	{ "minor", MH_SEV_MINOR },
-	{ "warning", MH_SEV_WARNING },
-	{ "info", MH_SEV_INFO },
-};
-
-const char *
-severity_name(enum mh_severity s)
-{
-	size_t i;
-
-	for (i = 0; i < MH_ARRAY_SIZE(severities); i++)
-		if (severities[i].sev == s)
-			return severities[i].name;
-	return "unknown";
-}
-
-int
-severity_parse(const char *s, enum mh_severity *out)
-{
-	size_t i;
-
-	for (i = 0; i < MH_ARRAY_SIZE(severities); i++)
-		if (strcasecmp(severities[i].name, s) == 0) {
-			*out = severities[i].sev;
-			return 0;
-		}
-	return -1;
-}
-
 static int
 cb_severity(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	enum mh_severity s;
+	int s;
 
 	(void)opt;
-	if (severity_parse(value, &s) != 0) {
+	if ((s = mh_severity_parse(value)) < 0) {
 		cfg_error(cfg, "invalid severity '%s' (critical, major, minor, "
 		    "warning or info)", value);
 		return -1;

@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mailhealthd.h"
+#include "util.h"
+#include "core/topk.h"
 
 struct counter {
 	char *key;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 static long long
 age_of(const struct snapshot *s, time_t t)
@@ -108,7 +108,7 @@ report_json(const struct snapshot *s, const struct agent_info *ai,
 			strbuf_json_str(&b, rows[i]->instance);
 			strbuf_printf(&b, ",\"severity\":\"%s\",\"value\":%.17g,"
 			    "\"threshold\":%.17g,\"raised\":%lld}",
-			    severity_name(rows[i]->severity), rows[i]->value,
+			    mh_severity_name(rows[i]->severity), rows[i]->value,
 			    rows[i]->rising, (long long)rows[i]->raised);
 		}
 	}
@@ -206,7 +206,7 @@ report_text(const struct snapshot *s, const struct agent_info *ai,
 		strbuf_printf(&b, "\nactive alarms: %zu\n", n);
 		for (i = 0; i < n; i++)
 			strbuf_printf(&b, "  [%s] %s: %s%s%s = %.0f\n",
-			    severity_name(rows[i]->severity), rows[i]->name,
+			    mh_severity_name(rows[i]->severity), rows[i]->name,
 			    rows[i]->metric, rows[i]->instance[0] ? " " : "",
 			    rows[i]->instance, rows[i]->value);
 	}

@@ -34,7 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 
 #define PF_WINDOW 8192		/* reads after the first (content, pointers) */
 

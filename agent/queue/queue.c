@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 
 /* Adding an MTA: one reader file and one row here. */
 static const struct queue_reader *const readers[] = {

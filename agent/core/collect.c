@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 /* Adding a data source: one file and one row here. Set up in this
  * order, torn down in reverse. */

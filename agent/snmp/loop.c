@@ -15,7 +15,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/library/large_fd_set.h>
 
-#include "snmp.h"
+#include "snmp/snmp.h"
 
 #define LOOP_FDS 8
 

@@ -64,9 +64,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 
-/* Not in mailhealthd.h: a counter for the unit tests, which declare it
+/* Not in queue.h: a counter for the unit tests, which declare it
  * themselves. Files parsed since the program started. */
 unsigned long queue_postfix_files_read(void);
 

@@ -44,7 +44,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 
 #define EXIM_ID_OLD 16
 #define EXIM_ID_NEW 23

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "mailhealthd.h"
-#include "mhoid.h"
+#include "view/view.h"
+#include "mhmib.h"
 
 #define A(n) { MH_OID_ROOT, MH_OBJECTS, MH_G_AGENT, (n), 0 }
 #define ALEN (MH_OID_ROOT_LEN + 4)

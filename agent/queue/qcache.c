@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 
 struct qnode {
 	struct qnode *next;

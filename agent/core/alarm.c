@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 #define ALARM_VALUES_MAX 128
 

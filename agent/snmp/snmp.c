@@ -24,8 +24,8 @@
 #include <net-snmp/agent/agent_callbacks.h>
 #include <net-snmp/agent/agent_sysORTable.h>
 
-#include "snmp.h"
-#include "mhoid.h"
+#include "snmp/snmp.h"
+#include "mhmib.h"
 
 #define PENDING_MAX 256
 /* Notifications leave at most NOTIFY_RATE a second after a burst of

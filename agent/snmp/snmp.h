@@ -7,11 +7,11 @@
 #ifndef MH_SNMP_H
 #define MH_SNMP_H
 
-#include "mailhealthd.h"
+#include "view/view.h"
 
 /* snmp.c */
 struct snmp_notice {		/* what a notification carries */
-	enum alarm_family family;
+	enum mh_family family;
 	bool cleared;
 	uint32_t index;
 	char name[64];

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 const char *
 mta_name(enum mh_mta m)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mailhealthd.h"
+#include "core/core.h"
 
 typedef int (*metric_fn)(const struct snapshot *, struct metric_value *,
     size_t);
@@ -101,20 +101,20 @@ m_agent_errors(const struct snapshot *s, struct metric_value *out, size_t max)
 
 static const struct {
 	const char *name;
-	enum alarm_family family;
+	enum mh_family family;
 	metric_fn fn;
 } metrics[] = {
-	{ "queue.total", AF_QUEUE, m_queue_total },
-	{ "queue.bytes", AF_QUEUE, m_queue_bytes },
-	{ "queue.recipients", AF_QUEUE, m_queue_recipients },
-	{ "queue.oldest_age", AF_QUEUE, m_queue_oldest_age },
-	{ "queue.growth", AF_QUEUE, m_queue_growth },
-	{ "queue.bounces", AF_QUEUE, m_queue_bounces },
-	{ "queue.many_rcpt", AF_QUEUE, m_queue_many_rcpt },
-	{ "queue.messages", AF_QUEUE, m_queue_messages },
-	{ "queue.sender", AF_QUEUE, m_queue_sender },
-	{ "queue.domain", AF_QUEUE, m_queue_domain },
-	{ "agent.collect_errors", AF_AGENT, m_agent_errors },
+	{ "queue.total", MH_FAM_QUEUE, m_queue_total },
+	{ "queue.bytes", MH_FAM_QUEUE, m_queue_bytes },
+	{ "queue.recipients", MH_FAM_QUEUE, m_queue_recipients },
+	{ "queue.oldest_age", MH_FAM_QUEUE, m_queue_oldest_age },
+	{ "queue.growth", MH_FAM_QUEUE, m_queue_growth },
+	{ "queue.bounces", MH_FAM_QUEUE, m_queue_bounces },
+	{ "queue.many_rcpt", MH_FAM_QUEUE, m_queue_many_rcpt },
+	{ "queue.messages", MH_FAM_QUEUE, m_queue_messages },
+	{ "queue.sender", MH_FAM_QUEUE, m_queue_sender },
+	{ "queue.domain", MH_FAM_QUEUE, m_queue_domain },
+	{ "agent.collect_errors", MH_FAM_AGENT, m_agent_errors },
 };
 
 int
@@ -140,7 +140,7 @@ metrics_known(const char *name)
 	return false;
 }
 
-enum alarm_family
+enum mh_family
 metrics_family(const char *name)
 {
 	size_t i;
@@ -148,5 +148,5 @@ metrics_family(const char *name)
 	for (i = 0; i < MH_ARRAY_SIZE(metrics); i++)
 		if (strcmp(metrics[i].name, name) == 0)
 			return metrics[i].family;
-	return AF_AGENT;
+	return MH_FAM_AGENT;
 }

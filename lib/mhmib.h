@@ -1,13 +1,15 @@
 /*
- * mhoid.h: where MAILHEALTH-MIB lives, and its arcs. The numbers here
- * must match mibs/MAILHEALTH-MIB.txt; tests/unit/test_mibview.c checks
- * the C side against the MIB file.
+ * mhmib.h: MAILHEALTH-MIB as both programs see it: where it lives, its
+ * arcs, and its enumerations (severities, alarm families, notification
+ * objects). mailhealthd serves and sends it; mailhealth-sms reads it.
+ * The numbers here must match mibs/MAILHEALTH-MIB.txt;
+ * tests/integration/mib-lint.sh checks the C side against the MIB file.
  *
  * The root is the one line to change when a Private Enterprise Number is
  * assigned: netSnmpPlaypen (1.3.6.1.4.1.8072.9999.9999) . 25.
  */
-#ifndef MH_OID_H
-#define MH_OID_H
+#ifndef MH_MIB_H
+#define MH_MIB_H
 
 #define MH_OID_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 25
 #define MH_OID_ROOT_LEN 10
@@ -94,7 +96,39 @@
 #define MH_N_TEXT 8
 #define MH_N_HOST 9
 
-/* Notifications: mhNotifications.(2*family-1) raised, .(2*family) cleared,
- * family as in enum alarm_family. */
+/* MhSeverity. MH_SEV_UNKNOWN is not in the MIB: a trap that did not say. */
+enum mh_severity {
+	MH_SEV_UNKNOWN = 0,
+	MH_SEV_CRITICAL = 1,
+	MH_SEV_MAJOR = 2,
+	MH_SEV_MINOR = 3,
+	MH_SEV_WARNING = 4,
+	MH_SEV_INFO = 5,
+	MH_SEV_COUNT
+};
+
+/* Alarm families: mhNotifications.(2f-1) is family f raised (mhQueueAlarm,
+ * ...), .(2f) its clear. MH_FAM_OTHER is a trap that is not ours. */
+enum mh_family {
+	MH_FAM_OTHER = 0,
+	MH_FAM_QUEUE,
+	MH_FAM_TRAFFIC,
+	MH_FAM_AUTH,
+	MH_FAM_DEFER,
+	MH_FAM_SERVICE,
+	MH_FAM_DRSYNC,
+	MH_FAM_CONN,
+	MH_FAM_SYSTEM,
+	MH_FAM_AGENT,
+	MH_FAM_COUNT
+};
+
+/* mhmib.c: the names of the enumerations, one table each */
+const char *mh_severity_name(enum mh_severity);	/* "critical" */
+const char *mh_severity_upper(enum mh_severity);	/* "CRITICAL" */
+int mh_severity_parse(const char *);	/* by name, -1 if none */
+const char *mh_family_name(enum mh_family);	/* "queue", "other" */
+const char *mh_family_mib(enum mh_family);	/* "Queue": mhQueueAlarm */
+int mh_family_parse(const char *);	/* by name, -1 if none */
 
 #endif

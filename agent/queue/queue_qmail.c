@@ -49,7 +49,7 @@
 #include <sys/inotify.h>
 #endif
 
-#include "mailhealthd.h"
+#include "queue/queue.h"
 
 #define QMAIL_DEFAULT_QUEUE "/var/qmail/queue"
 /* A channel file of a message to a 100,000-address list is ~3 MB. */

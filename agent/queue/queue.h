@@ -1,0 +1,184 @@
+/*
+ * queue.h: the queue collector (queue.c) and the MTA readers that walk
+ * each MTA's queue on disk: Postfix (queue_postfix.c with its record
+ * parser pf_record.c), qmail (queue_qmail.c) and Exim (queue_exim.c).
+ * Adding an MTA is one reader file and one row in queue.c's readers[].
+ */
+#ifndef MH_QUEUE_H
+#define MH_QUEUE_H
+
+#include <sys/stat.h>
+
+#include "core/core.h"
+
+/* ------------------------------------------------------------------ */
+/* qcache.c: what each queue file held at the last scan, keyed by its
+ * path relative to the queue root, so a rescan re-reads only files that
+ * are new or changed (readers decide what "changed" means: inode,
+ * mtime, size). Entries not seen in a scan are swept. */
+
+struct qcache_ent {
+	uint64_t ino;
+	int64_t mtime_ns;
+	uint64_t fsize;
+	uint32_t gen;		/* scan generation that last saw it */
+	void *data;		/* the reader's parsed record */
+};
+struct qcache;
+struct qcache *qcache_new(void (*free_data)(void *));
+void qcache_free(struct qcache *);
+struct qcache_ent *qcache_lookup(struct qcache *, const char *key);
+/* Existing entry, or a new zeroed one (data NULL). */
+struct qcache_ent *qcache_insert(struct qcache *, const char *key);
+/* Drop entries whose gen differs from gen; returns how many. */
+size_t qcache_sweep(struct qcache *, uint32_t gen);
+size_t qcache_count(const struct qcache *);
+
+/* ------------------------------------------------------------------ */
+/* queue.c: the queue collector common to every MTA.
+ *
+ * A queue reader walks the MTA's queue on disk and reports each message
+ * to queue_add(); queue.c turns those into the snapshot's totals, per-
+ * queue rows and top-N tables. */
+
+struct queue_msg {
+	uint32_t queues;	/* bit i: counts in the reader's queue i row;
+				 * usually one bit, qmail may set local and
+				 * remote both. Totals count the message once. */
+	time_t arrival;		/* 0 if unknown: then it does not count
+				 * toward the oldest age (readers fall back
+				 * to the file's mtime themselves) */
+	uint64_t size;		/* message bytes (headers and body) */
+	const char *sender;	/* envelope sender, "" = null sender, NULL =
+				 * unknown (counted, not in top senders) */
+	size_t nrcpt;		/* pending recipients */
+	const char *const *rcpt;/* nrcpt pending recipient addresses */
+	const size_t *qrcpt;	/* NULL, or pending recipients per row:
+				 * qrcpt[i] for bit i of queues */
+};
+
+struct queue_acc;
+void queue_add(struct queue_acc *, const struct queue_msg *);
+void queue_error(struct queue_acc *, const char *fmt, ...) MH_PRINTF(2, 3);
+
+struct queue_reader {
+	const char *name;			/* "postfix" */
+	enum mh_mta mta;
+	const char *const *queues;		/* NULL-terminated */
+	bool (*detect)(const struct conf_mta *);/* for mta auto */
+	void *(*open)(const struct conf_mta *);
+	int (*scan)(void *state, struct queue_acc *);
+	void (*close)(void *state);
+};
+
+/* The first problem of a scan and how many there were: a queue of
+ * 100,000 unreadable files must make one log line, not 100,000. */
+struct queue_errs {
+	unsigned n;
+	char first[200];
+};
+void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
+    MH_PRINTF(3, 4);
+
+/* Read a whole queue file of at most max bytes into *buf (grown as
+ * needed, one byte spare for a terminator); st gets its fstat. Returns
+ * the length; -2 if it vanished before it was opened (a normal race with
+ * the MTA); -1 with errno set otherwise (EFBIG past max). */
+ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
+    size_t max, struct stat *st);
+
+const struct queue_reader *queue_reader_find(enum mh_mta);
+enum mh_mta queue_detect(const struct conf_mta *);
+
+/* queue_postfix.c */
+extern const struct queue_reader queue_postfix;
+
+/* pf_record.c: Postfix queue-file records. The parser reads from a byte
+ * source that is either one buffer or a file read on demand (so that a
+ * 20 MB message costs two small reads). */
+struct pf_src {
+	const unsigned char *buf;	/* bytes [boff, boff + blen) */
+	size_t boff, blen;
+	size_t flen;			/* length of the file */
+	int fd;				/* -1: buf is all there is */
+	unsigned char **win;		/* read-ahead window, grown as needed */
+	size_t *wincap;
+	int err;			/* errno of a failed read */
+};
+struct pf_parse {
+	/* results */
+	int64_t arrival;
+	uint64_t size;		/* first field of the first C record */
+	bool have_time, size_ok, have_sender, complete;
+	/* called with the raw data (not NUL-terminated, no NULs) */
+	void (*sender)(void *, const char *, size_t);
+	void (*rcpt)(void *, const char *, size_t);
+	void *arg;
+};
+/* 0 when the end record was reached, -1 with *why set otherwise. */
+int pf_parse_src(struct pf_src *, struct pf_parse *, const char **why);
+
+/* The same over one buffer, collecting sender and pending recipients;
+ * for the unit tests and fuzzing. */
+struct pf_qfile {
+	time_t arrival;
+	uint64_t size;		/* C record content size, 0 if absent */
+	char *sender;		/* NULL if no S record was seen */
+	size_t nrcpt;
+	char **rcpt;		/* pending (R without a matching D) */
+	bool complete;		/* the E record was reached */
+};
+/* 0 on success, -1 with *why set on a malformed or truncated file. */
+int pf_qfile_parse(const unsigned char *buf, size_t len,
+    struct pf_qfile *out, const char **why);
+void pf_qfile_clear(struct pf_qfile *);
+
+/* queue_qmail.c */
+extern const struct queue_reader queue_qmail;
+
+/* qmail envelope files, exposed for unit tests and fuzzing: a sequence
+ * of NUL-terminated records. todo (and intd) hold u<uid> p<pid>
+ * F<sender> T<rcpt>...; info holds F<sender>; local and remote hold
+ * T<rcpt> (pending) and D<rcpt> (done). */
+enum qmail_file { QMAIL_TODO, QMAIL_INFO, QMAIL_CHAN };
+struct qmail_env {
+	const char *sender;	/* into buf; NULL if no F record */
+	size_t npending;	/* T records */
+	size_t ndone;		/* D records */
+	const char **rcpt;	/* the npending T addresses, into buf */
+	size_t rcap;		/* allocated rcpt slots, reused */
+};
+/* 0 on success; -1 with *why set on a malformed or truncated file, and
+ * out then holds the complete records before the fault. */
+int qmail_env_parse(const char *buf, size_t len, enum qmail_file kind,
+    struct qmail_env *out, const char **why);
+void qmail_env_clear(struct qmail_env *);
+
+/* queue_exim.c */
+extern const struct queue_reader queue_exim;
+
+/* An Exim -H spool file, exposed for unit tests and fuzzing. The parser
+ * works in place: buf is modified (line ends become NULs) and the
+ * strings point into it. */
+struct exim_hdr {
+	const char *id;		/* from line 1, without "-H" */
+	const char *sender;	/* "" for the null sender */
+	time_t received;
+	bool frozen;
+	size_t nrcpt;		/* all recipients */
+	size_t npending;	/* not in the non-recipients tree */
+	const char **rcpt;	/* the npending pending addresses */
+	size_t rcap;		/* allocated rcpt slots, reused */
+	uint64_t hdr_bytes;	/* headers that will be sent ("*" excluded) */
+	const char **done;	/* scratch: the non-recipients tree */
+	size_t ndone, dcap;
+};
+/* 0 on success, -1 with *why set on a malformed or truncated file. */
+int exim_hdr_parse(char *buf, size_t len, struct exim_hdr *out,
+    const char **why);
+/* Mark the addresses of a -J journal (one per line, modified in place)
+ * as delivered; call after exim_hdr_parse. */
+void exim_hdr_journal(struct exim_hdr *, char *buf, size_t len);
+void exim_hdr_clear(struct exim_hdr *);
+
+#endif
