@@ -9,16 +9,17 @@
 ## layer and the daemon's entry.
 noinst_LTLIBRARIES += agent/libmhagent.la agent/libmhsnmp.la
 
-agent_libmhagent_la_SOURCES = \
-	agent/core/core.h agent/core/topk.h \
+agent_libmhagent_la_SOURCES = agent/collectors.c \
+	agent/core/core.h agent/core/topk.h agent/core/field.h \
 	agent/core/snapshot.c agent/core/conf.c agent/core/topk.c \
 	agent/core/collect.c agent/core/metrics.c agent/core/alarm.c \
-	agent/core/report.c \
+	agent/core/report.c agent/core/field.c \
 	agent/queue/queue.h agent/queue/queue.c agent/queue/qcache.c \
+	agent/queue/queue_conf.c agent/queue/queue_fields.c \
 	agent/queue/queue_postfix.c agent/queue/pf_record.c \
 	agent/queue/queue_qmail.c agent/queue/queue_exim.c \
 	agent/view/view.h agent/view/mibview.c agent/view/mib_agent.c \
-	agent/view/mib_queue.c agent/view/mib_alarm.c
+	agent/view/mib_alarm.c agent/view/mib_fields.c agent/view/rowid.c
 agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 agent_libmhagent_la_LIBADD =
 

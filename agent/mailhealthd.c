@@ -29,6 +29,8 @@ struct daemon {
 	int snap_pipe[2];
 	int sig_pipe[2];
 	bool pidfile_written;
+	int64_t last_tick;		/* monotonic ms */
+	uint32_t seen_errors[64];	/* part seq already counted, per row */
 };
 
 static int sig_pipe_w = -1;
@@ -84,7 +86,7 @@ emit_alarm(const struct alarm_event *ev, void *arg)
 {
 	struct daemon *d = arg;
 	struct snmp_notice n;
-	char t[256];
+	char t[1024];
 
 	alarm_text(ev, t, sizeof(t));
 	log_notice("alarm", "%s %s [%s]: %s",
@@ -94,35 +96,77 @@ emit_alarm(const struct alarm_event *ev, void *arg)
 	snmp_notify(&n, d->ai.hostname);
 }
 
+/* Count each part's errors once, however many snapshots it serves. */
+static void
+count_errors(struct daemon *d, const struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparts && i < MH_ARRAY_SIZE(d->seen_errors); i++) {
+		const struct part *p = s->parts[i].part;
+
+		if (p == NULL || p->seq == d->seen_errors[i])
+			continue;
+		d->seen_errors[i] = p->seq;
+		d->ai.collect_errors += p->errors;
+	}
+}
+
+/* A new part arrived, or a part went stale: assemble, evaluate the
+ * alarms, rebuild the view. */
+static void
+refresh(struct daemon *d)
+{
+	bool changed;
+	struct snapshot *s = collect_snapshot(d->collect, &changed);
+
+	if (!changed && d->snap != NULL) {
+		snapshot_free(s);
+		return;
+	}
+	count_errors(d, s);
+	alarms_eval(d->alarms, s, time(NULL), emit_alarm, d);
+	snapshot_free(d->snap);
+	d->snap = s;
+	view_rebuild(d);
+	log_debug("collect", "snapshot: %zu objects, %u error(s)%s%s",
+	    mibview_count(d->view), s->errors, s->last_error[0] ? ": " : "",
+	    s->last_error);
+}
+
 static void
 on_snapshot(int fd, void *arg)
 {
 	struct daemon *d = arg;
-	struct snapshot *s;
 	char buf[64];
 
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
-	if ((s = collect_take(d->collect)) == NULL)
+	refresh(d);
+}
+
+/* Once a second: parts age into staleness without any event. */
+static void
+on_tick(void *arg)
+{
+	struct daemon *d = arg;
+	int64_t now = mh_now_ms();
+
+	if (now - d->last_tick < 1000)
 		return;
-	d->ai.collect_errors += s->errors;
-	alarms_eval(d->alarms, s, s->taken, emit_alarm, d);
-	snapshot_free(d->snap);
-	d->snap = s;
-	view_rebuild(d);
-	log_debug("collect", "snapshot: %llu messages queued, %u ms, "
-	    "%zu objects", (unsigned long long)s->q_messages, s->duration_ms,
-	    mibview_count(d->view));
+	d->last_tick = now;
+	refresh(d);
 }
 
 /* On every (re)connection, re-send the notifications of active alarms:
- * traps sent while the master was away are lost. */
+ * traps sent while the master was away are lost. All of them: the
+ * paced queue holds up to notify_queue. */
 static void
 on_connect(void *arg)
 {
 	struct daemon *d = arg;
-	const struct alarm_row *rows[1024];
-	size_t i, n = alarms_active(d->alarms, rows, MH_ARRAY_SIZE(rows));
+	const struct alarm_row **rows;
+	size_t i, n = alarms_active(d->alarms, &rows);
 
 	for (i = 0; i < n; i++) {
 		struct alarm_event ev = { ALARM_RAISED, rows[i], rows[i]->value,
@@ -132,10 +176,14 @@ on_connect(void *arg)
 		snmp_notice_from_event(&no, &ev);
 		snmp_notify(&no, d->ai.hostname);
 	}
+	free(rows);
 	if (n)
 		log_info("snmp", "re-sent %zu active alarm(s)", n);
 }
 
+/* Never waits for a collector: unchanged collectors keep running with
+ * their state, changed ones are restarted without joining the old
+ * thread (collect_reconf). */
 static void
 reload(struct daemon *d)
 {
@@ -153,15 +201,13 @@ reload(struct daemon *d)
 	    d->agentx_override == NULL)
 		log_warnx("conf", "agentx_socket changed: restart mailhealthd "
 		    "for it to take effect");
-	collect_free(d->collect);
-	d->collect = collect_new(nc);
+	collect_reconf(d->collect, nc);
 	alarms_configure(d->alarms, nc);
+	snmp_set_queue_max((size_t)nc->notify_queue);
 	conf_free(d->conf);
 	d->conf = nc;
 	d->ai.interval = nc->interval;
 	view_rebuild(d);
-	if (collect_start(d->collect, d->snap_pipe[1]) != 0)
-		log_fatalx("collect", "cannot restart the collector");
 	log_info("conf", "reloaded %s", d->conffile);
 }
 
@@ -237,9 +283,10 @@ static int
 run_once(const char *file, const char *format)
 {
 	struct conf *c;
-	struct collect *col;
 	struct snapshot *s;
 	struct alarms *al;
+	size_t i;
+	int rc = 0;
 	struct agent_info ai;
 	char *err = NULL, *out;
 
@@ -248,9 +295,9 @@ run_once(const char *file, const char *format)
 		free(err);
 		return MH_EX_CONFIG;
 	}
+	c->once = true;
 	agent_info_init(&ai, c);
-	col = collect_new(c);
-	s = collect_once(col);
+	s = collect_once(c);
 	ai.collect_errors = s->errors;
 	al = alarms_new();
 	alarms_configure(al, c);
@@ -261,11 +308,14 @@ run_once(const char *file, const char *format)
 		out = report_json(s, &ai, al);
 	fputs(out, stdout);
 	free(out);
+	/* what it was asked to read and could not: say so in the status */
+	for (i = 0; i < s->nparts; i++)
+		if (s->parts[i].part && s->parts[i].part->incomplete)
+			rc = 69;
 	alarms_free(al);
 	snapshot_free(s);
-	collect_free(col);
 	conf_free(c);
-	return 0;
+	return rc;
 }
 
 int
@@ -409,12 +459,10 @@ mailhealthd_main(int argc, char **argv)
 	}
 	loop_add_fd(d.snap_pipe[0], on_snapshot, &d);
 	loop_add_fd(d.sig_pipe[0], on_signal, &d);
+	loop_set_tick(on_tick, &d);
+	snmp_set_queue_max((size_t)d.conf->notify_queue);
 
-	d.collect = collect_new(d.conf);
-	if (collect_start(d.collect, d.snap_pipe[1]) != 0) {
-		rc = 71;
-		goto out;
-	}
+	d.collect = collect_new(d.conf, d.snap_pipe[1]);
 	log_info("main", "mailhealthd %s started (AgentX %s, every %ld s)",
 	    PACKAGE_VERSION, d.agentx_override ? d.agentx_override :
 	    d.conf->agentx_socket, d.conf->interval);

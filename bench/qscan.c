@@ -55,24 +55,26 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err ? err : "bad configuration");
 		return MH_EX_CONFIG;
 	}
-	st = collector_queue.init(c);
+	st = collector_queue.init(conf_col_of(c, &collector_queue)->cc, c);
 	if (st == NULL) {
 		fprintf(stderr, "qscan: no queue to read\n");
 		return 1;
 	}
 	for (i = 1; i <= rounds; i++) {
-		struct snapshot *s = snapshot_new();
+		struct part *p = part_new(&collector_queue);
+		const struct queue_part *q;
 		double t0;
 		int rc;
 
-		s->taken = time(NULL);
+		p->taken = time(NULL);
 		t0 = now_ms();
-		rc = collector_queue.collect(st, s);
+		rc = collector_queue.collect(st, p);
+		q = p->data;
 		printf("round %d ms %.1f messages %llu errors %u rc %d\n", i,
-		    now_ms() - t0, (unsigned long long)s->q_messages,
-		    s->errors, rc);
+		    now_ms() - t0, (unsigned long long)(q ? q->q_messages : 0),
+		    p->errors, rc);
 		fflush(stdout);
-		snapshot_free(s);
+		part_unref(p);
 	}
 	collector_queue.fini(st);
 	conf_free(c);

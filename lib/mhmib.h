@@ -64,8 +64,10 @@
 #define MH_QE_OLDESTAGE 5
 #define MH_QE_RECIPIENTS 6
 
-/* mhQueueSenderEntry / mhQueueDomainEntry columns */
-#define MH_QT_RANK 1
+/* mhQueueSenderEntry / mhQueueDomainEntry columns: the index is a
+ * number the agent keeps per key, the rank a column of its own */
+#define MH_QT_INDEX 1
+#define MH_QT_RANK 5
 #define MH_QT_NAME 2
 #define MH_QT_COUNT 3
 #define MH_QT_SHARE 4

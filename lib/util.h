@@ -65,4 +65,19 @@ char *strbuf_steal(struct strbuf *b);
  * NUL-terminated string is never read past its end. */
 size_t utf8_seq(const unsigned char *s);
 
+/* mhstr.c -------------------------------------------------------------
+ * The one door for outside text leaving the agent (MhString): valid
+ * UTF-8 (bad bytes become U+FFFD), control characters replaced (tab, CR,
+ * LF by a space), at most max octets (MH_STR_MAX for SNMP), cut at a
+ * character boundary. */
+#define MH_STR_MAX 255
+/* Clean len bytes of src into dst (NUL-terminated); returns its length.
+ * max 0: as much as dst holds. */
+size_t mhstr_clean(char *dst, size_t dstsz, const char *src, size_t len,
+    size_t max);
+/* The same, appended to a buffer (max 0: 4 x MH_STR_MAX). */
+void strbuf_clean(struct strbuf *b, const char *s, size_t len, size_t max);
+/* A JSON string of the cleaned text (at most MH_STR_MAX octets). */
+void strbuf_json_text(struct strbuf *b, const char *s);
+
 #endif

@@ -391,8 +391,9 @@ def main():
         tot["recipients"] += len(pending)
         if tot["oldest"] == 0 or arrival < tot["oldest"]:
             tot["oldest"] = arrival
-        key = "<>" if s in ("", "#@[]") else s.lower()
-        if key == "<>":
+        # the null sender is "" (MAILHEALTH-MIB's mhQueueSenderAddress)
+        key = "" if s in ("", "#@[]") else s.lower()
+        if key == "":
             tot["bounces"] += 1
         if len(pending) > 20:
             tot["many_rcpt_20"] += 1

@@ -58,8 +58,8 @@ cb_severity(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 
 /* Range check for an integer option, run right after it is set so the
  * line number is the option's own. */
-static int
-range(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi)
+int
+conf_range(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi)
 {
 	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
 
@@ -71,7 +71,8 @@ range(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi)
 	return 0;
 }
 
-/* Integer options and their ranges: one row each, one validator. */
+/* Core integer options and their ranges: one row each, one validator.
+ * Collectors check their own options the same way (conf_range). */
 static const struct {
 	const char *path;	/* for cfg_set_validate_func */
 	long lo, hi;
@@ -80,8 +81,10 @@ static const struct {
 	{ "top_n", 1, SNAP_TOP_MAX },
 	{ "topk_counters", 10, 1000000 },
 	{ "agentx_ping", 1, 3600 },
-	{ "mta|split", 1, 10000 },
-	{ "mta|many_rcpt", 1, 1000000 },
+	{ "alarm_forget", 0, 30 * 86400 },
+	{ "alarm_instances", 10, 10000000 },
+	{ "notify_queue", 100, 10000000 },
+	{ "heartbeat", 0, 86400 },
 	{ "alarm|hold", 0, 7 * 86400 },
 };
 
@@ -95,7 +98,8 @@ v_range(cfg_t *cfg, cfg_opt_t *opt)
 		const char *bar = strrchr(ranges[i].path, '|');
 
 		if (strcmp(bar ? bar + 1 : ranges[i].path, name) == 0)
-			return range(cfg, opt, ranges[i].lo, ranges[i].hi);
+			return conf_range(cfg, opt, ranges[i].lo,
+			    ranges[i].hi);
 	}
 	return 0;
 }
@@ -113,8 +117,8 @@ v_metric(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-v_path(cfg_t *cfg, cfg_opt_t *opt)
+int
+conf_v_path(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *p = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
 
@@ -125,33 +129,12 @@ v_path(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-v_mta(cfg_t *cfg, cfg_opt_t *opt)
+const char *
+conf_where(cfg_t *sec, char *buf, size_t len)
 {
-	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	const char *t = cfg_title(sec);
-
-	if (cfg_opt_size(opt) > 1) {
-		cfg_error(cfg, "only one mta section is allowed");
-		return -1;
-	}
-	if (strcmp(t, "postfix") && strcmp(t, "qmail") && strcmp(t, "exim") &&
-	    strcmp(t, "auto")) {
-		cfg_error(cfg, "unknown mta '%s' (postfix, qmail, exim or auto)", t);
-		return -1;
-	}
-	if (strcmp(t, "exim") == 0 && cfg_getstr(sec, "queue_directory")) {
-		cfg_error(cfg, "mta exim takes spool_directory, not "
-		    "queue_directory");
-		return -1;
-	}
-	if ((strcmp(t, "postfix") == 0 || strcmp(t, "qmail") == 0) &&
-	    cfg_getstr(sec, "spool_directory")) {
-		cfg_error(cfg, "mta %s takes queue_directory, not "
-		    "spool_directory", t);
-		return -1;
-	}
-	return 0;
+	snprintf(buf, len, "%s:%d: ", sec && sec->filename ? sec->filename :
+	    "?", sec ? sec->line : 0);
+	return buf;
 }
 
 static int
@@ -176,6 +159,7 @@ conf_free_alarm(struct conf_alarm *a)
 {
 	free(a->name);
 	free(a->metric);
+	free(a->instance);
 	free(a->text);
 }
 
@@ -189,11 +173,16 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nalarms; i++)
 		conf_free_alarm(&c->alarms[i]);
 	free(c->alarms);
+	for (i = 0; i < c->ncol; i++) {
+		if (c->col[i].cc != NULL && collectors[i]->conf_free != NULL)
+			collectors[i]->conf_free(c->col[i].cc);
+		free(c->col[i].key);
+	}
+	free(c->col);
 	free(c->file);
 	free(c->agentx_socket);
 	free(c->pidfile);
-	free(c->mta.queue_directory);
-	free(c->mta.spool_directory);
+	free(c->state_directory);
 	free(c);
 }
 
@@ -203,18 +192,93 @@ dupnull(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+const struct conf_col *
+conf_col_of(const struct conf *c, const struct collector *col)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncol; i++)
+		if (collectors[i] == col)
+			return &c->col[i];
+	return NULL;
+}
+
+void
+conf_alarm_add(struct conf *c, const char *name, const char *metric,
+    const char *instance, double rising, double falling, long hold,
+    enum mh_severity sev, const char *text)
+{
+	struct conf_alarm *a;
+
+	c->alarms = xreallocarray(c->alarms, c->nalarms + 1,
+	    sizeof(*c->alarms));
+	a = &c->alarms[c->nalarms++];
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(name);
+	a->metric = xstrdup(metric);
+	a->instance = dupnull(instance);
+	a->rising = rising;
+	a->falling = falling;
+	a->hold = hold;
+	a->severity = sev;
+	a->text = dupnull(text);
+	a->implied = true;
+}
+
+/* A collector's sections and the core options it depends on, printed:
+ * equal text, equal configuration, so a reload leaves it running. */
+static char *
+col_key(cfg_t *cfg, const struct collector *col)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *fp = open_memstream(&buf, &len);
+
+	if (fp == NULL)
+		log_fatalx("conf", "open_memstream failed");
+	for (i = 0; col->opts != NULL && col->opts[i].name != NULL; i++) {
+		cfg_opt_t *o = cfg_getopt(cfg, col->opts[i].name);
+
+		if (o != NULL)
+			cfg_opt_print(o, fp);
+	}
+	for (i = 0; col->deps != NULL && col->deps[i] != NULL; i++) {
+		cfg_opt_t *o = cfg_getopt(cfg, col->deps[i]);
+
+		if (o != NULL)
+			cfg_opt_print(o, fp);
+	}
+	fclose(fp);
+	return buf;
+}
+
+static cfg_opt_t *
+build_opts(cfg_opt_t *core, size_t ncore)
+{
+	cfg_opt_t *all;
+	size_t n = ncore, i, k;
+
+	for (i = 0; i < ncollectors; i++)
+		for (k = 0; collectors[i]->opts != NULL &&
+		    collectors[i]->opts[k].name != NULL; k++)
+			n++;
+	all = xcalloc(n + 1, sizeof(*all));
+	memcpy(all, core, ncore * sizeof(*core));
+	n = ncore;
+	for (i = 0; i < ncollectors; i++)
+		for (k = 0; collectors[i]->opts != NULL &&
+		    collectors[i]->opts[k].name != NULL; k++)
+			all[n++] = collectors[i]->opts[k];
+	all[n] = (cfg_opt_t)CFG_END();
+	return all;
+}
+
 struct conf *
 conf_load(const char *file, char **err)
 {
-	cfg_opt_t mta_opts[] = {
-		CFG_STR("queue_directory", NULL, CFGF_NONE),
-		CFG_STR("spool_directory", NULL, CFGF_NONE),
-		CFG_INT("split", 23, CFGF_NONE),
-		CFG_INT("many_rcpt", 20, CFGF_NONE),
-		CFG_END()
-	};
 	cfg_opt_t alarm_opts[] = {
 		CFG_STR("metric", NULL, CFGF_NODEFAULT),
+		CFG_STR("instance", NULL, CFGF_NONE),
 		CFG_FLOAT("rising", 0, CFGF_NODEFAULT),
 		CFG_FLOAT("falling", 0, CFGF_NODEFAULT),
 		CFG_INT("hold", 0, CFGF_NONE),
@@ -222,19 +286,24 @@ conf_load(const char *file, char **err)
 		CFG_STR("text", NULL, CFGF_NONE),
 		CFG_END()
 	};
-	cfg_opt_t opts[] = {
+	cfg_opt_t core[] = {
 		CFG_STR("agentx_socket", "/var/agentx/master", CFGF_NONE),
 		CFG_INT("agentx_ping", 5, CFGF_NONE),
 		CFG_INT("interval", 30, CFGF_NONE),
 		CFG_INT("top_n", 10, CFGF_NONE),
 		CFG_INT("topk_counters", MH_TOPK_COUNTERS_DEFAULT, CFGF_NONE),
+		CFG_INT("alarm_forget", 3600, CFGF_NONE),
+		CFG_INT("alarm_instances", 100000, CFGF_NONE),
+		CFG_INT("notify_queue", 100000, CFGF_NONE),
+		CFG_INT("heartbeat", 0, CFGF_NONE),
 		CFG_STR("pidfile", RUNSTATEDIR "/mailhealthd.pid", CFGF_NONE),
-		CFG_SEC("mta", mta_opts, CFGF_MULTI | CFGF_TITLE),
+		CFG_STR("state_directory", LOCALSTATEDIR "/lib/mailhealth",
+		    CFGF_NONE),
 		CFG_SEC("alarm", alarm_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_FUNC("include", cfg_include),
-		CFG_END()
 	};
+	cfg_opt_t *opts = build_opts(core, MH_ARRAY_SIZE(core));
 	struct conf *c = NULL;
 	cfg_t *cfg;
 	int rc;
@@ -248,19 +317,22 @@ conf_load(const char *file, char **err)
 	/* libconfuse says only "cannot open" for a missing file: say why. */
 	if ((fp = fopen(file, "r")) == NULL) {
 		*err = xasprintf("%s: cannot open: %s", file, strerror(errno));
+		free(opts);
 		return NULL;
 	}
 	fclose(fp);
 
 	cfg = cfg_init(opts, CFGF_NONE);
+	free(opts);		/* cfg_init made its own copy */
 	cfg_set_error_function(cfg, conf_errfn);
 	for (i = 0; i < MH_ARRAY_SIZE(ranges); i++)
 		cfg_set_validate_func(cfg, ranges[i].path, v_range);
-	cfg_set_validate_func(cfg, "mta", v_mta);
-	cfg_set_validate_func(cfg, "mta|queue_directory", v_path);
-	cfg_set_validate_func(cfg, "mta|spool_directory", v_path);
+	cfg_set_validate_func(cfg, "state_directory", conf_v_path);
 	cfg_set_validate_func(cfg, "alarm", v_alarm);
 	cfg_set_validate_func(cfg, "alarm|metric", v_metric);
+	for (i = 0; i < ncollectors; i++)
+		if (collectors[i]->conf_validate != NULL)
+			collectors[i]->conf_validate(cfg);
 
 	rc = cfg_parse(cfg, file);
 	if (rc != CFG_SUCCESS) {
@@ -276,40 +348,17 @@ conf_load(const char *file, char **err)
 	c->interval = cfg_getint(cfg, "interval");
 	c->top_n = cfg_getint(cfg, "top_n");
 	c->topk_counters = cfg_getint(cfg, "topk_counters");
+	c->alarm_forget = cfg_getint(cfg, "alarm_forget");
+	c->alarm_instances = cfg_getint(cfg, "alarm_instances");
+	c->notify_queue = cfg_getint(cfg, "notify_queue");
+	c->heartbeat = cfg_getint(cfg, "heartbeat");
 	c->pidfile = xstrdup(cfg_getstr(cfg, "pidfile"));
+	c->state_directory = xstrdup(cfg_getstr(cfg, "state_directory"));
 	if (c->topk_counters < c->top_n) {
 		conf_err = xasprintf("%s: topk_counters (%ld) must be at least "
 		    "top_n (%ld)", file, c->topk_counters, c->top_n);
 		goto fail;
 	}
-
-	c->mta.kind = MH_MTA_NONE;
-	c->mta.is_auto = true;
-	c->mta.split = 23;
-	c->mta.many_rcpt = 20;
-	if (cfg_size(cfg, "mta") == 1) {
-		cfg_t *m = cfg_getnsec(cfg, "mta", 0);
-		const char *t = cfg_title(m);
-
-		c->mta.is_auto = strcmp(t, "auto") == 0;
-		if (strcmp(t, "postfix") == 0)
-			c->mta.kind = MH_MTA_POSTFIX;
-		else if (strcmp(t, "qmail") == 0)
-			c->mta.kind = MH_MTA_QMAIL;
-		else if (strcmp(t, "exim") == 0)
-			c->mta.kind = MH_MTA_EXIM;
-		c->mta.queue_directory = dupnull(cfg_getstr(m, "queue_directory"));
-		c->mta.spool_directory = dupnull(cfg_getstr(m, "spool_directory"));
-		c->mta.split = cfg_getint(m, "split");
-		c->mta.many_rcpt = cfg_getint(m, "many_rcpt");
-	}
-	/* the MTAs' own defaults */
-	if (c->mta.queue_directory == NULL && c->mta.kind == MH_MTA_POSTFIX)
-		c->mta.queue_directory = xstrdup("/var/spool/postfix");
-	if (c->mta.queue_directory == NULL && c->mta.kind == MH_MTA_QMAIL)
-		c->mta.queue_directory = xstrdup("/var/qmail/queue");
-	if (c->mta.spool_directory == NULL && c->mta.kind == MH_MTA_EXIM)
-		c->mta.spool_directory = xstrdup("/var/spool/exim4");
 
 	c->nalarms = cfg_size(cfg, "alarm");
 	c->alarms = xcalloc(c->nalarms ? c->nalarms : 1, sizeof(*c->alarms));
@@ -319,11 +368,35 @@ conf_load(const char *file, char **err)
 
 		ca->name = xstrdup(cfg_title(a));
 		ca->metric = xstrdup(cfg_getstr(a, "metric"));
+		ca->instance = dupnull(cfg_getstr(a, "instance"));
 		ca->rising = cfg_getfloat(a, "rising");
 		ca->falling = cfg_getfloat(a, "falling");
 		ca->hold = cfg_getint(a, "hold");
 		ca->severity = (enum mh_severity)cfg_getint(a, "severity");
 		ca->text = dupnull(cfg_getstr(a, "text"));
+	}
+
+	/* every collector reads its own sections */
+	c->ncol = ncollectors;
+	c->col = xcalloc(ncollectors ? ncollectors : 1, sizeof(*c->col));
+	for (i = 0; i < ncollectors; i++) {
+		const struct collector *col = collectors[i];
+		struct conf_col *cc = &c->col[i];
+
+		if (col->conf_read != NULL &&
+		    col->conf_read(cfg, c, cc, &conf_err) != 0) {
+			if (conf_err == NULL)
+				conf_err = xasprintf("%s: %s: bad configuration",
+				    file, col->name);
+			goto fail;
+		}
+		if (cc->interval == 0)
+			cc->interval = c->interval;
+		/* a part is stale once two rounds and a margin went by
+		 * without a new one */
+		if (cc->deadline == 0)
+			cc->deadline = 2 * cc->interval + 30;
+		cc->key = col_key(cfg, col);
 	}
 	cfg_free(cfg);
 	return c;

@@ -19,116 +19,140 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <confuse.h>
+
 #include "util.h"
 #include "mhmib.h"
 #include "core/topk.h"
+#include "core/field.h"
 
 #define MH_EX_USAGE 64
 #define MH_EX_CONFIG 78
 
 /* ------------------------------------------------------------------ */
-/* snapshot.c: one complete, immutable picture of the server. */
+/* snapshot.c: one complete, immutable picture of the server.
+ *
+ * Each collector publishes a part (its own struct, described by its
+ * field tables) at the end of each of its rounds. A snapshot is the
+ * latest part of every collector, assembled on the main thread; parts
+ * are shared between snapshots by reference count, so a collector that
+ * is slow or hung keeps its last part in every new snapshot until that
+ * part is older than the collector's deadline: then it is stale, left
+ * out (unknown, never zero) and named in the snapshot's last error. */
 
-enum mh_mta {
-	MH_MTA_NONE = 1,	/* values are the MIB's MhMta enumeration */
-	MH_MTA_POSTFIX = 2,
-	MH_MTA_QMAIL = 3,
-	MH_MTA_EXIM = 4,
+struct collector;
+
+struct part {
+	const struct collector *col;
+	void *data;		/* the collector's struct, col->part_free */
+	time_t taken;		/* wall clock when the round started */
+	int64_t done_ms;	/* monotonic clock when it ended */
+	uint32_t duration_ms;
+	uint32_t errors;	/* problems met in this round */
+	char last_error[256];	/* the first of them, "" if none */
+	bool incomplete;	/* something it should read could not be:
+				 * --once exits 69 */
+	uint32_t seq;		/* the collector's round number */
+	unsigned refs;		/* atomic */
 };
-const char *mta_name(enum mh_mta);
+struct part *part_new(const struct collector *);
+struct part *part_ref(struct part *);
+void part_unref(struct part *);
+/* Count a problem of this round; the first one's text is kept. */
+void part_error(struct part *, const char *fmt, ...) MH_PRINTF(2, 3);
 
-/* Which sections a snapshot has filled. A section whose bit is clear is
- * answered noSuchInstance over SNMP and left out of the JSON. */
-#define SNAP_HAVE_QUEUE		0x0001u
-#define SNAP_HAVE_QUEUE_GROWTH	0x0002u
-#define SNAP_HAVE_QUEUE_TOP	0x0004u
-#define SNAP_HAVE_QUEUE_RCPT	0x0008u	/* recipients were counted */
+struct snap_part {
+	struct part *part;	/* NULL: no complete round yet */
+	bool stale;		/* older than the collector's deadline */
+};
+struct snapshot {
+	time_t taken;		/* when it was assembled */
+	time_t last_collect;	/* the newest round in it ended then */
+	uint32_t duration_ms;	/* the longest round in it */
+	uint32_t errors;	/* errors of the rounds in it */
+	char last_error[512];	/* a stale part, or the newest round's
+				 * error; "" if none */
+	size_t nparts;
+	struct snap_part *parts;	/* one per collector row */
+};
+struct snapshot *snapshot_new(size_t nparts);
+void snapshot_free(struct snapshot *);
+/* The data of a collector's fresh part, NULL when it has none (not
+ * configured, no round yet, or stale). */
+const void *snapshot_data(const struct snapshot *, const struct collector *);
+const struct part *snapshot_part(const struct snapshot *,
+    const struct collector *);
+void snapshot_error(struct snapshot *, const char *fmt, ...) MH_PRINTF(2, 3);
 
-#define SNAP_QUEUES_MAX 8
+/* Top-N rows out of a Space-Saving table, for any collector's per-key
+ * table (queue senders, log users and clients). */
+#define SNAP_TOP_MAX 100
 /* Space-Saving counters per top-N table: a flooder with more than about
  * 8 x total / counters messages comes out exact (docs/topk.md). */
 #define MH_TOPK_COUNTERS_DEFAULT 8192
-#define SNAP_TOP_MAX 100
-
-struct snap_queue {
-	char name[16];		/* "deferred", "todo", "input" */
-	uint64_t messages;
-	uint64_t bytes;
-	uint64_t recipients;	/* pending recipients */
-	time_t oldest;		/* arrival time of the oldest, 0 if empty */
-};
-
 struct snap_top {
 	char *key;
-	uint64_t count;
+	uint64_t count;		/* estimate, never below the true count */
 	uint64_t error;		/* Space-Saving bound, 0 = exact */
+	uint64_t sure;		/* count - error: never above the truth;
+				 * what alarms compare */
+	double share;		/* count / total, per cent */
 };
-
 struct snap_toplist {
 	size_t n;
 	struct snap_top v[SNAP_TOP_MAX];
-	uint64_t total;		/* what the shares are relative to */
+	uint64_t total;		/* every weight the table counted */
 };
-
-struct snapshot {
-	time_t taken;		/* wall clock at the start of collection */
-	uint32_t duration_ms;	/* how long collection took */
-	uint32_t errors;	/* collector errors in this round */
-	char last_error[256];	/* most recent collector error, "" if none */
-	unsigned have;		/* SNAP_HAVE_* */
-	enum mh_mta mta;
-
-	/* queue */
-	size_t nqueues;
-	struct snap_queue queues[SNAP_QUEUES_MAX];
-	uint64_t q_messages, q_bytes, q_recipients;
-	uint64_t q_bounces;	/* null sender (MAILER-DAEMON) */
-	uint64_t q_manyrcpt;	/* messages with more than many_rcpt recipients */
-	time_t q_oldest;	/* 0 if the queue is empty */
-	int64_t q_growth;	/* messages per minute, SNAP_HAVE_QUEUE_GROWTH */
-	struct snap_toplist top_senders;	/* by messages */
-	struct snap_toplist top_domains;	/* by pending recipients */
-};
-
-struct snapshot *snapshot_new(void);
-void snapshot_free(struct snapshot *);
-void snapshot_error(struct snapshot *, const char *fmt, ...) MH_PRINTF(2, 3);
+/* Fill l with the top n of t; shares relative to total (0: t's own). */
 void snapshot_toplist_fill(struct snap_toplist *, const struct topk *,
-    size_t n);
+    size_t n, uint64_t total);
+void snapshot_toplist_clear(struct snap_toplist *);
 
 /* ------------------------------------------------------------------ */
-/* conf.c: mailhealthd.conf, parsed and validated with libconfuse. */
-
+/* conf.c: mailhealthd.conf, parsed and validated with libconfuse. The
+ * core options and alarms are here; each collector adds its own
+ * sections and reads them (struct collector, below). */
 
 struct conf_alarm {
 	char *name;		/* the section title */
 	char *metric;		/* "queue.total" */
+	char *instance;		/* only this instance, NULL: every one */
 	double rising, falling;
 	long hold;		/* seconds the condition must last */
 	enum mh_severity severity;
 	char *text;		/* optional operator text */
+	bool implied;		/* made by a collector (service down) */
 };
 
-struct conf_mta {
-	enum mh_mta kind;	/* NONE when "auto" found nothing */
-	bool is_auto;
-	char *queue_directory;	/* postfix, qmail */
-	char *spool_directory;	/* exim */
-	long split;		/* qmail conf-split */
-	long many_rcpt;		/* "many recipients" threshold */
+/* One collector row's configuration. */
+struct conf_col {
+	bool on;		/* configured: start it */
+	void *cc;		/* the collector's own, col->conf_free */
+	long interval;		/* seconds between its rounds */
+	long deadline;		/* its part is stale past this age */
+	char *key;		/* its sections as text: a reload restarts
+				 * it only when this changes */
 };
 
 struct conf {
 	char *file;		/* where it was read from */
 	char *agentx_socket;
-	long interval;
+	long interval;		/* default of every collector */
 	long top_n;
 	long topk_counters;	/* Space-Saving counters per table */
 	long agentx_ping;	/* seconds between AgentX pings */
+	long alarm_forget;	/* seconds a cleared instance is kept */
+	long alarm_instances;	/* most alarm rows at once */
+	long notify_queue;	/* notifications waiting to leave, at most */
+	long heartbeat;		/* seconds between heartbeats, 0 = none */
 	char *pidfile;
-	struct conf_mta mta;
+	char *state_directory;	/* log positions and the like */
+	bool once;		/* --once: read logs from the start */
+	long since;		/* --once --since: seconds back, 0 = all */
 	size_t nalarms;
 	struct conf_alarm *alarms;
+	size_t ncol;
+	struct conf_col *col;	/* one per row of collectors[] */
 };
 
 /* Parse and validate. On error return NULL and set *err to a malloc'd
@@ -136,59 +160,113 @@ struct conf {
 struct conf *conf_load(const char *file, char **err);
 void conf_free(struct conf *);
 const char *conf_default_file(void);
+/* For collectors: */
+const struct conf_col *conf_col_of(const struct conf *,
+    const struct collector *);
+/* An alarm a collector's configuration implies (a service check's own
+ * down alarm); name, metric and instance are copied. */
+void conf_alarm_add(struct conf *, const char *name, const char *metric,
+    const char *instance, double rising, double falling, long hold,
+    enum mh_severity, const char *text);
+/* libconfuse validators collectors can use: absolute path, and an
+ * integer range. */
+int conf_v_path(cfg_t *, cfg_opt_t *);
+int conf_range(cfg_t *, cfg_opt_t *, long lo, long hi);
+/* "FILE:LINE: " for a section, into buf, for errors found after parsing */
+const char *conf_where(cfg_t *sec, char *buf, size_t len);
 
 /* ------------------------------------------------------------------ */
-/* collect.c: the collector table and the collector thread. */
+/* collect.c: the collector threads and the snapshot they feed.
+ *
+ * A collector is one file (or folder) and one row of collectors[]
+ * (agent/collectors.c): it declares its configuration, its part of the
+ * snapshot, and its field tables (field.h). Each configured collector
+ * runs on its own thread, one round every `interval` seconds; a round
+ * publishes a part and writes one byte to the notify descriptor. A
+ * collector never calls net-snmp. */
 
-/* A data source. init may return NULL (the source is not configured or
- * not there); collect then gets NULL and should return 0. collect fills
- * its part of the snapshot and returns -1 after recording an error with
- * snapshot_error(). */
 struct collector {
-	const char *name;
-	void *(*init)(const struct conf *);
-	int (*collect)(void *state, struct snapshot *);
+	const char *name;	/* "queue": log token and JSON part name */
+	/* configuration: top-level options and sections it adds (ended by
+	 * CFG_END()), core options its state depends on, validators */
+	cfg_opt_t *opts;
+	const char *const *deps;
+	void (*conf_validate)(cfg_t *);
+	/* Fill cc->cc and cc->on (and interval/deadline when its sections
+	 * set them); 0, or -1 with *err a malloc'd "FILE:LINE: reason". */
+	int (*conf_read)(cfg_t *, struct conf *, struct conf_col *,
+	    char **err);
+	void (*conf_free)(void *cc);
+	/* running, on its own thread: init may return NULL (nothing to
+	 * read there: logged), then it publishes nothing */
+	void *(*init)(const void *cc, const struct conf *);
+	/* fill part->data; problems through part_error(); -1 if the
+	 * round failed as a whole (part->data may stay NULL) */
+	int (*collect)(void *state, struct part *);
 	void (*fini)(void *state);
+	void (*part_free)(void *data);
+	/* what it publishes */
+	const struct fgroup *groups;
+	size_t ngroups;
 };
-extern const struct collector collector_queue;	/* queue.c */
+
+/* agent/collectors.c: the table, in set-up order */
+extern const struct collector *const collectors[];
+extern const size_t ncollectors;
 
 struct collect;
-struct collect *collect_new(const struct conf *);
+/* Start a thread per configured collector. The collectors' own
+ * configurations (conf->col[].cc) move to their threads: the caller's
+ * conf has NULL there afterwards. */
+struct collect *collect_new(struct conf *, int notify_fd);
+/* Apply a new configuration: collectors whose sections did not change
+ * keep running with their state (caches, watches, history); the others
+ * are stopped without waiting (a hung one is left to finish alone) and
+ * started anew. Never blocks on a collector. */
+void collect_reconf(struct collect *, struct conf *);
+/* Stop every thread; waits at most a moment for each. */
 void collect_free(struct collect *);
-/* Run every collector once, synchronously (for --once and tests). */
-struct snapshot *collect_once(struct collect *);
-/* Start the thread: each round it publishes a snapshot and writes one
- * byte to notify_fd. */
-int collect_start(struct collect *, int notify_fd);
-/* Take the newest published snapshot, NULL if none is pending. */
-struct snapshot *collect_take(struct collect *);
-void collect_stop(struct collect *);
+/* Assemble a snapshot of the latest parts; *changed tells whether any
+ * part or staleness changed since the last call (NULL: do not care). */
+struct snapshot *collect_snapshot(struct collect *, bool *changed);
+/* Run every configured collector once on this thread (--once). */
+struct snapshot *collect_once(const struct conf *);
+/* For tests: run one collector's init/collect/fini once. */
+struct part *collect_run_one(const struct collector *, const void *cc,
+    const struct conf *);
 
 /* ------------------------------------------------------------------ */
-/* metrics.c: metric names (as used by alarms) looked up in a snapshot. */
+/* metrics.c: metric names (as used by alarms) looked up in a snapshot
+ * through the collectors' field tables. */
 
-struct metric_value {
-	char instance[64];	/* "deferred", "" for a total */
-	double value;
-};
-/* Fills up to max values for a metric name; returns how many, 0 if the
- * snapshot has no such data, -1 if the name is unknown. */
-int metrics_get(const struct snapshot *, const char *name,
-    struct metric_value *out, size_t max);
+typedef void (*metric_cb)(const char *instance, double value,
+    const char *detail, void *arg);
+/* Call cb for every value of a metric: a total once with instance "",
+ * a per-row metric once per row; a row whose value is unknown this
+ * round gets NAN (it is there: not a clear, not a raise). Returns how many (0: known, and no row
+ * has it: every instance is gone), METRIC_NO_DATA when the snapshot has
+ * no data for it (unknown: neither raise nor clear), METRIC_UNKNOWN_NAME
+ * when no collector has that metric. */
+#define METRIC_UNKNOWN_NAME (-1)
+#define METRIC_NO_DATA (-2)
+int metrics_each(const struct snapshot *, const char *name, metric_cb,
+    void *arg);
 bool metrics_known(const char *name);
-/* The notification family of a metric (mhmib.h). */
 enum mh_family metrics_family(const char *name);
+/* Every metric name, for documentation checks: calls cb(name, arg). */
+void metrics_list(void (*cb)(const char *, void *), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* alarm.c: thresholds with hysteresis and hold-down. Pure: events come
  * out, the SNMP layer sends them. */
 
 struct alarm_row {		/* one alarm instance */
-	uint32_t index;		/* stable while the agent runs */
-	char name[64];		/* the config section title */
-	char metric[64];
-	char instance[64];	/* "" or which queue, sender, disk */
-	char text[128];		/* the config's operator text, or "" */
+	uint32_t index;		/* stable while the row lives */
+	char *name;		/* the config section title */
+	char *metric;
+	char *instance;		/* whole key: "" or a queue, sender, disk */
+	char *text;		/* the config's operator text, or "" */
+	char detail[256];	/* the metric's detail at the last change */
 	enum mh_severity severity;
 	enum mh_family family;
 	double rising, falling;
@@ -196,8 +274,11 @@ struct alarm_row {		/* one alarm instance */
 	double value;		/* latest value */
 	time_t raised;		/* when it was raised, if active */
 	time_t pending_since;	/* hold-down start, 0 if not pending */
+	time_t quiet_since;	/* inactive and not pending since */
 	bool active;
 	bool orphan;		/* its alarm left the configuration */
+	uint32_t gen;		/* evaluation that last saw a value */
+	struct alarm_row *hnext;
 };
 
 enum alarm_event_kind { ALARM_RAISED, ALARM_CLEARED };
@@ -218,13 +299,15 @@ void alarms_configure(struct alarms *, const struct conf *);
 /* Evaluate against a snapshot; calls emit for each raise and clear. */
 void alarms_eval(struct alarms *, const struct snapshot *, time_t now,
     void (*emit)(const struct alarm_event *, void *), void *arg);
-size_t alarms_active(const struct alarms *, const struct alarm_row **out,
-    size_t max);
+/* The active rows by index, in a malloc'd array the caller frees. */
+size_t alarms_active(const struct alarms *, const struct alarm_row ***out);
+size_t alarms_rows(const struct alarms *);	/* all rows held */
 uint32_t alarms_changes(const struct alarms *);
+uint64_t alarms_overflow(const struct alarms *);	/* rows refused */
 void alarm_text(const struct alarm_event *, char *buf, size_t len);
 
 /* ------------------------------------------------------------------ */
-/* report.c: --once output. */
+/* report.c: --once output, from the field tables. */
 
 struct agent_info {
 	const char *version;

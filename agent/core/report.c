@@ -1,45 +1,115 @@
 /*
  * report.c: what `mailhealthd --once` prints. JSON for tools and tests,
  * text for an admin at the console in the middle of an outbreak. Both
- * carry the same data.
+ * are made from the collectors' field tables (field.h), so they carry
+ * the same data as the MIB, and every string in them went through the
+ * one door (mhstr_clean): a sender address cannot set a terminal's
+ * title or break a JSON parser.
  */
 #include "config.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
 
-static long long
-age_of(const struct snapshot *s, time_t t)
-{
-	if (t == 0 || t > s->taken)
-		return 0;
-	return (long long)(s->taken - t);
-}
+/* ---------------------------------------------------------------- JSON */
 
-static double
-share(uint64_t n, uint64_t total)
+static void
+json_value(struct strbuf *b, const struct field *f, const struct fval *v)
 {
-	return total ? (double)n * 100.0 / (double)total : 0.0;
+	if (v->t == FV_NONE)
+		strbuf_puts(b, "null");
+	else if (v->t == FV_STR)
+		strbuf_json_text(b, v->str);
+	else if (f->kind == FK_INT && v->str != NULL)
+		strbuf_json_text(b, v->str);
+	else if (f->kind == FK_DBL)
+		strbuf_printf(b, "%.2f", v->num);
+	else
+		strbuf_printf(b, "%" PRId64, v->i);
 }
 
 static void
-json_toplist(struct strbuf *b, const char *name, const char *keyname,
-    const char *countname, const struct snap_toplist *l, uint64_t total)
+json_fields(struct strbuf *b, const struct field *fs, size_t n,
+    const void *base, uint32_t have, time_t taken, bool *first)
 {
 	size_t i;
 
-	strbuf_printf(b, ",\"%s\":[", name);
-	for (i = 0; i < l->n; i++) {
-		strbuf_printf(b, "%s{\"%s\":", i ? "," : "", keyname);
-		strbuf_json_str(b, l->v[i].key);
-		strbuf_printf(b, ",\"%s\":%" PRIu64 ",\"error\":%" PRIu64
-		    ",\"share\":%.2f}", countname, l->v[i].count,
-		    l->v[i].error, share(l->v[i].count, total));
+	for (i = 0; i < n; i++) {
+		struct fval v;
+
+		if (fs[i].flags & FF_NOJSON)
+			continue;
+		field_get(&fs[i], base, have, taken, &v);
+		strbuf_printf(b, "%s\"%s\":", *first ? "" : ",", fs[i].name);
+		*first = false;
+		json_value(b, &fs[i], &v);
+	}
+}
+
+static void
+json_group(struct strbuf *b, const struct fgroup *g, const struct part *p)
+{
+	uint32_t have = fgroup_have(g, p->data);
+	bool first = true;
+	size_t j, r;
+
+	strbuf_printf(b, ",\"%s\":{", g->name);
+	json_fields(b, g->fields, g->nfields, p->data, have, p->taken, &first);
+	for (j = 0; j < g->ntables; j++) {
+		const struct ftable *t = &g->tables[j];
+		size_t n;
+		const char *rows;
+
+		strbuf_printf(b, "%s\"%s\":", first ? "" : ",", t->name);
+		first = false;
+		if ((have & t->have) != t->have) {
+			strbuf_puts(b, "null");
+			continue;
+		}
+		rows = ftable_rows(t, p->data, &n);
+		strbuf_putc(b, '[');
+		for (r = 0; r < n; r++) {
+			const void *row = rows + r * t->row_size;
+			bool rf = true;
+
+			strbuf_puts(b, r ? ",{" : "{");
+			json_fields(b, t->cols, t->ncols, row,
+			    ftable_row_have(t, row), p->taken, &rf);
+			strbuf_putc(b, '}');
+		}
+		strbuf_putc(b, ']');
+	}
+	strbuf_putc(b, '}');
+}
+
+static void
+json_alarms(struct strbuf *b, const struct alarms *al)
+{
+	const struct alarm_row **rows = NULL;
+	size_t i, n = al ? alarms_active(al, &rows) : 0;
+
+	strbuf_puts(b, ",\"alarms\":[");
+	for (i = 0; i < n; i++) {
+		strbuf_printf(b, "%s{\"index\":%u,\"name\":", i ? "," : "",
+		    rows[i]->index);
+		strbuf_json_text(b, rows[i]->name);
+		strbuf_puts(b, ",\"metric\":");
+		strbuf_json_text(b, rows[i]->metric);
+		strbuf_puts(b, ",\"instance\":");
+		strbuf_json_text(b, rows[i]->instance);
+		strbuf_printf(b, ",\"severity\":\"%s\",\"value\":%.17g,"
+		    "\"threshold\":%.17g,\"raised\":%lld,\"detail\":",
+		    mh_severity_name(rows[i]->severity), rows[i]->value,
+		    rows[i]->rising, (long long)rows[i]->raised);
+		strbuf_json_text(b, rows[i]->detail);
+		strbuf_putc(b, '}');
 	}
 	strbuf_putc(b, ']');
+	free(rows);
 }
 
 char *
@@ -47,74 +117,51 @@ report_json(const struct snapshot *s, const struct agent_info *ai,
     const struct alarms *al)
 {
 	struct strbuf b;
-	size_t i;
+	size_t i, k;
+	bool first = true;
 
 	strbuf_init(&b);
 	strbuf_puts(&b, "{\"agent\":{\"version\":");
-	strbuf_json_str(&b, ai->version);
+	strbuf_json_text(&b, ai->version);
 	strbuf_puts(&b, ",\"hostname\":");
-	strbuf_json_str(&b, ai->hostname);
+	strbuf_json_text(&b, ai->hostname);
 	strbuf_printf(&b, ",\"started\":%lld,\"interval\":%ld}",
 	    (long long)ai->started, ai->interval);
-	strbuf_printf(&b, ",\"snapshot\":{\"taken\":%lld,\"duration_ms\":%u,"
-	    "\"errors\":%u,\"last_error\":", (long long)s->taken,
-	    s->duration_ms, s->errors);
-	strbuf_json_str(&b, s->last_error);
-	strbuf_puts(&b, "},\"mta\":");
-	strbuf_json_str(&b, mta_name(s->mta));
+	strbuf_printf(&b, ",\"snapshot\":{\"taken\":%lld,\"last_collect\":%lld,"
+	    "\"duration_ms\":%u,\"errors\":%u,\"last_error\":",
+	    (long long)s->taken, (long long)s->last_collect, s->duration_ms,
+	    s->errors);
+	strbuf_json_text(&b, s->last_error);
+	strbuf_puts(&b, ",\"parts\":{");
+	for (i = 0; i < s->nparts; i++) {
+		const struct part *p = s->parts[i].part;
 
-	if (s->have & SNAP_HAVE_QUEUE) {
-		strbuf_printf(&b, ",\"queue\":{\"messages\":%" PRIu64
-		    ",\"bytes\":%" PRIu64 ",\"recipients\":%" PRIu64
-		    ",\"oldest_age\":%lld,\"bounces\":%" PRIu64
-		    ",\"many_rcpt\":%" PRIu64 ",\"growth_per_min\":",
-		    s->q_messages, s->q_bytes, s->q_recipients,
-		    age_of(s, s->q_oldest), s->q_bounces, s->q_manyrcpt);
-		if (s->have & SNAP_HAVE_QUEUE_GROWTH)
-			strbuf_printf(&b, "%" PRId64, s->q_growth);
-		else
-			strbuf_puts(&b, "null");
-		strbuf_puts(&b, ",\"queues\":[");
-		for (i = 0; i < s->nqueues; i++) {
-			const struct snap_queue *q = &s->queues[i];
-
-			strbuf_printf(&b, "%s{\"name\":", i ? "," : "");
-			strbuf_json_str(&b, q->name);
-			strbuf_printf(&b, ",\"messages\":%" PRIu64
-			    ",\"bytes\":%" PRIu64 ",\"recipients\":%" PRIu64
-			    ",\"oldest_age\":%lld}", q->messages, q->bytes,
-			    q->recipients, age_of(s, q->oldest));
-		}
-		strbuf_putc(&b, ']');
-		json_toplist(&b, "top_senders", "address", "messages",
-		    &s->top_senders, s->q_messages);
-		json_toplist(&b, "top_domains", "domain", "recipients",
-		    &s->top_domains, s->q_recipients);
+		if (p == NULL)
+			continue;
+		strbuf_printf(&b, "%s\"%s\":{\"taken\":%lld,\"duration_ms\":%u,"
+		    "\"errors\":%u,\"stale\":%s,\"last_error\":",
+		    first ? "" : ",", p->col->name, (long long)p->taken,
+		    p->duration_ms, p->errors,
+		    s->parts[i].stale ? "true" : "false");
+		strbuf_json_text(&b, p->last_error);
 		strbuf_putc(&b, '}');
+		first = false;
 	}
+	strbuf_puts(&b, "}}");
+	for (i = 0; i < s->nparts; i++) {
+		const struct part *p = s->parts[i].part;
 
-	strbuf_puts(&b, ",\"alarms\":[");
-	if (al) {
-		const struct alarm_row *rows[256];
-		size_t n = alarms_active(al, rows, MH_ARRAY_SIZE(rows));
-
-		for (i = 0; i < n; i++) {
-			strbuf_printf(&b, "%s{\"index\":%u,\"name\":",
-			    i ? "," : "", rows[i]->index);
-			strbuf_json_str(&b, rows[i]->name);
-			strbuf_puts(&b, ",\"metric\":");
-			strbuf_json_str(&b, rows[i]->metric);
-			strbuf_puts(&b, ",\"instance\":");
-			strbuf_json_str(&b, rows[i]->instance);
-			strbuf_printf(&b, ",\"severity\":\"%s\",\"value\":%.17g,"
-			    "\"threshold\":%.17g,\"raised\":%lld}",
-			    mh_severity_name(rows[i]->severity), rows[i]->value,
-			    rows[i]->rising, (long long)rows[i]->raised);
-		}
+		if (p == NULL || s->parts[i].stale || p->data == NULL)
+			continue;
+		for (k = 0; k < p->col->ngroups; k++)
+			json_group(&b, &p->col->groups[k], p);
 	}
-	strbuf_puts(&b, "]}\n");
+	json_alarms(&b, al);
+	strbuf_puts(&b, "}\n");
 	return strbuf_steal(&b);
 }
+
+/* ---------------------------------------------------------------- text */
 
 static void
 human_age(char *buf, size_t len, long long s)
@@ -129,24 +176,128 @@ human_age(char *buf, size_t len, long long s)
 		snprintf(buf, len, "%lldd%02lldh", s / 86400, (s % 86400) / 3600);
 }
 
+/* A value as an admin reads it: ages in h/m, bytes in KiB, strings
+ * cleaned and cut for one line. */
 static void
-text_toplist(struct strbuf *b, const char *title, const char *unit,
-    const struct snap_toplist *l, uint64_t total, size_t top_n)
+text_value(char *buf, size_t len, const struct field *f, const struct fval *v,
+    const char **unit)
 {
-	size_t i;
+	*unit = f->unit ? f->unit : "";
+	if (v->t == FV_NONE) {
+		snprintf(buf, len, "-");
+		*unit = "";
+	} else if (v->t == FV_STR)
+		mhstr_clean(buf, len, v->str, strlen(v->str), 80);
+	else if (f->kind == FK_INT && v->str != NULL)
+		snprintf(buf, len, "%s", v->str);
+	else if (f->kind == FK_AGE || (f->unit && strcmp(f->unit, "s") == 0)) {
+		human_age(buf, len, (long long)v->i);
+		*unit = "";
+	} else if (f->conv == FC_KIB) {
+		snprintf(buf, len, "%" PRIu64, ((uint64_t)v->i + 1023) / 1024);
+		*unit = "KiB";
+	} else if (f->conv == FC_MIB) {
+		snprintf(buf, len, "%" PRIu64, ((uint64_t)v->i + 1048575) /
+		    1048576);
+		*unit = "MiB";
+	} else if (f->kind == FK_DBL)
+		snprintf(buf, len, "%.1f", v->num);
+	else
+		snprintf(buf, len, "%" PRId64, v->i);
+}
 
-	strbuf_printf(b, "\n%s\n", title);
-	if (l->n == 0) {
-		strbuf_puts(b, "  (none)\n");
+static const char *
+label(const struct field *f)
+{
+	return f->label ? f->label : f->name;
+}
+
+static void
+text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
+    size_t top_n)
+{
+	size_t n, r, c, shown = 0;
+	const char *rows = ftable_rows(t, p->data, &n);
+
+	strbuf_printf(b, "\n  %s\n", t->title ? t->title : t->name);
+	if (n == 0) {
+		strbuf_puts(b, "    (none)\n");
 		return;
 	}
-	for (i = 0; i < l->n && i < top_n; i++) {
-		strbuf_printf(b, "  %8" PRIu64 " %-8s %5.1f%%  %s", l->v[i].count,
-		    unit, share(l->v[i].count, total), l->v[i].key);
-		if (l->v[i].error)
-			strbuf_printf(b, "  (may be over by %" PRIu64 ")",
-			    l->v[i].error);
+	/* numbers first, right-aligned; text columns (keys) last */
+	strbuf_puts(b, "   ");
+	for (c = 0; c < t->ncols; c++)
+		if (!(t->cols[c].flags & FF_NOTEXT) &&
+		    t->cols[c].kind != FK_STR && t->cols[c].kind != FK_CHARS)
+			strbuf_printf(b, " %12s", label(&t->cols[c]));
+	for (c = 0; c < t->ncols; c++)
+		if (!(t->cols[c].flags & FF_NOTEXT) &&
+		    (t->cols[c].kind == FK_STR || t->cols[c].kind == FK_CHARS))
+			strbuf_printf(b, "  %s", label(&t->cols[c]));
+	strbuf_putc(b, '\n');
+	for (r = 0; r < n; r++) {
+		const void *row = rows + r * t->row_size;
+		uint32_t have = ftable_row_have(t, row);
+		char val[256];
+		const char *unit;
+		struct fval v;
+
+		if (t->index == IX_KEY && shown++ >= top_n)
+			break;
+		strbuf_puts(b, "   ");
+		for (c = 0; c < t->ncols; c++) {
+			const struct field *f = &t->cols[c];
+
+			if ((f->flags & FF_NOTEXT) || f->kind == FK_STR ||
+			    f->kind == FK_CHARS)
+				continue;
+			field_get(f, row, have, p->taken, &v);
+			text_value(val, sizeof(val), f, &v, &unit);
+			strbuf_printf(b, " %12s", val);
+		}
+		for (c = 0; c < t->ncols; c++) {
+			const struct field *f = &t->cols[c];
+
+			if ((f->flags & FF_NOTEXT) || (f->kind != FK_STR &&
+			    f->kind != FK_CHARS))
+				continue;
+			field_get(f, row, have, p->taken, &v);
+			text_value(val, sizeof(val), f, &v, &unit);
+			strbuf_printf(b, "  %s", val[0] ? val : "<>");
+		}
 		strbuf_putc(b, '\n');
+	}
+}
+
+static void
+text_group(struct strbuf *b, const struct fgroup *g, const struct part *p,
+    size_t top_n)
+{
+	uint32_t have = fgroup_have(g, p->data);
+	size_t j;
+
+	strbuf_printf(b, "\n%s\n", g->title ? g->title : g->name);
+	for (j = 0; j < g->nfields; j++) {
+		const struct field *f = &g->fields[j];
+		char val[256];
+		const char *unit;
+		struct fval v;
+
+		if (f->flags & FF_NOTEXT)
+			continue;
+		field_get(f, p->data, have, p->taken, &v);
+		text_value(val, sizeof(val), f, &v, &unit);
+		strbuf_printf(b, "  %-24s %s%s%s\n", label(f), val,
+		    unit[0] ? " " : "", unit);
+	}
+	for (j = 0; j < g->ntables; j++) {
+		const struct ftable *t = &g->tables[j];
+
+		if ((have & t->have) != t->have)
+			strbuf_printf(b, "\n  %s: unknown\n",
+			    t->title ? t->title : t->name);
+		else
+			text_table(b, t, p, top_n);
 	}
 }
 
@@ -154,61 +305,53 @@ char *
 report_text(const struct snapshot *s, const struct agent_info *ai,
     const struct alarms *al, size_t top_n)
 {
+	const struct alarm_row **rows = NULL;
 	struct strbuf b;
-	char age[32], when[64];
+	char when[64], line[512];
 	struct tm tm;
-	size_t i;
+	size_t i, k, n;
 
 	strbuf_init(&b);
 	localtime_r(&s->taken, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
-	strbuf_printf(&b, "mailhealth %s on %s, %s (took %u ms)\n",
-	    ai->version, ai->hostname, when, s->duration_ms);
-	if (s->errors)
-		strbuf_printf(&b, "collector errors: %u, last: %s\n",
-		    s->errors, s->last_error);
-
-	if (!(s->have & SNAP_HAVE_QUEUE)) {
-		strbuf_printf(&b, "\nqueue: not read (mta %s)\n",
-		    mta_name(s->mta));
-	} else {
-		human_age(age, sizeof(age), age_of(s, s->q_oldest));
-		strbuf_printf(&b, "\n%s queue: %" PRIu64 " messages, %" PRIu64
-		    " KiB, %" PRIu64 " recipients, oldest %s\n",
-		    mta_name(s->mta), s->q_messages, (s->q_bytes + 1023) / 1024,
-		    s->q_recipients, s->q_messages ? age : "-");
-		if (s->have & SNAP_HAVE_QUEUE_GROWTH)
-			strbuf_printf(&b, "  growth: %+" PRId64
-			    " messages/minute\n", s->q_growth);
-		strbuf_printf(&b, "  bounces (null sender): %" PRIu64
-		    "   messages with many recipients: %" PRIu64 "\n",
-		    s->q_bounces, s->q_manyrcpt);
-		strbuf_printf(&b, "\n  %-10s %10s %10s %10s %8s\n", "queue",
-		    "messages", "KiB", "rcpts", "oldest");
-		for (i = 0; i < s->nqueues; i++) {
-			const struct snap_queue *q = &s->queues[i];
-
-			human_age(age, sizeof(age), age_of(s, q->oldest));
-			strbuf_printf(&b, "  %-10s %10" PRIu64 " %10" PRIu64
-			    " %10" PRIu64 " %8s\n", q->name, q->messages,
-			    (q->bytes + 1023) / 1024, q->recipients,
-			    q->messages ? age : "-");
-		}
-		text_toplist(&b, "top senders in the queue", "msgs",
-		    &s->top_senders, s->q_messages, top_n);
-		text_toplist(&b, "top recipient domains in the queue", "rcpts",
-		    &s->top_domains, s->q_recipients, top_n);
+	strbuf_printf(&b, "mailhealth %s on ", ai->version);
+	strbuf_clean(&b, ai->hostname, strlen(ai->hostname), 0);
+	strbuf_printf(&b, ", %s (took %u ms)\n", when, s->duration_ms);
+	if (s->errors || s->last_error[0]) {
+		strbuf_printf(&b, "collector errors: %u, last: ", s->errors);
+		strbuf_clean(&b, s->last_error, strlen(s->last_error), 0);
+		strbuf_putc(&b, '\n');
 	}
-	if (al) {
-		const struct alarm_row *rows[256];
-		size_t n = alarms_active(al, rows, MH_ARRAY_SIZE(rows));
+	for (i = 0; i < s->nparts; i++) {
+		const struct part *p = s->parts[i].part;
 
+		if (p == NULL || p->data == NULL)
+			continue;
+		if (s->parts[i].stale) {
+			strbuf_printf(&b, "\n%s: stale, not shown\n",
+			    p->col->name);
+			continue;
+		}
+		for (k = 0; k < p->col->ngroups; k++)
+			text_group(&b, &p->col->groups[k], p, top_n);
+	}
+	if (al != NULL) {
+		n = alarms_active(al, &rows);
 		strbuf_printf(&b, "\nactive alarms: %zu\n", n);
-		for (i = 0; i < n; i++)
-			strbuf_printf(&b, "  [%s] %s: %s%s%s = %.0f\n",
-			    mh_severity_name(rows[i]->severity), rows[i]->name,
-			    rows[i]->metric, rows[i]->instance[0] ? " " : "",
-			    rows[i]->instance, rows[i]->value);
+		for (i = 0; i < n; i++) {
+			struct alarm_event ev = { ALARM_RAISED, rows[i],
+			    rows[i]->value, rows[i]->rising };
+
+			alarm_text(&ev, line, sizeof(line));
+			strbuf_printf(&b, "  [%s] ",
+			    mh_severity_name(rows[i]->severity));
+			strbuf_clean(&b, rows[i]->name, strlen(rows[i]->name),
+			    0);
+			strbuf_puts(&b, ": ");
+			strbuf_clean(&b, line, strlen(line), 0);
+			strbuf_putc(&b, '\n');
+		}
+		free(rows);
 	}
 	return strbuf_steal(&b);
 }

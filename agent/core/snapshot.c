@@ -1,7 +1,10 @@
 /*
- * snapshot.c: the immutable picture the collectors build and the SNMP
- * side serves. Built on the collector thread, handed over whole, freed
- * by the main thread when the next one replaces it.
+ * snapshot.c: parts and the snapshots assembled from them.
+ *
+ * A part is built on its collector's thread and published whole; from
+ * then on nobody changes it. Snapshots on the main thread hold parts by
+ * reference, so the same part can serve several snapshots in a row
+ * while its collector is busy, and is freed with the last of them.
  */
 #include "config.h"
 
@@ -12,45 +15,91 @@
 
 #include "core/core.h"
 
-const char *
-mta_name(enum mh_mta m)
+struct part *
+part_new(const struct collector *col)
 {
-	switch (m) {
-	case MH_MTA_POSTFIX: return "postfix";
-	case MH_MTA_QMAIL: return "qmail";
-	case MH_MTA_EXIM: return "exim";
-	case MH_MTA_NONE: break;
-	}
-	return "none";
+	struct part *p = xcalloc(1, sizeof(*p));
+
+	p->col = col;
+	p->refs = 1;
+	return p;
+}
+
+struct part *
+part_ref(struct part *p)
+{
+	if (p != NULL)
+		__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void
+part_unref(struct part *p)
+{
+	if (p == NULL || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (p->data != NULL && p->col != NULL && p->col->part_free != NULL)
+		p->col->part_free(p->data);
+	free(p);
+}
+
+void
+part_error(struct part *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->errors++ != 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->last_error, sizeof(p->last_error), fmt, ap);
+	va_end(ap);
 }
 
 struct snapshot *
-snapshot_new(void)
+snapshot_new(size_t nparts)
 {
 	struct snapshot *s = xcalloc(1, sizeof(*s));
 
-	s->mta = MH_MTA_NONE;
+	s->nparts = nparts;
+	s->parts = xcalloc(nparts ? nparts : 1, sizeof(*s->parts));
 	return s;
-}
-
-static void
-toplist_clear(struct snap_toplist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].key);
-	l->n = 0;
 }
 
 void
 snapshot_free(struct snapshot *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
-	toplist_clear(&s->top_senders);
-	toplist_clear(&s->top_domains);
+	for (i = 0; i < s->nparts; i++)
+		part_unref(s->parts[i].part);
+	free(s->parts);
 	free(s);
+}
+
+const struct part *
+snapshot_part(const struct snapshot *s, const struct collector *col)
+{
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < s->nparts; i++) {
+		const struct snap_part *sp = &s->parts[i];
+
+		if (sp->part != NULL && sp->part->col == col)
+			return sp->stale ? NULL : sp->part;
+	}
+	return NULL;
+}
+
+const void *
+snapshot_data(const struct snapshot *s, const struct collector *col)
+{
+	const struct part *p = snapshot_part(s, col);
+
+	return p ? p->data : NULL;
 }
 
 void
@@ -65,20 +114,38 @@ snapshot_error(struct snapshot *s, const char *fmt, ...)
 }
 
 void
-snapshot_toplist_fill(struct snap_toplist *l, const struct topk *t, size_t n)
+snapshot_toplist_clear(struct snap_toplist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].key);
+	l->n = 0;
+}
+
+void
+snapshot_toplist_fill(struct snap_toplist *l, const struct topk *t, size_t n,
+    uint64_t total)
 {
 	struct topk_item items[SNAP_TOP_MAX];
 	size_t i, got;
 
-	toplist_clear(l);
+	snapshot_toplist_clear(l);
 	if (n > SNAP_TOP_MAX)
 		n = SNAP_TOP_MAX;
 	got = topk_top(t, items, n);
+	l->total = topk_total(t);
+	if (total == 0)
+		total = l->total;
 	for (i = 0; i < got; i++) {
-		l->v[i].key = xstrdup(items[i].key);
-		l->v[i].count = items[i].count;
-		l->v[i].error = items[i].error;
+		struct snap_top *v = &l->v[i];
+
+		v->key = xstrdup(items[i].key);
+		v->count = items[i].count;
+		v->error = items[i].error;
+		v->sure = items[i].count - items[i].error;
+		v->share = total ? (double)v->count * 100.0 / (double)total :
+		    0.0;
 	}
 	l->n = got;
-	l->total = topk_total(t);
 }

@@ -33,7 +33,8 @@ static const struct queue_reader *const readers[] = {
 #define GROWTH_SAMPLES 64
 
 struct queue_acc {
-	struct snapshot *snap;
+	struct queue_part *snap;	/* the part being filled */
+	struct part *part;		/* for errors */
 	const struct queue_reader *reader;
 	struct topk *senders;
 	struct topk *domains;
@@ -47,7 +48,7 @@ struct growth_sample {
 };
 
 struct queue_state {
-	const struct queue_reader *reader;
+	const struct queue_reader *reader;	/* NULL: auto found none */
 	void *rstate;
 	struct conf_mta mta;
 	struct topk *senders;
@@ -89,10 +90,22 @@ lower_into(char *dst, size_t dlen, const char *src)
 	dst[i] = '\0';
 }
 
+const char *
+mta_name(enum mh_mta m)
+{
+	switch (m) {
+	case MH_MTA_POSTFIX: return "postfix";
+	case MH_MTA_QMAIL: return "qmail";
+	case MH_MTA_EXIM: return "exim";
+	case MH_MTA_NONE: break;
+	}
+	return "none";
+}
+
 void
 queue_add(struct queue_acc *a, const struct queue_msg *m)
 {
-	struct snapshot *s = a->snap;
+	struct queue_part *s = a->snap;
 	size_t i;
 	char dom[256];
 
@@ -124,7 +137,7 @@ queue_add(struct queue_acc *a, const struct queue_msg *m)
 		/* unknown (a damaged or half-written file): counted in the
 		 * totals, but naming it in top senders would only confuse */
 	} else if (m->sender[0] == '\0')
-		topk_add(a->senders, "<>", 1);
+		topk_add(a->senders, "", 1);	/* the null sender: "" as the MIB says */
 	else {
 		char key[512];
 
@@ -151,7 +164,7 @@ queue_error(struct queue_acc *a, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	log_warnx("queue", "%s", buf);
-	snapshot_error(a->snap, "%s", buf);
+	part_error(a->part, "%s", buf);
 }
 
 /* Keep the first message (errno text appended when err is set), count
@@ -221,31 +234,33 @@ fail:
 }
 
 static void *
-queue_init(const struct conf *c)
+queue_init(const void *cc, const struct conf *c)
 {
+	const struct conf_mta *m = cc;
 	struct queue_state *st;
-	enum mh_mta kind = c->mta.kind;
-	const struct queue_reader *r;
+	enum mh_mta kind = m->kind;
+	const struct queue_reader *r = NULL;
 
-	if (c->mta.is_auto)
-		kind = queue_detect(&c->mta);
+	(void)c;
+	st = xcalloc(1, sizeof(*st));
+	st->mta = *m;
+	if (m->is_auto)
+		kind = queue_detect(m);
+	st->mta.kind = kind;
 	if (kind == MH_MTA_NONE) {
+		/* still publish a part: mhAgentMta says none(1) */
 		log_warnx("queue", "no MTA queue found (mta auto): queue "
 		    "objects stay empty");
-		return NULL;
+		return st;
 	}
-	r = queue_reader_find(kind);
-	if (r == NULL) {
+	if ((r = queue_reader_find(kind)) == NULL) {
 		log_warnx("queue", "no queue reader for %s", mta_name(kind));
-		return NULL;
+		return st;
 	}
-	st = xcalloc(1, sizeof(*st));
 	st->reader = r;
-	st->mta = c->mta;
-	st->mta.kind = kind;
-	st->top_n = (size_t)c->top_n;
-	st->senders = topk_new((size_t)c->topk_counters);
-	st->domains = topk_new((size_t)c->topk_counters);
+	st->top_n = (size_t)m->top_n;
+	st->senders = topk_new((size_t)m->topk_counters);
+	st->domains = topk_new((size_t)m->topk_counters);
 	st->rstate = r->open(&st->mta);
 	if (st->rstate == NULL) {
 		/* open() logged why; retry at the next round */
@@ -257,7 +272,7 @@ queue_init(const struct conf *c)
 }
 
 static void
-queue_growth(struct queue_state *st, struct snapshot *s)
+queue_growth(struct queue_state *st, struct queue_part *s, time_t taken)
 {
 	size_t i, best = SIZE_MAX;
 	time_t oldest = 0;
@@ -266,7 +281,7 @@ queue_growth(struct queue_state *st, struct snapshot *s)
 	for (i = 0; i < st->nhist; i++) {
 		const struct growth_sample *g = &st->hist[i];
 
-		if (s->taken - g->t > GROWTH_WINDOW || g->t >= s->taken)
+		if (taken - g->t > GROWTH_WINDOW || g->t >= taken)
 			continue;
 		if (best == SIZE_MAX || g->t < oldest) {
 			best = i;
@@ -274,7 +289,7 @@ queue_growth(struct queue_state *st, struct snapshot *s)
 		}
 	}
 	if (best != SIZE_MAX) {
-		double dt = (double)(s->taken - st->hist[best].t);
+		double dt = (double)(taken - st->hist[best].t);
 		double dq = (double)s->q_messages -
 		    (double)st->hist[best].total;
 
@@ -282,7 +297,7 @@ queue_growth(struct queue_state *st, struct snapshot *s)
 		    (dq >= 0 ? 0.5 : -0.5));
 		s->have |= SNAP_HAVE_QUEUE_GROWTH;
 	}
-	st->hist[st->hpos].t = s->taken;
+	st->hist[st->hpos].t = taken;
 	st->hist[st->hpos].total = s->q_messages;
 	st->hpos = (st->hpos + 1) % GROWTH_SAMPLES;
 	if (st->nhist < GROWTH_SAMPLES)
@@ -290,26 +305,29 @@ queue_growth(struct queue_state *st, struct snapshot *s)
 }
 
 static int
-queue_collect(void *arg, struct snapshot *s)
+queue_collect(void *arg, struct part *p)
 {
 	struct queue_state *st = arg;
+	struct queue_part *s = xcalloc(1, sizeof(*s));
 	struct queue_acc a;
 	size_t i;
 	int rc;
 
-	if (st == NULL)
+	p->data = s;
+	s->mta = st->mta.kind;
+	if (st->reader == NULL)
 		return 0;
-	s->mta = st->reader->mta;
 	if (st->rstate == NULL) {
 		st->rstate = st->reader->open(&st->mta);
 		if (st->rstate == NULL) {
-			snapshot_error(s, "%s queue not readable",
+			part_error(p, "%s queue not readable",
 			    st->reader->name);
 			return -1;
 		}
 	}
 	memset(&a, 0, sizeof(a));
 	a.snap = s;
+	a.part = p;
 	a.reader = st->reader;
 	a.senders = st->senders;
 	a.domains = st->domains;
@@ -333,9 +351,13 @@ queue_collect(void *arg, struct snapshot *s)
 		return -1;
 	}
 	s->have |= SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP | SNAP_HAVE_QUEUE_RCPT;
-	snapshot_toplist_fill(&s->top_senders, st->senders, st->top_n);
-	snapshot_toplist_fill(&s->top_domains, st->domains, st->top_n);
-	queue_growth(st, s);
+	for (i = 0; i < s->nqueues; i++)
+		s->queues[i].have = SNAP_HAVE_QUEUE_ROW | SNAP_HAVE_QUEUE_RCPT;
+	snapshot_toplist_fill(&s->top_senders, st->senders, st->top_n,
+	    s->q_messages);
+	snapshot_toplist_fill(&s->top_domains, st->domains, st->top_n,
+	    s->q_recipients);
+	queue_growth(st, s, p->taken);
 	return 0;
 }
 
@@ -355,7 +377,15 @@ queue_fini(void *arg)
 
 const struct collector collector_queue = {
 	.name = "queue",
+	.opts = queue_conf_opts,
+	.deps = (const char *const[]){ "top_n", "topk_counters", NULL },
+	.conf_validate = queue_conf_validate,
+	.conf_read = queue_conf_read,
+	.conf_free = queue_conf_free,
 	.init = queue_init,
 	.collect = queue_collect,
 	.fini = queue_fini,
+	.part_free = queue_part_free,
+	.groups = queue_groups,
+	.ngroups = 1,
 };

@@ -12,6 +12,74 @@
 #include "core/core.h"
 
 /* ------------------------------------------------------------------ */
+/* The queue collector's configuration (queue_conf.c: the `mta` section)
+ * and its part of the snapshot (queue_fields.c describes it for the
+ * MIB, the JSON, the text report and the alarms). */
+
+enum mh_mta {
+	MH_MTA_NONE = 1,	/* values are the MIB's MhMta enumeration */
+	MH_MTA_POSTFIX = 2,
+	MH_MTA_QMAIL = 3,
+	MH_MTA_EXIM = 4,
+};
+const char *mta_name(enum mh_mta);
+
+struct conf_mta {
+	enum mh_mta kind;	/* NONE when "auto" found nothing */
+	bool is_auto;
+	char *queue_directory;	/* postfix, qmail */
+	char *spool_directory;	/* exim */
+	long split;		/* qmail conf-split */
+	long many_rcpt;		/* "many recipients" threshold */
+	long top_n;		/* rows kept in the top sender/domain lists */
+	long topk_counters;	/* Space-Saving counters per list */
+};
+
+/* What a queue part has: a clear bit is unknown (noSuchInstance, null
+ * in the JSON, no alarm value), never zero. */
+#define SNAP_HAVE_QUEUE		0x0001u	/* totals */
+#define SNAP_HAVE_QUEUE_GROWTH	0x0002u
+#define SNAP_HAVE_QUEUE_TOP	0x0004u
+#define SNAP_HAVE_QUEUE_RCPT	0x0008u	/* recipients were counted */
+#define SNAP_HAVE_QUEUE_ROW	0x0100u	/* a row's counts (row have word) */
+
+#define SNAP_QUEUES_MAX 8
+
+struct snap_queue {
+	uint32_t have;		/* SNAP_HAVE_QUEUE_ROW, SNAP_HAVE_QUEUE_RCPT */
+	char name[16];		/* "deferred", "todo", "input" */
+	uint64_t messages;
+	uint64_t bytes;
+	uint64_t recipients;	/* pending recipients */
+	time_t oldest;		/* arrival time of the oldest, 0 if empty */
+};
+
+struct queue_part {
+	uint32_t have;		/* SNAP_HAVE_QUEUE* */
+	int mta;		/* enum mh_mta */
+	size_t nqueues;
+	struct snap_queue queues[SNAP_QUEUES_MAX];
+	uint64_t q_messages, q_bytes, q_recipients;
+	uint64_t q_bounces;	/* null sender (MAILER-DAEMON) */
+	uint64_t q_manyrcpt;	/* messages with more than many_rcpt recipients */
+	time_t q_oldest;	/* 0 if the queue is empty */
+	int64_t q_growth;	/* messages per minute, SNAP_HAVE_QUEUE_GROWTH */
+	struct snap_toplist top_senders;	/* by messages */
+	struct snap_toplist top_domains;	/* by pending recipients */
+};
+
+extern const struct collector collector_queue;	/* queue.c */
+/* queue_conf.c */
+extern cfg_opt_t queue_conf_opts[];
+void queue_conf_validate(cfg_t *);
+int queue_conf_read(cfg_t *, struct conf *, struct conf_col *, char **err);
+void queue_conf_free(void *);
+/* queue_fields.c */
+extern const struct fgroup queue_groups[];
+extern const size_t queue_ngroups;
+void queue_part_free(void *);
+
+/* ------------------------------------------------------------------ */
 /* qcache.c: what each queue file held at the last scan, keyed by its
  * path relative to the queue root, so a rescan re-reads only files that
  * are new or changed (readers decide what "changed" means: inode,

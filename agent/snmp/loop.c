@@ -26,6 +26,15 @@ static struct {
 } fds[LOOP_FDS];
 static size_t nfds;
 static volatile bool stopping;
+static void (*tick_cb)(void *);
+static void *tick_arg;
+
+void
+loop_set_tick(void (*cb)(void *), void *arg)
+{
+	tick_cb = cb;
+	tick_arg = arg;
+}
 
 void
 loop_add_fd(int fd, loop_fd_cb cb, void *arg)
@@ -99,6 +108,8 @@ loop_run(void)
 		}
 		run_alarms();
 		netsnmp_check_outstanding_agent_requests();
+		if (tick_cb)
+			tick_cb(tick_arg);
 	}
 	netsnmp_large_fd_set_cleanup(&rset);
 	return rc;

@@ -27,14 +27,12 @@
 #include "snmp/snmp.h"
 #include "mhmib.h"
 
-#define PENDING_MAX 256
 /* Notifications leave at most NOTIFY_RATE a second after a burst of
  * NOTIFY_BURST: snmpd forwards each at once, and a receiver such as
  * snmptrapd, which runs a handler per trap, loses what overflows its
  * socket buffer when hundreds arrive in the same millisecond. */
 #define NOTIFY_RATE 50
 #define NOTIFY_BURST 20
-#define OUTQ_MAX 10000
 
 static const struct mibview *view;
 static bool connected;
@@ -43,12 +41,15 @@ static void *connect_arg;
 static const oid mh_root[] = { MH_OID_ROOT };
 static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
-static struct pending {
+struct pending {
 	struct snmp_notice n;
 	char host[256];
-} pending[PENDING_MAX];
-static size_t npending;
+};
+/* clears held while the master is away */
+static struct pending *pending;
+static size_t npending, pending_cap;
 static unsigned long dropped;
+static size_t queue_max = 100000;	/* conf notify_queue */
 
 /* the paced queue of notifications to send (a ring) */
 static struct pending *outq;
@@ -62,6 +63,12 @@ void
 snmp_set_view(const struct mibview *v)
 {
 	view = v;
+}
+
+void
+snmp_set_queue_max(size_t n)
+{
+	queue_max = n;
 }
 
 bool
@@ -232,6 +239,9 @@ connect_cb_fn(int major, int minor, void *serverarg, void *clientarg)
 		for (i = 0; i < npending; i++)
 			snmp_notify(&pending[i].n, pending[i].host);
 		npending = 0;
+		free(pending);
+		pending = NULL;
+		pending_cap = 0;
 		if (dropped) {
 			log_warnx("snmp", "%lu notification(s) were dropped "
 			    "while disconnected (active alarms are re-sent)",
@@ -379,7 +389,12 @@ send_notice(const struct snmp_notice *n, const char *host)
 	add_int(&vl, MH_N_VALUE, ASN_INTEGER, n->value);
 	add_int(&vl, MH_N_THRESHOLD, ASN_INTEGER, n->threshold);
 	add_str(&vl, MH_N_TEXT, n->text);
-	add_str(&vl, MH_N_HOST, host);
+	{
+		char h[MH_STR_MAX + 1];
+
+		mhstr_clean(h, sizeof(h), host, strlen(host), MH_STR_MAX);
+		add_str(&vl, MH_N_HOST, h);
+	}
 	send_v2trap(vl);
 	snmp_free_varbind(vl);
 	log_info("snmp", "sent %s notification for alarm %s%s%s (index %u)",
@@ -394,9 +409,15 @@ hold_notice(const struct snmp_notice *n, const char *host)
 {
 	if (!n->cleared)
 		return;
-	if (npending == PENDING_MAX) {
-		dropped++;
+	if (npending == queue_max) {
+		if (dropped++ == 0)
+			log_warnx("snmp", "notify_queue (%zu) clears held: "
+			    "dropping further ones", queue_max);
 		return;
+	}
+	if (npending == pending_cap) {
+		pending_cap = pending_cap ? pending_cap * 2 : 64;
+		pending = xreallocarray(pending, pending_cap, sizeof(*pending));
 	}
 	pending[npending].n = *n;
 	snprintf(pending[npending].host, sizeof(pending[npending].host), "%s",
@@ -455,11 +476,11 @@ snmp_notify(const struct snmp_notice *n, const char *host)
 		hold_notice(n, host);
 		return;
 	}
-	if (outq_n == OUTQ_MAX) {
+	if (outq_n >= queue_max) {
 		dropped++;
-		log_warnx("snmp", "%d notifications waiting: dropping the %s "
-		    "of alarm %s", OUTQ_MAX, n->cleared ? "clear" : "raise",
-		    n->name);
+		log_warnx("snmp", "%zu notifications waiting (notify_queue): "
+		    "dropping the %s of alarm %s", queue_max,
+		    n->cleared ? "clear" : "raise", n->name);
 		return;
 	}
 	if (outq_n == outq_cap) {
@@ -488,15 +509,22 @@ snmp_notice_from_event(struct snmp_notice *n, const struct alarm_event *ev)
 {
 	const struct alarm_row *r = ev->row;
 
+	char text[1024];
+
 	memset(n, 0, sizeof(*n));
 	n->family = r->family;
 	n->cleared = ev->kind == ALARM_CLEARED;
 	n->index = r->index;
-	snprintf(n->name, sizeof(n->name), "%s", r->name);
-	snprintf(n->metric, sizeof(n->metric), "%s", r->metric);
-	snprintf(n->instance, sizeof(n->instance), "%s", r->instance);
+	/* varbinds are MhStrings: the one door (mhstr_clean) */
+	mhstr_clean(n->name, sizeof(n->name), r->name, strlen(r->name),
+	    MH_STR_MAX);
+	mhstr_clean(n->metric, sizeof(n->metric), r->metric, strlen(r->metric),
+	    MH_STR_MAX);
+	mhstr_clean(n->instance, sizeof(n->instance), r->instance,
+	    strlen(r->instance), MH_STR_MAX);
 	n->severity = r->severity;
 	n->value = mv_clamp32(ev->value);
 	n->threshold = mv_clamp32(ev->threshold);
-	alarm_text(ev, n->text, sizeof(n->text));
+	alarm_text(ev, text, sizeof(text));
+	mhstr_clean(n->text, sizeof(n->text), text, strlen(text), MH_STR_MAX);
 }

@@ -10,21 +10,25 @@
 #include "view/view.h"
 
 /* snmp.c */
-struct snmp_notice {		/* what a notification carries */
+struct snmp_notice {		/* what a notification carries: MhStrings,
+				 * cleaned by snmp_notice_from_event */
 	enum mh_family family;
 	bool cleared;
 	uint32_t index;
-	char name[64];
-	char metric[64];
-	char instance[64];
+	char name[MH_STR_MAX + 1];
+	char metric[MH_STR_MAX + 1];
+	char instance[MH_STR_MAX + 1];
 	enum mh_severity severity;
 	int32_t value;
 	int32_t threshold;
-	char text[256];
+	char text[MH_STR_MAX + 1];
 };
 int snmp_agent_init(const char *agentx_socket, long ping_interval);
 void snmp_agent_shutdown(void);
 void snmp_set_view(const struct mibview *);
+/* Notifications waiting to leave (paced) or held while the master is
+ * away, at most; past it they are dropped, counted and logged. */
+void snmp_set_queue_max(size_t);
 bool snmp_connected(void);
 /* Called on every (re)connection to the master, after registration. */
 void snmp_on_connect(void (*cb)(void *), void *arg);
@@ -39,6 +43,8 @@ typedef void (*loop_fd_cb)(int fd, void *arg);
 void loop_add_fd(int fd, loop_fd_cb cb, void *arg);
 void loop_del_fd(int fd);
 void loop_stop(void);
+/* Called after every pass of the loop (at least once a second). */
+void loop_set_tick(void (*cb)(void *), void *arg);
 /* Runs until loop_stop(); returns 0, or -1 on a select() failure. */
 int loop_run(void);
 

@@ -16,7 +16,6 @@ mib_agent_build(struct mv_builder *b, const struct snapshot *s,
     const struct agent_info *ai)
 {
 	const uint32_t version[] = A(MH_AGENT_VERSION);
-	const uint32_t mta[] = A(MH_AGENT_MTA);
 	const uint32_t host[] = A(MH_AGENT_HOSTNAME);
 	const uint32_t start[] = A(MH_AGENT_STARTTIME);
 	const uint32_t interval[] = A(MH_AGENT_INTERVAL);
@@ -26,16 +25,16 @@ mib_agent_build(struct mv_builder *b, const struct snapshot *s,
 	const uint32_t errs[] = A(MH_AGENT_COLLECTERRORS);
 	const uint32_t lasterr[] = A(MH_AGENT_LASTERROR);
 
+	/* mhAgentMta (2) comes from the queue collector's field table */
 	mv_add_str(b, ai->version, strlen(ai->version), version, ALEN);
 	mv_add_str(b, ai->hostname, strlen(ai->hostname), host, ALEN);
 	mv_add_dateandtime(b, ai->started, start, ALEN);
 	mv_add_int(b, MV_UNSIGNED, ai->interval, interval, ALEN);
 	mv_add_int(b, MV_COUNTER32, ai->collect_errors, errs, ALEN);
-	if (s == NULL)
+	if (s == NULL || s->last_collect == 0)
 		return;	/* nothing collected yet: noSuchInstance */
-	mv_add_int(b, MV_INTEGER, s->mta, mta, ALEN);
-	mv_add_dateandtime(b, s->taken, last, ALEN);
-	mv_add_int(b, MV_AGE, s->taken, age, ALEN);
+	mv_add_dateandtime(b, s->last_collect, last, ALEN);
+	mv_add_int(b, MV_AGE, s->last_collect, age, ALEN);
 	mv_add_int(b, MV_GAUGE, s->duration_ms, dur, ALEN);
 	mv_add_str(b, s->last_error, strlen(s->last_error), lasterr, ALEN);
 }

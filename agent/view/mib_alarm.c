@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "view/view.h"
@@ -17,10 +18,10 @@
 void
 mib_alarm_build(struct mv_builder *b, const struct alarms *al)
 {
-	const struct alarm_row *rows[1024];
+	const struct alarm_row **rows;
 	const uint32_t active[] = AL_SCALAR(MH_ALARM_ACTIVE);
 	const uint32_t changes[] = AL_SCALAR(MH_ALARM_CHANGES);
-	size_t i, n = alarms_active(al, rows, MH_ARRAY_SIZE(rows));
+	size_t i, n = alarms_active(al, &rows);
 
 	mv_add_int(b, MV_GAUGE, (int64_t)n, active, AL_SCALAR_LEN);
 	mv_add_int(b, MV_COUNTER32, alarms_changes(al), changes, AL_SCALAR_LEN);
@@ -39,7 +40,7 @@ mib_alarm_build(struct mv_builder *b, const struct alarms *al)
 		uint32_t noid[MV_OID_MAX];
 		size_t nlen = mib_notification_oid(r->family, false, noid);
 		struct alarm_event ev = { ALARM_RAISED, r, r->value, r->rising };
-		char t[256];
+		char t[1024];
 
 		alarm_text(&ev, t, sizeof(t));
 		mv_add_str(b, r->name, strlen(r->name), name, AL_CELL_LEN);
@@ -52,4 +53,5 @@ mib_alarm_build(struct mv_builder *b, const struct alarms *al)
 		mv_add_str(b, t, strlen(t), text, AL_CELL_LEN);
 		mv_add_oid(b, noid, nlen, notif, AL_CELL_LEN);
 	}
+	free(rows);
 }

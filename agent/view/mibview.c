@@ -23,6 +23,7 @@ struct mv_builder {
 struct mibview {
 	struct mv_entry *v;
 	size_t n;
+	struct mib_fields *fields;	/* keeps row indexes between builds */
 };
 
 static const uint32_t root[] = { MH_OID_ROOT };
@@ -30,7 +31,10 @@ static const uint32_t root[] = { MH_OID_ROOT };
 struct mibview *
 mibview_new(void)
 {
-	return xcalloc(1, sizeof(struct mibview));
+	struct mibview *m = xcalloc(1, sizeof(struct mibview));
+
+	m->fields = mib_fields_new();
+	return m;
 }
 
 static void
@@ -53,6 +57,7 @@ mibview_free(struct mibview *m)
 	if (m == NULL)
 		return;
 	entries_free(m->v, m->n);
+	mib_fields_free(m->fields);
 	free(m);
 }
 
@@ -87,8 +92,25 @@ mv_add_int(struct mv_builder *b, enum mv_type t, int64_t v,
 		e->v.u = (uint64_t)v;
 }
 
+/* Every string value passes mhstr_clean: valid UTF-8, no control
+ * characters, at most 255 octets (MhString). */
 void
 mv_add_str(struct mv_builder *b, const char *s, size_t slen,
+    const uint32_t *oid, size_t len)
+{
+	struct mv_entry *e = mv_push(b, oid, len);
+	char buf[MH_STR_MAX + 1];
+	size_t n = mhstr_clean(buf, sizeof(buf), s, slen, MH_STR_MAX);
+
+	e->type = MV_STRING;
+	e->v.str.s = xmalloc(n + 1);
+	memcpy(e->v.str.s, buf, n + 1);
+	e->v.str.slen = n;
+}
+
+/* Raw octets (DateAndTime): no cleaning, they are not text. */
+static void
+mv_add_octets(struct mv_builder *b, const char *s, size_t slen,
     const uint32_t *oid, size_t len)
 {
 	struct mv_entry *e = mv_push(b, oid, len);
@@ -106,8 +128,11 @@ mv_add_dateandtime(struct mv_builder *b, time_t t, const uint32_t *oid,
 {
 	struct tm tm;
 	char d[11];
+	long off;
 
-	gmtime_r(&t, &tm);
+	/* local time with its offset from UTC, as DateAndTime says */
+	localtime_r(&t, &tm);
+	off = tm.tm_gmtoff;
 	d[0] = (char)((tm.tm_year + 1900) >> 8);
 	d[1] = (char)((tm.tm_year + 1900) & 0xff);
 	d[2] = (char)(tm.tm_mon + 1);
@@ -116,10 +141,12 @@ mv_add_dateandtime(struct mv_builder *b, time_t t, const uint32_t *oid,
 	d[5] = (char)tm.tm_min;
 	d[6] = (char)tm.tm_sec;
 	d[7] = 0;
-	d[8] = '+';
-	d[9] = 0;
-	d[10] = 0;
-	mv_add_str(b, d, sizeof(d), oid, len);
+	d[8] = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	d[9] = (char)(off / 3600);
+	d[10] = (char)((off % 3600) / 60);
+	mv_add_octets(b, d, sizeof(d), oid, len);
 }
 
 void
@@ -153,6 +180,31 @@ mib_notification_oid(enum mh_family f, bool cleared, uint32_t *out)
 	return MH_OID_ROOT_LEN + 2;
 }
 
+size_t
+mv_scalar_oid(uint32_t *out, unsigned group, unsigned arc)
+{
+	memcpy(out, root, sizeof(root));
+	out[MH_OID_ROOT_LEN] = MH_OBJECTS;
+	out[MH_OID_ROOT_LEN + 1] = group;
+	out[MH_OID_ROOT_LEN + 2] = arc;
+	out[MH_OID_ROOT_LEN + 3] = 0;
+	return MH_OID_ROOT_LEN + 4;
+}
+
+size_t
+mv_cell_oid(uint32_t *out, unsigned group, unsigned table, unsigned col,
+    uint32_t index)
+{
+	memcpy(out, root, sizeof(root));
+	out[MH_OID_ROOT_LEN] = MH_OBJECTS;
+	out[MH_OID_ROOT_LEN + 1] = group;
+	out[MH_OID_ROOT_LEN + 2] = table;
+	out[MH_OID_ROOT_LEN + 3] = 1;
+	out[MH_OID_ROOT_LEN + 4] = col;
+	out[MH_OID_ROOT_LEN + 5] = index;
+	return MH_OID_ROOT_LEN + 6;
+}
+
 static int
 oid_cmp(const uint32_t *a, size_t alen, const uint32_t *b, size_t blen)
 {
@@ -179,8 +231,7 @@ mibview_build(struct mibview *m, const struct snapshot *s,
 	struct mv_builder b = { NULL, 0, 0 };
 
 	mib_agent_build(&b, s, ai);
-	if (s)
-		mib_queue_build(&b, s, top_n);
+	mib_fields_build(m->fields, &b, s, top_n);
 	if (al)
 		mib_alarm_build(&b, al);
 	qsort(b.v, b.n, sizeof(*b.v), entry_cmp);
@@ -238,35 +289,31 @@ mibview_at(const struct mibview *m, size_t i)
 	return i < m->n ? &m->v[i] : NULL;
 }
 
-/* Every object the MIB defines, as the arcs below mhObjects:
- * {group, scalar} or {group, table, 1, column}. A GET of a defined object
- * whose instance we do not have is noSuchInstance; anything else under
- * the root is noSuchObject. */
+/* The agent's own groups (mhAgent, mhAlarms); the collectors' objects
+ * come from their field tables (mib_fields_is_object). A GET of a
+ * defined object whose instance we do not have is noSuchInstance;
+ * anything else under the root is noSuchObject. */
 struct mv_object {
-	uint8_t len;
-	uint8_t arc[4];
+	uint8_t group, table;	/* table 0: scalars 1..ncols */
 	uint8_t ncols;		/* tables: columns 2..ncols are accessible */
 };
 static const struct mv_object objects[] = {
-	{ 2, { MH_G_AGENT, 1 }, 10 },		/* scalars 1..10 */
-	{ 2, { MH_G_QUEUE, 1 }, 7 },		/* scalars 1..7 */
-	{ 3, { MH_G_QUEUE, MH_QUEUE_TABLE, 1 }, 6 },
-	{ 3, { MH_G_QUEUE, MH_QUEUE_SENDER_TABLE, 1 }, 4 },
-	{ 3, { MH_G_QUEUE, MH_QUEUE_DOMAIN_TABLE, 1 }, 4 },
-	{ 2, { MH_G_TRAFFIC, 1 }, 6 },
-	{ 3, { MH_G_TRAFFIC, 10, 1 }, 6 },
-	{ 3, { MH_G_DEFER, 10, 1 }, 5 },
-	{ 2, { MH_G_AUTH, 1 }, 1 },
-	{ 3, { MH_G_AUTH, 10, 1 }, 4 },
-	{ 3, { MH_G_AUTH, 11, 1 }, 4 },
-	{ 3, { MH_G_AUTH, 12, 1 }, 4 },
-	{ 3, { MH_G_SERVICES, 10, 1 }, 8 },
-	{ 2, { MH_G_DRSYNC, 1 }, 4 },
-	{ 3, { MH_G_CONN, 10, 1 }, 4 },
-	{ 2, { MH_G_SYSTEM, 1 }, 8 },
-	{ 3, { MH_G_SYSTEM, 10, 1 }, 7 },
-	{ 2, { MH_G_ALARMS, 1 }, 2 },
-	{ 3, { MH_G_ALARMS, MH_ALARM_TABLE, 1 }, 10 },
+	{ MH_G_AGENT, 0, 10 },
+	{ MH_G_ALARMS, 0, 2 },
+	{ MH_G_ALARMS, MH_ALARM_TABLE, 10 },
+	/* groups the MIB defines that no collector fills yet */
+	{ MH_G_TRAFFIC, 0, 6 },
+	{ MH_G_TRAFFIC, 10, 6 },
+	{ MH_G_DEFER, 10, 5 },
+	{ MH_G_AUTH, 0, 1 },
+	{ MH_G_AUTH, 10, 4 },
+	{ MH_G_AUTH, 11, 4 },
+	{ MH_G_AUTH, 12, 4 },
+	{ MH_G_SERVICES, 10, 8 },
+	{ MH_G_DRSYNC, 0, 4 },
+	{ MH_G_CONN, 10, 4 },
+	{ MH_G_SYSTEM, 0, 8 },
+	{ MH_G_SYSTEM, 10, 7 },
 };
 
 bool
@@ -281,18 +328,21 @@ mibview_is_object(const uint32_t *oid, size_t len)
 		return false;
 	a = oid + MH_OID_ROOT_LEN + 1;
 	n = len - MH_OID_ROOT_LEN - 1;
-	for (i = 0; i < MH_ARRAY_SIZE(objects); i++) {
-		const struct mv_object *o = &objects[i];
-
-		if (o->len == 2) {
-			/* scalar: group.N.0 */
-			if (n == 3 && a[0] == o->arc[0] && a[1] >= 1 &&
-			    a[1] <= o->ncols)
+	/* scalar: group.N.0; column: group.table.1.col.index... */
+	if (n == 3 && a[2] == 0) {
+		for (i = 0; i < MH_ARRAY_SIZE(objects); i++)
+			if (objects[i].table == 0 && a[0] == objects[i].group &&
+			    a[1] >= 1 && a[1] <= objects[i].ncols)
 				return true;
-		} else if (n > 4 && a[0] == o->arc[0] && a[1] == o->arc[1] &&
-		    a[2] == 1 && a[3] >= 2 && a[3] <= o->ncols) {
-			return true;
-		}
+		return mib_fields_is_object(a[0], a[1], 0, true);
+	}
+	if (n > 4 && a[2] == 1) {
+		for (i = 0; i < MH_ARRAY_SIZE(objects); i++)
+			if (objects[i].table && a[0] == objects[i].group &&
+			    a[1] == objects[i].table && a[3] >= 2 &&
+			    a[3] <= objects[i].ncols)
+				return true;
+		return mib_fields_is_object(a[0], a[1], a[3], false);
 	}
 	return false;
 }

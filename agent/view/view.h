@@ -68,10 +68,39 @@ size_t mib_notification_oid(enum mh_family, bool cleared, uint32_t *out);
 /* Integer32 range, for values that may not fit. */
 int32_t mv_clamp32(double v);
 
-/* mib_agent.c, mib_queue.c, mib_alarm.c: one per MIB group */
+/* The OID of a scalar (group.arc.0) or a column cell (group.table.1.
+ * col.index) of MAILHEALTH-MIB; returns its length. */
+size_t mv_scalar_oid(uint32_t *out, unsigned group, unsigned arc);
+size_t mv_cell_oid(uint32_t *out, unsigned group, unsigned table,
+    unsigned col, uint32_t index);
+
+/* rowid.c: the index a per-key table row keeps while its key stays in
+ * the table, so a poller's row N is the same sender from poll to poll
+ * (IX_KEY tables). Numbers are not reused while the agent runs, until
+ * they wrap past 2^31. */
+struct rowids;
+struct rowids *rowids_new(void);
+void rowids_free(struct rowids *);
+/* The key's index, made if new; marks it seen in this build. */
+uint32_t rowids_get(struct rowids *, const char *key);
+/* Start a build / forget the keys the build did not see. */
+void rowids_begin(struct rowids *);
+void rowids_end(struct rowids *);
+size_t rowids_count(const struct rowids *);
+
+/* mib_fields.c: every collector's groups, from its field tables */
+struct mib_fields;
+struct mib_fields *mib_fields_new(void);
+void mib_fields_free(struct mib_fields *);
+void mib_fields_build(struct mib_fields *, struct mv_builder *,
+    const struct snapshot *, size_t top_n);
+/* Is this column or scalar one that some collector's table declares? */
+bool mib_fields_is_object(unsigned group, unsigned arc, unsigned col,
+    bool scalar);
+
+/* mib_agent.c, mib_alarm.c: the agent's own groups */
 void mib_agent_build(struct mv_builder *, const struct snapshot *,
     const struct agent_info *);
-void mib_queue_build(struct mv_builder *, const struct snapshot *, size_t top_n);
 void mib_alarm_build(struct mv_builder *, const struct alarms *);
 
 

@@ -129,7 +129,7 @@ def row(name, ms):
             "oldest": min((m["time"] for m in ms), default=0)}
 senders, domains = {}, {}
 for m in msgs:
-    k = m["sender"].lower() or "<>"
+    k = m["sender"].lower()
     senders[k] = senders.get(k, 0) + 1
     for r in m["pending"]:
         d = r.rsplit("@", 1)[1].lower() if "@" in r else "(local)"

@@ -80,12 +80,12 @@ def out(desc, got, want):
 
 def sender(m):
     # postqueue prints the null sender as MAILER-DAEMON
-    return "<>" if m["sender"] in ("", "MAILER-DAEMON") else m["sender"].lower()
+    return "" if m["sender"] in ("", "MAILER-DAEMON") else m["sender"].lower()
 
 n = len(pq) + extra_drop + extra_corrupt
 out("total messages", q["messages"], n)
 out("total recipients", q["recipients"], sum(len(m["recipients"]) for m in pq))
-out("bounces (null sender)", q["bounces"], sum(sender(m) == "<>" for m in pq))
+out("bounces (null sender)", q["bounces"], sum(sender(m) == "" for m in pq))
 out("messages with more than 2 recipients", q["many_rcpt"],
     sum(len(m["recipients"]) > 2 for m in pq))
 for name in ("deferred", "hold"):

@@ -29,7 +29,7 @@ read -r TOTAL DEFERRED KB RCPTS BOUNCES TOPS TOPS_N TOPD TOPD_N <<<"$(
 /usr/bin/python3 - "$T/postqueue.json" <<'PY'
 import json, sys, collections
 msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-senders = collections.Counter((m["sender"] or "<>").lower() for m in msgs)
+senders = collections.Counter((m["sender"] or "").lower() for m in msgs)
 domains = collections.Counter(r["address"].rsplit("@", 1)[-1].lower()
                               for m in msgs for r in m["recipients"])
 size = sum(m["message_size"] for m in msgs)

@@ -17,7 +17,7 @@
 #include "qtest.h"
 
 const struct snap_queue *
-qt_row(const struct snapshot *s, const char *name)
+qt_row(const struct queue_part *s, const char *name)
 {
 	size_t i;
 

@@ -6,7 +6,7 @@
 #define MH_QTEST_H
 
 /* The snapshot's row for queue name; fails the test if there is none. */
-const struct snap_queue *qt_row(const struct snapshot *, const char *name);
+const struct snap_queue *qt_row(const struct queue_part *, const char *name);
 /* The count of key in a top-N list, 0 if it is not listed. */
 uint64_t qt_top_count(const struct snap_toplist *, const char *key);
 /* "ROOT/rest"; the result is good for the next three calls. */

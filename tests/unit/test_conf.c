@@ -15,6 +15,14 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "queue/queue.h"
+
+/* The queue collector's own part of a configuration. */
+static const struct conf_mta *
+mta(const struct conf *c)
+{
+	return conf_col_of(c, &collector_queue)->cc;
+}
 
 static char path[64];
 
@@ -83,10 +91,10 @@ test_sample_values(void **state)
 	assert_string_equal(c->agentx_socket, "/tmp/x.sock");
 	assert_int_equal(c->interval, 7);
 	assert_int_equal(c->top_n, 5);
-	assert_int_equal(c->mta.kind, MH_MTA_POSTFIX);
-	assert_false(c->mta.is_auto);
-	assert_string_equal(c->mta.queue_directory, "/srv/pf");
-	assert_int_equal(c->mta.many_rcpt, 3);
+	assert_int_equal(mta(c)->kind, MH_MTA_POSTFIX);
+	assert_false(mta(c)->is_auto);
+	assert_string_equal(mta(c)->queue_directory, "/srv/pf");
+	assert_int_equal(mta(c)->many_rcpt, 3);
 	assert_int_equal(c->nalarms, 2);
 	assert_string_equal(c->alarms[0].name, "q");
 	assert_string_equal(c->alarms[0].metric, "queue.total");
@@ -112,20 +120,20 @@ test_defaults(void **state)
 	assert_string_equal(c->agentx_socket, "/var/agentx/master");
 	assert_int_equal(c->interval, 30);
 	assert_int_equal(c->top_n, 10);
-	assert_true(c->mta.is_auto);
+	assert_true(mta(c)->is_auto);
 	assert_int_equal(c->nalarms, 0);
 	conf_free(c);
 	unlink(path);
 
 	c = conf_load(write_conf("mta qmail { }\n"), &err);
 	assert_non_null(c);
-	assert_string_equal(c->mta.queue_directory, "/var/qmail/queue");
-	assert_int_equal(c->mta.split, 23);
+	assert_string_equal(mta(c)->queue_directory, "/var/qmail/queue");
+	assert_int_equal(mta(c)->split, 23);
 	conf_free(c);
 	unlink(path);
 	c = conf_load(write_conf("mta exim { }\n"), &err);
 	assert_non_null(c);
-	assert_string_equal(c->mta.spool_directory, "/var/spool/exim4");
+	assert_string_equal(mta(c)->spool_directory, "/var/spool/exim4");
 	conf_free(c);
 }
 

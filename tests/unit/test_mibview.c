@@ -15,17 +15,44 @@
 #include <cmocka.h>
 
 #include "view/view.h"
+#include "queue/queue.h"
 #include "mhmib.h"
 
 #define R 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 25
 
 static struct snapshot *
+wrap(struct queue_part *q, time_t taken)
+{
+	struct snapshot *s = snapshot_new(ncollectors);
+	size_t i;
+
+	s->taken = s->last_collect = taken;
+	s->duration_ms = 42;
+	for (i = 0; i < ncollectors; i++)
+		if (collectors[i] == &collector_queue) {
+			s->parts[i].part = part_new(&collector_queue);
+			s->parts[i].part->data = q;
+			s->parts[i].part->taken = taken;
+		}
+	return s;
+}
+
+static void
+top(struct snap_toplist *l, size_t i, const char *key, uint64_t count)
+{
+	l->v[i].key = xstrdup(key);
+	l->v[i].count = count;
+	l->v[i].sure = count;
+	l->v[i].share = count * 100.0 / 32;
+	if (l->n < i + 1)
+		l->n = i + 1;
+}
+
+static struct snapshot *
 sample(void)
 {
-	struct snapshot *s = snapshot_new();
+	struct queue_part *s = xcalloc(1, sizeof(*s));
 
-	s->taken = 1700000000;
-	s->duration_ms = 42;
 	s->mta = MH_MTA_POSTFIX;
 	s->have = SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP | SNAP_HAVE_QUEUE_RCPT;
 	s->nqueues = 2;
@@ -34,6 +61,8 @@ sample(void)
 	s->queues[0].bytes = 2048;
 	s->queues[0].recipients = 2;
 	s->queues[0].oldest = 1700000000 - 10;
+	s->queues[0].have = s->queues[1].have = SNAP_HAVE_QUEUE_ROW |
+	    SNAP_HAVE_QUEUE_RCPT;
 	strcpy(s->queues[1].name, "deferred");
 	s->queues[1].messages = 30;
 	s->queues[1].bytes = 30 * 1500 + 1;
@@ -44,15 +73,10 @@ sample(void)
 	s->q_recipients = 47;
 	s->q_oldest = 1700000000 - 3600;
 	s->q_bounces = 1;
-	s->top_senders.n = 2;
-	s->top_senders.v[0].key = xstrdup("flood@spam.example");
-	s->top_senders.v[0].count = 24;
-	s->top_senders.v[1].key = xstrdup("<>");
-	s->top_senders.v[1].count = 1;
-	s->top_domains.n = 1;
-	s->top_domains.v[0].key = xstrdup("gmail.example");
-	s->top_domains.v[0].count = 40;
-	return s;
+	top(&s->top_senders, 0, "flood@spam.example", 24);
+	top(&s->top_senders, 1, "", 1);
+	top(&s->top_domains, 0, "gmail.example", 40);
+	return wrap(s, 1700000000);
 }
 
 static struct agent_info ai = {
@@ -149,6 +173,10 @@ test_values(void **state)
 	assert_int_equal(e->v.u, 24);
 	e = GET(m, R, 1, 2, 11, 1, 4, 1);	/* share: 24/32 = 75.00% */
 	assert_int_equal(e->v.u, 7500);
+	e = GET(m, R, 1, 2, 11, 1, 5, 1);	/* mhQueueSenderRank.1 */
+	assert_int_equal(e->v.u, 1);
+	e = GET(m, R, 1, 2, 11, 1, 2, 2);	/* the null sender: "" */
+	assert_int_equal(e->v.str.slen, 0);
 	e = GET(m, R, 1, 2, 12, 1, 2, 1);
 	assert_string_equal(e->v.str.s, "gmail.example");
 	e = GET(m, R, 1, 1, 1, 0);
@@ -159,6 +187,21 @@ test_values(void **state)
 	assert_int_equal(e->v.str.slen, 11);
 	assert_int_equal((unsigned char)e->v.str.s[0] * 256 +
 	    (unsigned char)e->v.str.s[1], 2023);
+	{
+		/* local time, with the zone's offset in octets 8-10 */
+		time_t t = 1690000000;
+		struct tm tm;
+		long off;
+
+		localtime_r(&t, &tm);
+		off = tm.tm_gmtoff;
+		assert_int_equal(e->v.str.s[4], tm.tm_hour);
+		assert_int_equal(e->v.str.s[8], off < 0 ? '-' : '+');
+		if (off < 0)
+			off = -off;
+		assert_int_equal(e->v.str.s[9], off / 3600);
+		assert_int_equal(e->v.str.s[10], (off % 3600) / 60);
+	}
 	e = GET(m, R, 1, 1, 7, 0);
 	assert_int_equal(e->type, MV_AGE);
 	assert_int_equal(e->v.u, 1700000000);
@@ -221,6 +264,90 @@ test_alarm_rows(void **state)
 	snapshot_free(s);
 }
 
+/* Rows of a per-key table keep their index while their key stays in the
+ * table, whatever the ranking; the rank is a column. */
+static void
+test_stable_index(void **state)
+{
+	struct mibview *m = mibview_new();
+	struct queue_part *q = xcalloc(1, sizeof(*q));
+	struct snapshot *s;
+	const struct mv_entry *e;
+
+	(void)state;
+	q->mta = MH_MTA_POSTFIX;
+	q->have = SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP;
+	top(&q->top_senders, 0, "a@x", 30);
+	top(&q->top_senders, 1, "b@x", 20);
+	top(&q->top_senders, 2, "c@x", 10);
+	s = wrap(q, 1700000000);
+	mibview_build(m, s, &ai, NULL, 10);
+	e = GET(m, R, 1, 2, 11, 1, 2, 2);
+	assert_string_equal(e->v.str.s, "b@x");
+	snapshot_free(s);
+
+	/* a new flooder takes rank 1, b drops to rank 3, a leaves */
+	q = xcalloc(1, sizeof(*q));
+	q->have = SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP;
+	top(&q->top_senders, 0, "new@x", 90);
+	top(&q->top_senders, 1, "c@x", 40);
+	top(&q->top_senders, 2, "b@x", 25);
+	s = wrap(q, 1700000030);
+	mibview_build(m, s, &ai, NULL, 10);
+	e = GET(m, R, 1, 2, 11, 1, 2, 2);	/* b keeps index 2 */
+	assert_string_equal(e->v.str.s, "b@x");
+	e = GET(m, R, 1, 2, 11, 1, 5, 2);
+	assert_int_equal(e->v.u, 3);
+	e = GET(m, R, 1, 2, 11, 1, 2, 3);	/* c keeps index 3 */
+	assert_string_equal(e->v.str.s, "c@x");
+	e = GET(m, R, 1, 2, 11, 1, 5, 3);
+	assert_int_equal(e->v.u, 2);
+	assert_null(GET(m, R, 1, 2, 11, 1, 2, 1));	/* a is gone */
+	e = GET(m, R, 1, 2, 11, 1, 2, 4);	/* the newcomer: a new index */
+	assert_string_equal(e->v.str.s, "new@x");
+	e = GET(m, R, 1, 2, 11, 1, 5, 4);
+	assert_int_equal(e->v.u, 1);
+	snapshot_free(s);
+	mibview_free(m);
+}
+
+/* Strings leave through one door: valid UTF-8, no control characters,
+ * at most 255 octets cut at a character boundary. */
+static void
+test_clean_strings(void **state)
+{
+	struct mibview *m = mibview_new();
+	struct queue_part *q = xcalloc(1, sizeof(*q));
+	struct snapshot *s;
+	const struct mv_entry *e;
+	char big[600];
+	size_t i;
+
+	(void)state;
+	q->have = SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP;
+	top(&q->top_senders, 0, "\x1b]0;owned\x07x@y", 3);
+	top(&q->top_senders, 1, "\xff\xfe@z\nq", 2);
+	/* 510 octets of two-byte characters and one more: must be cut at
+	 * 254, not in the middle of a character */
+	for (i = 0; i < 510; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[510] = 'x';
+	big[511] = '\0';
+	top(&q->top_senders, 2, big, 1);
+	s = wrap(q, 1700000000);
+	mibview_build(m, s, &ai, NULL, 10);
+	e = GET(m, R, 1, 2, 11, 1, 2, 1);
+	assert_string_equal(e->v.str.s, "\xef\xbf\xbd]0;owned\xef\xbf\xbdx@y");
+	e = GET(m, R, 1, 2, 11, 1, 2, 2);
+	assert_string_equal(e->v.str.s, "\xef\xbf\xbd\xef\xbf\xbd@z q");
+	e = GET(m, R, 1, 2, 11, 1, 2, 3);
+	assert_int_equal(e->v.str.slen, 254);
+	for (i = 0; i < e->v.str.slen; i++)
+		assert_true((unsigned char)e->v.str.s[i] >= 0x80);
+	snapshot_free(s);
+	mibview_free(m);
+}
+
 static void
 test_notification_oids(void **state)
 {
@@ -246,6 +373,8 @@ main(void)
 		cmocka_unit_test(test_no_snapshot),
 		cmocka_unit_test(test_alarm_rows),
 		cmocka_unit_test(test_notification_oids),
+		cmocka_unit_test(test_stable_index),
+		cmocka_unit_test(test_clean_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

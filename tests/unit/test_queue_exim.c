@@ -319,7 +319,9 @@ struct xenv {
 	char root[64];
 	struct conf conf;
 	void *coll;
-	struct snapshot *snap;
+	struct conf_mta mta;
+	struct part *part;
+	struct queue_part *snap;
 	int rc;
 };
 
@@ -380,10 +382,11 @@ replace(const char *text, const char *from, const char *to)
 static void
 collect(struct xenv *e)
 {
-	snapshot_free(e->snap);
-	e->snap = snapshot_new();
-	e->snap->taken = time(NULL);
-	e->rc = collector_queue.collect(e->coll, e->snap);
+	part_unref(e->part);
+	e->part = part_new(&collector_queue);
+	e->part->taken = time(NULL);
+	e->rc = collector_queue.collect(e->coll, e->part);
+	e->snap = e->part->data;
 }
 
 static int
@@ -395,7 +398,7 @@ xenv_teardown(void **state)
 		return 0;
 	if (e->coll)
 		collector_queue.fini(e->coll);
-	snapshot_free(e->snap);
+	part_unref(e->part);
 	qt_rmtree(e->root);
 	free(e);
 	return 0;
@@ -415,10 +418,12 @@ xenv_new(void)
 	e->conf.file = (char *)"test";
 	e->conf.top_n = 10;
 	e->conf.topk_counters = 100;
+	e->mta.top_n = 10;
+	e->mta.topk_counters = 100;
 	e->conf.interval = 30;
-	e->conf.mta.kind = MH_MTA_EXIM;
-	e->conf.mta.spool_directory = e->root;
-	e->conf.mta.many_rcpt = 5;
+	e->mta.kind = MH_MTA_EXIM;
+	e->mta.spool_directory = e->root;
+	e->mta.many_rcpt = 5;
 	return e;
 }
 
@@ -438,12 +443,12 @@ reader_spool(void **state)
 	put_d(e, "input", "1r6Bwm-000000002h3-2n4V", 100);
 	write_file(qt_path(e->root, "input/c/1xWxzz-00007g-1I-D"), "being received", 14);
 	write_file(qt_path(e->root, "input/hdr.999"), "temp", 4);
-	assert_true(queue_exim.detect(&e->conf.mta));
-	e->coll = collector_queue.init(&e->conf);
+	assert_true(queue_exim.detect(&e->mta));
+	e->coll = collector_queue.init(&e->mta, &e->conf);
 	assert_non_null(e->coll);
 	collect(e);
 	assert_int_equal(e->rc, 0);
-	assert_int_equal(e->snap->errors, 0);
+	assert_int_equal(e->part->errors, 0);
 	assert_int_equal(e->snap->mta, MH_MTA_EXIM);
 	assert_int_equal(e->snap->nqueues, 2);
 	assert_string_equal(e->snap->queues[0].name, "input");
@@ -483,7 +488,7 @@ reader_spool(void **state)
 	before = queue_exim_files_read();
 	collect(e);
 	assert_int_equal(queue_exim_files_read() - before, 1);
-	assert_int_equal(e->snap->errors, 0);
+	assert_int_equal(e->part->errors, 0);
 	assert_int_equal(e->snap->q_recipients, 6);
 	assert_int_equal(e->snap->q_messages, 3);
 	assert_int_equal(e->snap->q_bytes, 289 + 250 + 121);
@@ -508,11 +513,11 @@ reader_damage(void **state)
 	write_file(qt_path(e->root, "input/c/1xWxki-0004XG-2c-H"), tree_h, 200);
 	write_file(qt_path(e->root, "input/c/1xWxic-00007g-1X-H"), frozen_h,
 	    strlen(frozen_h));
-	e->coll = collector_queue.init(&e->conf);
+	e->coll = collector_queue.init(&e->mta, &e->conf);
 	collect(e);
 	assert_int_equal(e->rc, 0);
-	assert_int_equal(e->snap->errors, 1);
-	assert_non_null(strstr(e->snap->last_error, "2 problems"));
+	assert_int_equal(e->part->errors, 1);
+	assert_non_null(strstr(e->part->last_error, "2 problems"));
 	assert_int_equal(e->snap->q_messages, 3);
 	/* unknown senders count in the totals, not in top senders */
 	assert_int_equal(qt_top_count(&e->snap->top_senders, "(unknown)"), 0);

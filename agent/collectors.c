@@ -1,0 +1,14 @@
+/*
+ * collectors.c: every data source of mailhealthd, one row each, set up
+ * in this order and torn down in reverse. Adding a collector is its own
+ * file (or folder) and one row here; docs/architecture.md shows how.
+ */
+#include "config.h"
+
+#include "core/core.h"
+#include "queue/queue.h"
+
+const struct collector *const collectors[] = {
+	&collector_queue,
+};
+const size_t ncollectors = MH_ARRAY_SIZE(collectors);
