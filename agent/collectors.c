@@ -7,8 +7,10 @@
 
 #include "core/core.h"
 #include "queue/queue.h"
+#include "system/system.h"
 
 const struct collector *const collectors[] = {
 	&collector_queue,
+	&collector_system,
 };
 const size_t ncollectors = MH_ARRAY_SIZE(collectors);

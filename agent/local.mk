@@ -5,6 +5,8 @@
 ##   view/   MAILHEALTH-MIB as a sorted OID view, one builder per group
 ##   snmp/   everything that includes net-snmp: AgentX, notifications,
 ##           the event loop
+##   system/ CPU, load, memory, swap, disks (the worked example of a
+##           collector)
 ## libmhagent.la: everything without net-snmp; libmhsnmp.la: the SNMP
 ## layer and the daemon's entry.
 noinst_LTLIBRARIES += agent/libmhagent.la agent/libmhsnmp.la
@@ -19,7 +21,9 @@ agent_libmhagent_la_SOURCES = agent/collectors.c \
 	agent/queue/queue_postfix.c agent/queue/pf_record.c \
 	agent/queue/queue_qmail.c agent/queue/queue_exim.c \
 	agent/view/view.h agent/view/mibview.c agent/view/mib_agent.c \
-	agent/view/mib_alarm.c agent/view/mib_fields.c agent/view/rowid.c
+	agent/view/mib_alarm.c agent/view/mib_fields.c agent/view/rowid.c \
+	agent/system/system.h agent/system/system.c agent/system/sys_proc.c \
+	agent/system/sys_disk.c agent/system/sys_fields.c
 agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 agent_libmhagent_la_LIBADD =
 

@@ -72,6 +72,28 @@
 #define MH_QT_COUNT 3
 #define MH_QT_SHARE 4
 
+/* mhSystem scalars and mhDiskTable columns */
+#define MH_SYS_LOAD1 1
+#define MH_SYS_LOAD5 2
+#define MH_SYS_LOAD15 3
+#define MH_SYS_CPUUTIL 4
+#define MH_SYS_MEMTOTAL 5
+#define MH_SYS_MEMAVAIL 6
+#define MH_SYS_SWAPTOTAL 7
+#define MH_SYS_SWAPFREE 8
+#define MH_SYS_CPUIOWAIT 9
+#define MH_SYS_DISK_TABLE 10
+#define MH_SYS_MEMUSED 11
+#define MH_SYS_CPUSTEAL 12
+#define MH_SYS_SWAPUSED 13
+#define MH_DK_INDEX 1
+#define MH_DK_PATH 2
+#define MH_DK_SIZE 3
+#define MH_DK_USED 4
+#define MH_DK_AVAIL 5
+#define MH_DK_USEDPCT 6
+#define MH_DK_INODESPCT 7
+
 /* mhAlarms */
 #define MH_ALARM_ACTIVE 1
 #define MH_ALARM_CHANGES 2

@@ -12,7 +12,7 @@ if HAVE_CMOCKA
 agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
-	tests/unit/test_topk
+	tests/unit/test_topk tests/unit/test_system
 tests_unit_test_queue_qmail_SOURCES = tests/unit/test_queue_qmail.c \
 	tests/unit/qtest.c tests/unit/qtest.h
 tests_unit_test_queue_qmail_CFLAGS = $(UNIT_CFLAGS)
@@ -21,6 +21,9 @@ tests_unit_test_queue_exim_SOURCES = tests/unit/test_queue_exim.c \
 	tests/unit/qtest.c tests/unit/qtest.h
 tests_unit_test_queue_exim_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_queue_exim_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_system_SOURCES = tests/unit/test_system.c
+tests_unit_test_system_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_system_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_topk_SOURCES = tests/unit/test_topk.c
 tests_unit_test_topk_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_topk_LDADD = $(UNIT_AGENT_LDADD)
@@ -86,7 +89,8 @@ integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-concurrency.sh tests/integration/sms-reload.sh \
 	tests/integration/sms-symbolic.sh tests/integration/sms-sender.sh
 integration_tests += tests/integration/queue-qmail.sh \
-	tests/integration/queue-exim.sh
+	tests/integration/queue-exim.sh tests/integration/system.sh \
+	tests/integration/collector-hang.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
 	tests/qmail-queue-gen.py

@@ -312,8 +312,6 @@ static const struct mv_object objects[] = {
 	{ MH_G_SERVICES, 10, 8 },
 	{ MH_G_DRSYNC, 0, 4 },
 	{ MH_G_CONN, 10, 4 },
-	{ MH_G_SYSTEM, 0, 8 },
-	{ MH_G_SYSTEM, 10, 7 },
 };
 
 bool

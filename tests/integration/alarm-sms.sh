@@ -15,54 +15,7 @@ CLEANUP_HOOK=pf_stop
 plan 15
 
 # --- the SMS side: gateway, handler config, snmptrapd ----------------
-/usr/bin/python3 "$top_srcdir/tests/integration/gateway.py" --port 0 \
-	--port-file "$T/gw.port" --log "$T/gw.log" --mode ok \
-	--mode-file "$T/gw.mode" >"$T/gw.out" 2>&1 &
-track_pid $!
-wait_until 10 test -s "$T/gw.port" || bail "the loopback gateway did not start"
-GW_PORT=$(cat "$T/gw.port")
-mkdir -p "$T/spool"
-cat >"$T/sms.conf" <<EOF
-spool_directory = "$T/spool"
-audit_log = "$T/audit.log"
-recipients = { "+15550100" }
-retry_min = 1
-retry_max = 2
-gateway {
-  style = kannel
-  url = 'http://127.0.0.1:$GW_PORT/cgi-bin/sendsms?to={to}&text={text}'
-  connect_timeout = 1
-  timeout = 2
-}
-EOF
-"$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" >/dev/null ||
-	bail "bad sms config: $("$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" 2>&1)"
-
-TRAP_PORT=$(free_port udp)
-mkdir -p "$T/persist"
-cat >"$T/snmptrapd.conf" <<EOF
-authCommunity log,execute public
-traphandle default $MAILHEALTH_SMS -c $T/sms.conf
-EOF
-SNMP_PERSISTENT_DIR=$T/persist snmptrapd -f -Lf "$T/snmptrapd.log" -C \
-	-c "$T/snmptrapd.conf" -On -m '' "udp:127.0.0.1:$TRAP_PORT" &
-track_pid $!
-wait_until 10 grep -qs "NET-SNMP version" "$T/snmptrapd.log" ||
-	bail "snmptrapd did not start"
-
-# gw_texts: the SMS texts the gateway accepted, one per line
-gw_texts() {
-	/usr/bin/python3 - "$T/gw.log" <<'PY'
-import json, os, sys
-if os.path.exists(sys.argv[1]):
-    for l in open(sys.argv[1], encoding="utf-8"):
-        r = json.loads(l)
-        if r["mode"] == "ok":
-            print(r["query"]["text"][0] if isinstance(r["query"]["text"], list) else r["query"]["text"])
-PY
-}
-gw_count() { gw_texts | wc -l; }
-gw_count_is() { [ "$(gw_count)" -eq "$1" ]; }
+start_pager
 
 # --- the agent side: Postfix, snmpd, mailhealthd ------------------------
 pf_start "$T/pf" || bail "cannot start a private Postfix"
