@@ -190,6 +190,51 @@ test_severity_names(void **state)
 	assert_int_equal(mh_severity_parse("loud"), -1);
 }
 
+static char *manpage;
+
+static void
+check_documented(const char *name, void *arg)
+{
+	char want[128];
+
+	(void)arg;
+	/* ".It Li name" or one of a comma list ".It Li a , name , b" */
+	snprintf(want, sizeof(want), " %s", name);
+	if (strstr(manpage, want) == NULL)
+		fail_msg("metric %s is not in mailhealthd.conf(5)", name);
+}
+
+/* Every metric a collector declares is documented for the admin, and
+ * the sample configuration parses. */
+static void
+test_metrics_documented(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char file[512], *err = NULL;
+	struct conf *c;
+	FILE *fp;
+	long n;
+
+	(void)state;
+	assert_non_null(top);
+	snprintf(file, sizeof(file), "%s/man/mailhealthd.conf.5", top);
+	assert_non_null(fp = fopen(file, "r"));
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	manpage = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(manpage, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	metrics_list(check_documented, NULL);
+	free(manpage);
+
+	snprintf(file, sizeof(file), "%s/conf/mailhealthd.conf", top);
+	c = conf_load(file, &err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -200,6 +245,7 @@ main(void)
 		cmocka_unit_test_teardown(test_bad_values, teardown),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_severity_names),
+		cmocka_unit_test(test_metrics_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
