@@ -237,9 +237,15 @@ pidfile_running(const char *path)
 {
 	FILE *fp;
 	long pid = 0;
+	int fd;
 
-	if ((fp = fopen(path, "r")) == NULL)
+	/* a symlink there is not ours: not followed */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return 0;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return 0;
+	}
 	if (fscanf(fp, "%ld", &pid) != 1 || pid <= 0 ||
 	    pid == (long)getpid() || kill((pid_t)pid, 0) != 0)
 		pid = 0;
@@ -247,26 +253,44 @@ pidfile_running(const char *path)
 	return pid;
 }
 
+/* Written to a new file beside it and renamed over it: a symlink planted
+ * at the path (in a directory others can write) is replaced, never
+ * followed, and the file is 0644 whatever the umask. */
 static int
 pidfile_write(const char *path)
 {
-	char buf[32];
-	FILE *fp;
+	char buf[32], *tmp;
 	long pid;
+	int fd, n, rc = -1;
 
 	if ((pid = pidfile_running(path)) != 0) {
 		log_warnx("main", "%s: mailhealthd already runs as pid %ld",
 		    path, pid);
 		return -1;
 	}
-	if ((fp = fopen(path, "w")) == NULL) {
+	tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		log_warn("main", "cannot write %s", path);
+		free(tmp);
 		return -1;
 	}
-	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	fputs(buf, fp);
-	fclose(fp);
-	return 0;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (fchmod(fd, 0644) != 0 || write(fd, buf, (size_t)n) != n ||
+	    fsync(fd) != 0) {
+		log_warn("main", "cannot write %s", tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		log_warn("main", "cannot rename %s to %s", tmp, path);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 static void

@@ -7,9 +7,12 @@
 need_root
 need_cmd snmpd snmpget
 mktestdir
-plan 10
+plan 13
 
 mkdir -p "$T/q/deferred/A"
+# a symlink planted where the pid file goes must not be followed
+echo "precious" >"$T/victim"
+ln -s "$T/victim" "$T/mailhealthd.pid"
 cat >"$T/mailhealthd.conf" <<EOF
 interval = 1
 pidfile = "$T/mailhealthd.pid"
@@ -18,10 +21,15 @@ EOF
 start_snmpd
 "$MAILHEALTHD" -c "$T/mailhealthd.conf" -x "$AGENTX"
 is $? 0 "mailhealthd detaches with status 0"
-wait_until 10 test -s "$T/mailhealthd.pid"
+pidfile_written() { [ -s "$T/mailhealthd.pid" ] && [ ! -L "$T/mailhealthd.pid" ]; }
+wait_until 10 pidfile_written
 ok $? "it writes its pid file"
 pid=$(cat "$T/mailhealthd.pid")
 track_pid "$pid"
+is "$(cat "$T/victim")" "precious" "the symlink at the pid file was not followed"
+[ -f "$T/mailhealthd.pid" ] && [ ! -L "$T/mailhealthd.pid" ]
+ok $? "the pid file is a file of its own"
+is "$(stat -c %a "$T/mailhealthd.pid")" 644 "mode 644, not writable by others"
 kill -0 "$pid" 2>/dev/null
 ok $? "the pid in the file ($pid) runs"
 [ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = 1 ] || [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
