@@ -90,7 +90,7 @@ integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-symbolic.sh tests/integration/sms-sender.sh
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh tests/integration/system.sh \
-	tests/integration/collector-hang.sh
+	tests/integration/collector-hang.sh tests/integration/agent-register.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
 	tests/qmail-queue-gen.py

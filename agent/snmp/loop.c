@@ -108,6 +108,7 @@ loop_run(void)
 		}
 		run_alarms();
 		netsnmp_check_outstanding_agent_requests();
+		snmp_poll_registration();
 		if (tick_cb)
 			tick_cb(tick_arg);
 	}

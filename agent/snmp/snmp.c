@@ -38,6 +38,29 @@ static const struct mibview *view;
 static bool connected;
 static void (*connect_cb)(void *);
 static void *connect_arg;
+/* Registration: net-snmp only logs "registering pdu failed: N" when the
+ * master refuses our subtree (another agent holds it), and carries on as
+ * if connected. We read that from its log, say so, and retry until the
+ * master takes it (the other agent stops). */
+static long reg_error;		/* AgentX error of the last attempt, 0 ok */
+static bool reg_tried;
+static unsigned int reg_timer;
+static long reg_retry = 5;	/* seconds, the AgentX ping interval */
+static netsnmp_session *agentx_sess;	/* the live AgentX session */
+static void reg_check(void);
+
+/* net-snmp's AgentX client (agent/mibgroup/agentx/client.c), which it
+ * exports but installs no header for; 5.9's signature. It sends one
+ * Register PDU on the session and waits for the answer (the session's
+ * short timeout applies); 1 when the master took it. Unregistering and
+ * registering our handler again instead would send an Unregister PDU,
+ * and the master would drop the other agent's registration of the same
+ * subtree: stealing it, not retrying. */
+int agentx_register(netsnmp_session *, oid *, size_t, int, int, oid, int,
+    u_char, const char *);
+/* AgentX sessions carry version AGENTX_VERSION_BASE (192) + n
+ * (agentx/protocol.h, not installed either). */
+#define MH_IS_AGENTX(v) (((v) & 192) == 192)
 static const oid mh_root[] = { MH_OID_ROOT };
 static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
@@ -209,6 +232,11 @@ log_cb(int major, int minor, void *serverarg, void *clientarg)
 		msg[--len] = '\0';
 	if (len == 0)
 		return 0;
+	if (sscanf(msg, "registering pdu failed: %ld", &reg_error) == 1) {
+		/* said by us, with the reason, in reg_check() */
+		log_debug("netsnmp", "%s", msg);
+		return 0;
+	}
 	prio = m->priority;
 	if (prio >= LOG_DEBUG)
 		log_debug("netsnmp", "%s", msg);
@@ -230,9 +258,11 @@ connect_cb_fn(int major, int minor, void *serverarg, void *clientarg)
 	(void)serverarg;
 	(void)clientarg;
 	if (minor == SNMPD_CALLBACK_INDEX_START) {
-		if (!connected)
-			log_info("snmp", "connected to the AgentX master");
+		/* net-snmp registers our subtree again right after this
+		 * callback; its verdict is checked at the next loop pass */
 		connected = true;
+		reg_error = 0;
+		reg_tried = true;
 		if (npending)
 			log_info("snmp", "sending %zu clear notification(s) "
 			    "held while disconnected", npending);
@@ -255,8 +285,75 @@ connect_cb_fn(int major, int minor, void *serverarg, void *clientarg)
 			log_warnx("snmp", "lost the AgentX master; "
 			    "reconnecting");
 		connected = false;
+		reg_tried = false;
+		agentx_sess = NULL;
 	}
 	return 0;
+}
+
+static const char *
+agentx_error(long e)
+{
+	switch (e) {
+	case 256: return "open failed";
+	case 257: return "session not open";
+	case 262: return "unsupported context";
+	case 263: return "duplicate registration: another agent serves "
+		    "this subtree";
+	case 264: return "unknown registration";
+	case 266: return "parse error";
+	case 267: return "request denied";
+	case 268: return "processing error";
+	}
+	return "refused";
+}
+
+
+static void
+reg_retry_cb(unsigned int reg, void *arg)
+{
+	(void)reg;
+	(void)arg;
+	reg_timer = 0;
+	if (!connected || agentx_sess == NULL)
+		return;		/* the reconnection registers again */
+	reg_error = 0;
+	reg_tried = true;
+	if (agentx_register(agentx_sess, (oid *)mh_root, OID_LENGTH(mh_root),
+	    DEFAULT_MIB_PRIORITY, 0, 0, 0, 0, NULL) != 1 && reg_error == 0)
+		reg_error = 268;	/* no answer: a processing error */
+	reg_check();
+}
+
+/* After each registration attempt: say what happened, retry if refused. */
+static void
+reg_check(void)
+{
+	static long last_error = -1;
+
+	if (!reg_tried)
+		return;
+	reg_tried = false;
+	if (reg_error == 0) {
+		log_info("snmp", "connected to the AgentX master, "
+		    "MAILHEALTH-MIB registered");
+		last_error = 0;
+		return;
+	}
+	if (reg_error != last_error)
+		log_warnx("snmp", "the AgentX master refused to register "
+		    "MAILHEALTH-MIB: %s (AgentX error %ld); retrying every "
+		    "%ld s", agentx_error(reg_error), reg_error, reg_retry);
+	last_error = reg_error;
+	if (reg_timer == 0)
+		reg_timer = snmp_alarm_register((unsigned)reg_retry, 0,
+		    reg_retry_cb, NULL);
+}
+
+void
+snmp_poll_registration(void)
+{
+	reg_check();
 }
 
 /* Synchronous AgentX operations (open, register, ping) block the loop:
@@ -272,6 +369,22 @@ session_init_cb(int major, int minor, void *serverarg, void *clientarg)
 	if (sess) {
 		sess->timeout = ONE_SEC / 2;
 		sess->retries = 0;
+		if (MH_IS_AGENTX(sess->version))
+			agentx_sess = sess;
+	}
+	return 0;
+}
+
+static int
+register_subtree(void)
+{
+	netsnmp_handler_registration *reg;
+
+	reg = netsnmp_create_handler_registration("mailhealth", mh_handler,
+	    mh_root, OID_LENGTH(mh_root), HANDLER_CAN_RONLY);
+	if (reg == NULL || netsnmp_register_handler(reg) != MIB_REGISTERED_OK) {
+		log_warnx("snmp", "cannot register MAILHEALTH-MIB");
+		return -1;
 	}
 	return 0;
 }
@@ -279,8 +392,6 @@ session_init_cb(int major, int minor, void *serverarg, void *clientarg)
 int
 snmp_agent_init(const char *agentx_socket, long ping_interval)
 {
-	netsnmp_handler_registration *reg;
-
 	/* Debian ships no IETF MIBs: loading any MIB prints hundreds of
 	 * errors, and a subagent needs none. */
 	setenv("MIBS", "", 1);
@@ -322,12 +433,9 @@ snmp_agent_init(const char *agentx_socket, long ping_interval)
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID,
 	    NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, (int)ping_interval);
 
-	reg = netsnmp_create_handler_registration("mailhealth", mh_handler,
-	    mh_root, OID_LENGTH(mh_root), HANDLER_CAN_RONLY);
-	if (reg == NULL || netsnmp_register_handler(reg) != MIB_REGISTERED_OK) {
-		log_warnx("snmp", "cannot register MAILHEALTH-MIB");
+	reg_retry = ping_interval;
+	if (register_subtree() != 0)
 		return -1;
-	}
 	init_snmp("mailhealthd");
 	{
 		oid sysor[] = { MH_OID_ROOT };
@@ -346,6 +454,8 @@ snmp_agent_shutdown(void)
 		    outq_n);
 	if (drain_timer)
 		snmp_alarm_unregister(drain_timer);
+	if (reg_timer)
+		snmp_alarm_unregister(reg_timer);
 	snmp_shutdown("mailhealthd");
 	free(outq);
 	outq = NULL;

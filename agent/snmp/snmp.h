@@ -30,6 +30,9 @@ void snmp_set_view(const struct mibview *);
  * away, at most; past it they are dropped, counted and logged. */
 void snmp_set_queue_max(size_t);
 bool snmp_connected(void);
+/* Call once per loop pass: reports the outcome of a registration made
+ * since the last call, and schedules a retry when it was refused. */
+void snmp_poll_registration(void);
 /* Called on every (re)connection to the master, after registration. */
 void snmp_on_connect(void (*cb)(void *), void *arg);
 /* Send now if connected. net-snmp drops traps sent while disconnected,
