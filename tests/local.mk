@@ -86,5 +86,4 @@ integration_tests += tests/integration/sms-trap.sh \
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh
 TESTS += $(integration_tests)
-EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
-	tests/qmail-queue-gen.py
+EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/qmail-queue-gen.py
