@@ -32,8 +32,6 @@ tests_unit_test_queue_postfix_SOURCES = tests/unit/test_queue_postfix.c \
 	tests/unit/pfq.c tests/unit/pfq.h
 tests_unit_test_queue_postfix_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_queue_postfix_LDADD = $(UNIT_AGENT_LDADD)
-## the Postfix reader's test reads real queue files from the fuzz seeds
-EXTRA_DIST += tests/fuzz
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_LDADD = $(UNIT_AGENT_LDADD)
@@ -92,5 +90,4 @@ integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh tests/integration/system.sh \
 	tests/integration/collector-hang.sh tests/integration/agent-register.sh
 TESTS += $(integration_tests)
-EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
-	tests/qmail-queue-gen.py
+EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/qmail-queue-gen.py

@@ -3,8 +3,11 @@
  * validation (conf_load). Any input must give a configuration or a
  * "FILE:LINE: reason" error, never a crash or a leak.
  *
- * Build and run: tests/fuzz/build.sh (clang, libFuzzer, ASan, UBSan), then
- *   build-fuzz/fuzz_conf -max_total_time=60 tests/fuzz/corpus/conf
+ * make check replays the seeds in tests/fuzz/corpus/conf. To fuzz, in a
+ * build configured with --enable-fuzzing:
+ *   mkdir -p /tmp/conf-corpus
+ *   tests/fuzz/fuzz_conf -max_total_time=60 /tmp/conf-corpus \
+ *       $SRCDIR/tests/fuzz/corpus/conf
  */
 #include "config.h"
 
@@ -20,24 +23,20 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	static char path[64];
+	/* libconfuse reads files: one temp file per input, removed after,
+	 * so that nothing is left behind and no input sees another's */
+	char path[] = "/tmp/fuzz-conf-XXXXXX";
 	struct conf *c;
 	char *err = NULL;
 	FILE *fp;
+	int fd;
 
-	if (path[0] == '\0') {
-		int fd;
-
-		strcpy(path, "/tmp/fuzz-conf-XXXXXX");
-		if ((fd = mkstemp(path)) < 0)
-			abort();
-		close(fd);
-	}
-	if ((fp = fopen(path, "w")) == NULL)
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL)
 		abort();
-	fwrite(data, 1, size, fp);
-	fclose(fp);
+	if (fwrite(data, 1, size, fp) != size || fclose(fp) != 0)
+		abort();
 	c = conf_load(path, &err);
+	unlink(path);
 	if (c == NULL && err == NULL)
 		abort();	/* an error must say what */
 	if (c != NULL && err != NULL)

@@ -1,16 +1,17 @@
 /*
  * fuzz_exim.c: libFuzzer target for exim_hdr_parse() and
  * exim_hdr_journal(), the Exim spool -H and -J parsers
- * (agent/queue_exim.c). Not part of make check.
+ * (agent/queue/queue_exim.c). make check replays the seeds in
+ * tests/fuzz/corpus/exim.
  *
  * Input: a -H file, optionally followed by "\n--J--\n" and a -J journal.
  * Each part is copied into a buffer of exactly its size, so ASan sees
  * any read past the end.
  *
- *   tests/fuzz/build.sh tests/fuzz/fuzz_exim.c
+ * To fuzz, in a build configured with --enable-fuzzing:
  *   mkdir -p /tmp/ex-corpus
- *   build-fuzz/fuzz_exim -max_total_time=60 /tmp/ex-corpus \
- *       tests/fuzz/corpus/exim_hdr
+ *   tests/fuzz/fuzz_exim -max_total_time=60 /tmp/ex-corpus \
+ *       $SRCDIR/tests/fuzz/corpus/exim
  *
  * The seeds are -H files written by Exim 4.96 (tests/integration/
  * exim.sh): a partial delivery with a six-node non-recipients tree, a

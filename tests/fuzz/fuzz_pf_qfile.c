@@ -1,12 +1,12 @@
 /*
  * fuzz_pf_qfile.c: libFuzzer target for pf_qfile_parse(), the Postfix
- * queue-file parser (agent/queue_postfix.c). Not part of make check.
+ * queue-file parser (agent/queue/queue_postfix.c). make check replays
+ * the seeds in tests/fuzz/corpus/pf_qfile.
  *
- * Build and run: tests/fuzz/build.sh fuzz_pf_qfile.c (clang, libFuzzer,
- * ASan, UBSan, with the agent's sources), then
+ * To fuzz, in a build configured with --enable-fuzzing:
  *   mkdir -p /tmp/pfq-corpus
- *   build-fuzz/fuzz_pf_qfile -max_total_time=60 -max_len=4096 \
- *       /tmp/pfq-corpus tests/fuzz/corpus/pf_qfile
+ *   tests/fuzz/fuzz_pf_qfile -max_total_time=60 -max_len=4096 \
+ *       /tmp/pfq-corpus $SRCDIR/tests/fuzz/corpus/pf_qfile
  *
  * The seed corpus holds real queue files written by Postfix 3.7: plain,
  * a bounce, a delivered recipient (D), milter-appended recipients behind

@@ -1,17 +1,17 @@
 /*
  * fuzz_qmail.c: libFuzzer target for qmail_env_parse(), the parser of
  * qmail's todo/intd, info, local and remote files (agent/queue_qmail.c).
- * Not part of make check.
+ * make check replays the seeds in tests/fuzz/corpus/qmail.
  *
  * Input: one byte choosing the kind (0 todo, 1 info, 2 local/remote,
  * modulo 3), then the file. The file is copied into a buffer of exactly
  * its size, so ASan sees any read past the end; every address returned
  * must be a NUL-terminated string inside that buffer.
  *
- *   tests/fuzz/build.sh tests/fuzz/fuzz_qmail.c
+ * To fuzz, in a build configured with --enable-fuzzing:
  *   mkdir -p /tmp/qm-corpus
- *   build-fuzz/fuzz_qmail -max_total_time=60 /tmp/qm-corpus \
- *       tests/fuzz/corpus/qmail
+ *   tests/fuzz/fuzz_qmail -max_total_time=60 /tmp/qm-corpus \
+ *       $SRCDIR/tests/fuzz/corpus/qmail
  *
  * The seeds are files from a queue made by tests/qmail-queue-gen.py
  * (byte for byte as qmail-queue and qmail-send write them), each with

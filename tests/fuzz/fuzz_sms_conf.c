@@ -2,14 +2,15 @@
  * fuzz_sms_conf.c: libFuzzer target for mailhealth-sms.conf parsing and
  * validation (sms_conf_load, sms/sms_conf.c). Any input must give a
  * configuration or a "FILE:LINE: reason" error, never a crash or a leak.
- * Not part of make check.
+ * make check replays the seeds in tests/fuzz/corpus/sms_conf.
  *
- * libconfuse reads files, so each input is written to one temp file.
+ * libconfuse reads files, so each input is written to a temp file of
+ * its own, removed after.
  *
- *   tests/fuzz/build.sh tests/fuzz/fuzz_sms_conf.c
+ * To fuzz, in a build configured with --enable-fuzzing:
  *   mkdir -p /tmp/sms-conf-corpus
- *   build-fuzz/fuzz_sms_conf -max_total_time=60 /tmp/sms-conf-corpus \
- *       tests/fuzz/corpus/sms_conf
+ *   tests/fuzz/fuzz_sms_conf -max_total_time=60 /tmp/sms-conf-corpus \
+ *       $SRCDIR/tests/fuzz/corpus/sms_conf
  */
 #include "config.h"
 
@@ -26,26 +27,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	char path[] = "/tmp/fuzz-sms-conf-XXXXXX";
 	struct sms_conf *c;
 	char err[600];
 	size_t plen;
 	FILE *fp;
+	int fd;
 
-	if (path[0] == '\0') {
-		int fd;
-
-		strcpy(path, "/tmp/fuzz-sms-conf-XXXXXX");
-		if ((fd = mkstemp(path)) < 0)
-			abort();
-		close(fd);
-	}
-	if ((fp = fopen(path, "w")) == NULL)
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL)
 		abort();
-	fwrite(data, 1, size, fp);
-	fclose(fp);
+	if (fwrite(data, 1, size, fp) != size || fclose(fp) != 0)
+		abort();
 	err[0] = '\0';
 	c = sms_conf_load(path, err, sizeof(err));
+	unlink(path);
 	plen = strlen(path);
 	if (c == NULL) {
 		/* an error must say where: "FILE:LINE: reason" (an included

@@ -2,7 +2,8 @@
  * fuzz_trapin.c: libFuzzer target for what snmptrapd hands a traphandle
  * on stdin: trapin_parse() (sms/trapin.c) and, on success, what the
  * varbinds mean, alert_from_trap() (sms/alert.c), then the dedupe key and
- * every template placeholder. Not part of make check.
+ * every template placeholder. make check replays the seeds in
+ * tests/fuzz/corpus/trapin.
  *
  * The input is copied into a buffer of exactly its size (trapin_parse
  * takes a length, not a string), so ASan sees any read past the end.
@@ -11,10 +12,10 @@
  * the length it claims; every field of an alert is a string within the
  * bound alert.c promises.
  *
- *   tests/fuzz/build.sh tests/fuzz/fuzz_trapin.c
+ * To fuzz, in a build configured with --enable-fuzzing:
  *   mkdir -p /tmp/trapin-corpus
- *   build-fuzz/fuzz_trapin -max_total_time=60 /tmp/trapin-corpus \
- *       tests/fuzz/corpus/trapin
+ *   tests/fuzz/fuzz_trapin -max_total_time=60 /tmp/trapin-corpus \
+ *       $SRCDIR/tests/fuzz/corpus/trapin
  *
  * Seeds: the input styles trapin.c documents (-On quick print with quoted
  * hex, symbolic names with DISPLAY-HINT strings, "= TYPE: value" with a
