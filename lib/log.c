@@ -105,6 +105,9 @@ log_printf_internal(int prio, const char *token, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void log_fmt(int, const char *, bool, const char *, va_list)
+    MH_PRINTF(4, 0);
+
 static void
 log_fmt(int prio, const char *token, bool with_errno, const char *fmt,
     va_list ap)

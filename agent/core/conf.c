@@ -21,6 +21,8 @@
  * re-entrant anyway (its lexer has globals), so one static is honest. */
 static char *conf_err;
 
+static void conf_errfn(cfg_t *, const char *, va_list) MH_PRINTF(2, 0);
+
 static void
 conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 {
