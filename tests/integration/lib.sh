@@ -70,6 +70,13 @@ mktestdir() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/mh-test.XXXXXX")
 	chmod 755 "$T"
 	export T
+	# net-snmp's tools rewrite snmpapp.conf (engineBoots) in their
+	# persistent directory at every run, not atomically: another tool
+	# reading it meanwhile prints "buffer too small to read octet
+	# string". Each test keeps its own.
+	SNMP_PERSISTENT_DIR=$T/netsnmp
+	mkdir -p "$SNMP_PERSISTENT_DIR"
+	export SNMP_PERSISTENT_DIR
 }
 
 track_pid() { _pids="$_pids $1"; }
