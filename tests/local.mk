@@ -90,3 +90,10 @@ integration_tests += tests/integration/queue-qmail.sh \
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
 	tests/qmail-queue-gen.py
+
+## ---- connections and DR sync engines (agent/conn, agent/drsync)
+## conncount and drsynctool run the engines for the integration tests
+## and bench/bench-conn.sh; built with `make` so the benchmark has them.
+noinst_PROGRAMS += tests/tools/conncount
+tests_tools_conncount_SOURCES = tests/tools/conncount.c
+tests_tools_conncount_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
