@@ -97,3 +97,11 @@ EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
 noinst_PROGRAMS += tests/tools/conncount
 tests_tools_conncount_SOURCES = tests/tools/conncount.c
 tests_tools_conncount_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
+if HAVE_CMOCKA
+conndr_unit_tests = tests/unit/test_conn
+tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
+tests_unit_test_conn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conn_LDADD = $(UNIT_AGENT_LDADD)
+check_PROGRAMS += $(conndr_unit_tests)
+TESTS += $(conndr_unit_tests)
+endif
