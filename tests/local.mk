@@ -105,3 +105,5 @@ tests_unit_test_conn_LDADD = $(UNIT_AGENT_LDADD)
 check_PROGRAMS += $(conndr_unit_tests)
 TESTS += $(conndr_unit_tests)
 endif
+conndr_integration_tests = tests/integration/conn-count.sh
+TESTS += $(conndr_integration_tests)

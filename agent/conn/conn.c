@@ -22,6 +22,9 @@
 #include "conn/conn.h"
 
 #define CONN_HISTORY 64
+/* listening addresses remembered per port and family; more than this
+ * (a host with many addresses, each listened on) is taken as "any" */
+#define CONN_LISTEN_MAX 8
 
 const uint16_t conn_default_ports[] = { 25, 465, 587, 110, 995, 143, 993 };
 const size_t conn_ndefault_ports = MH_ARRAY_SIZE(conn_default_ports);
@@ -33,6 +36,11 @@ struct growth_sample {
 
 struct conn_port {
 	uint32_t est, half;		/* this round so far */
+	/* this round's listeners, per family (0 IPv4, 1 IPv6) */
+	bool listened[2];		/* a listener was seen */
+	bool any[2];			/* one on the wildcard address */
+	uint8_t nlisten[2];
+	uint8_t listen[2][CONN_LISTEN_MAX][16];
 	struct conn_hosts *hosts;
 	struct growth_sample hist[CONN_HISTORY];
 	size_t nhist, hpos;
@@ -44,6 +52,7 @@ struct conn {
 	size_t nports;
 	struct conn_port *ports;
 	uint64_t sockets;		/* this round so far */
+	uint64_t outbound;
 	struct conn_result res;
 	bool have_res;
 	bool warned_proc;		/* the fallback was logged once */
@@ -133,36 +142,81 @@ conn_round_begin(struct conn *c)
 	size_t i;
 
 	for (i = 0; i < c->nports; i++) {
-		c->ports[i].est = 0;
-		c->ports[i].half = 0;
-		conn_hosts_reset(c->ports[i].hosts);
+		struct conn_port *p = &c->ports[i];
+
+		p->est = 0;
+		p->half = 0;
+		memset(p->listened, 0, sizeof(p->listened));
+		memset(p->any, 0, sizeof(p->any));
+		memset(p->nlisten, 0, sizeof(p->nlisten));
+		conn_hosts_reset(p->hosts);
 	}
 	c->sockets = 0;
+	c->outbound = 0;
 }
 
 static const uint8_t v4mapped[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
+static void
+conn_listener(struct conn_port *p, int fi, const struct conn_sock *s)
+{
+	static const uint8_t zero[16];
+	size_t alen = fi ? 16 : 4;
+
+	p->listened[fi] = true;
+	if (memcmp(s->laddr, zero, alen) == 0 ||
+	    p->nlisten[fi] == CONN_LISTEN_MAX)
+		p->any[fi] = true;
+	else
+		memcpy(p->listen[fi][p->nlisten[fi]++], s->laddr, alen);
+}
+
+/* Did this connection reach a listener of its port? Connections of a
+ * port with no listener of their family left (it was closed, the
+ * reader does not report listeners) are taken as inbound. */
+static bool
+conn_inbound(const struct conn_port *p, int fi, const struct conn_sock *s)
+{
+	size_t alen = fi ? 16 : 4, i;
+
+	if (!p->listened[fi] || p->any[fi])
+		return true;
+	for (i = 0; i < p->nlisten[fi]; i++)
+		if (memcmp(p->listen[fi][i], s->laddr, alen) == 0)
+			return true;
+	return false;
+}
+
 void
 conn_feed(struct conn *c, const struct conn_sock *s)
 {
 	struct conn_port *p;
 	uint8_t idx = c->portidx[s->lport];
+	int fi = s->family == AF_INET6;
 
 	c->sockets++;
 	if (idx == 0)
 		return;
 	p = &c->ports[idx - 1];
+	if (s->state == CONN_TCP_LISTEN) {
+		conn_listener(p, fi, s);
+		return;
+	}
+	if (s->state != CONN_TCP_ESTABLISHED && s->state != CONN_TCP_SYN_RECV)
+		return;
+	if (!conn_inbound(p, fi, s)) {
+		c->outbound++;
+		return;
+	}
 	if (s->state == CONN_TCP_ESTABLISHED)
 		p->est++;
-	else if (s->state == CONN_TCP_SYN_RECV)
-		p->half++;
 	else
-		return;
+		p->half++;
 	/* an IPv4 client of a dual-stack listener is the same host as
 	 * when it comes over an IPv4 socket */
-	if (s->family == AF_INET6 && memcmp(s->raddr, v4mapped, 12) == 0)
+	if (fi && memcmp(s->raddr, v4mapped, 12) == 0)
 		conn_hosts_add(p->hosts, AF_INET, s->raddr + 12);
 	else
 		conn_hosts_add(p->hosts, s->family, s->raddr);
@@ -218,6 +272,7 @@ conn_round_end(struct conn *c, time_t now, enum conn_reader reader)
 	c->res.taken = now;
 	c->res.reader = reader;
 	c->res.sockets = c->sockets;
+	c->res.outbound = c->outbound;
 	c->have_res = true;
 }
 

@@ -3,11 +3,14 @@
  * `connections` collector, and a map of agent/conn/.
  *
  * For each configured local port: the connections in state ESTABLISHED
- * and SYN-RECV (half-open) that reached this server on that port (the
- * socket's local port is the port; a connection we dialled out to a
- * remote port 25 does not count), IPv4 and IPv6 together; the distinct
- * remote hosts among them; the top remote hosts (Space-Saving,
- * core/topk.h); growth per minute over the last rounds.
+ * and SYN-RECV (half-open) that reached this server on that port, IPv4
+ * and IPv6 together; the distinct remote hosts among them; the top
+ * remote hosts (Space-Saving, core/topk.h); growth per minute over the
+ * last rounds. A connection reached us on port P when its local port is
+ * P and its local address is one that a listener on P listens on (or P
+ * has no listener any more): a connection we dialled out to a remote
+ * port 25 does not count, nor one dialled out from a source port P
+ * bound on another address.
  *
  * Sockets come from netlink sock_diag with a kernel-side state and port
  * filter (conn_netlink.c), or, when that is unavailable, from
@@ -35,6 +38,7 @@
 /* TCP states as the kernel numbers them (include/net/tcp_states.h) */
 #define CONN_TCP_ESTABLISHED 1
 #define CONN_TCP_SYN_RECV 3
+#define CONN_TCP_LISTEN 10
 
 /* ------------------------------------------------------------------ */
 /* conn.c: the engine: rounds, per-port counts, growth, results. */
@@ -57,12 +61,15 @@ struct conn_opts {
 };
 void conn_opts_default(struct conn_opts *);
 
-/* One socket as a reader reports it. raddr holds the remote address in
- * network byte order: 4 bytes for AF_INET, 16 for AF_INET6. */
+/* One socket as a reader reports it. Addresses are in network byte
+ * order: 4 bytes for AF_INET, 16 for AF_INET6. Readers report the
+ * listeners of a family before its connections (both netlink and /proc
+ * walk the kernel's listening hash first). */
 struct conn_sock {
 	uint16_t lport;		/* local port, host order */
 	uint8_t state;		/* CONN_TCP_* */
 	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t laddr[16];
 	uint8_t raddr[16];
 };
 typedef void conn_sock_fn(void *arg, const struct conn_sock *);
@@ -89,6 +96,8 @@ struct conn_result {
 	time_t taken;		/* the round's time */
 	enum conn_reader reader;
 	uint64_t sockets;	/* sockets the reader returned */
+	uint64_t outbound;	/* local port ours, local address not a
+				 * listener's: dialled out, not counted */
 	uint32_t duration_us;	/* how long reading and counting took */
 	size_t nports;
 	struct conn_port_stats *ports;	/* in configuration order */
@@ -127,9 +136,9 @@ size_t conn_hosts_top(struct conn_hosts *, struct conn_host *out, size_t n);
 /* ------------------------------------------------------------------ */
 /* conn_netlink.c: sockets through NETLINK_SOCK_DIAG (inet_diag). */
 
-/* Dumps the TCP sockets in ESTABLISHED and SYN-RECV whose local port is
- * one of ports (kernel-side filter), IPv4 then IPv6, calling fn for
- * each. Returns the number of sockets, or -1 with the reason in err
+/* Dumps the TCP sockets in LISTEN, ESTABLISHED and SYN-RECV whose
+ * local port is one of ports (kernel-side filter), IPv4 then IPv6,
+ * calling fn for each. Returns the number of sockets, or -1 with the reason in err
  * (netlink or sock_diag unavailable, a dump error). */
 long conn_nl_scan(const uint16_t *ports, size_t nports, conn_sock_fn *fn,
     void *arg, char *err, size_t errlen);
@@ -142,7 +151,7 @@ long conn_nl_scan(const uint16_t *ports, size_t nports, conn_sock_fn *fn,
  * the header line, -1 for a line that is neither. */
 int conn_proc_parse_line(const char *line, size_t len, bool v6,
     struct conn_sock *out);
-/* Reads dir/tcp and dir/tcp6 and calls fn for each socket in
+/* Reads dir/tcp and dir/tcp6 and calls fn for each socket in LISTEN,
  * ESTABLISHED or SYN-RECV (any port: the caller filters). Returns the
  * number of sockets, or -1 with the reason in err. A missing tcp6 (no
  * IPv6) is not an error; malformed lines are skipped and counted in

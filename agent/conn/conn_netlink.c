@@ -1,8 +1,8 @@
 /*
  * conn_netlink.c: TCP sockets through NETLINK_SOCK_DIAG, as ss(8) reads
  * them: one SOCK_DIAG_BY_FAMILY dump per address family with a struct
- * inet_diag_req_v2 whose idiag_states selects ESTABLISHED and SYN-RECV
- * in the kernel, and an INET_DIAG_REQ_BYTECODE filter on the local port
+ * inet_diag_req_v2 whose idiag_states selects LISTEN, ESTABLISHED and
+ * SYN-RECV in the kernel, and an INET_DIAG_REQ_BYTECODE filter on the local port
  * so that the kernel sends only the sockets of our ports. On a mail
  * server with 100,000 sockets the dump is most of the cost, so what the
  * kernel need not format and copy is the saving (docs/conn.md).
@@ -96,7 +96,7 @@ nl_send(int fd, uint8_t family, const uint16_t *ports, size_t nports,
 	q->r.sdiag_family = family;
 	q->r.sdiag_protocol = IPPROTO_TCP;
 	q->r.idiag_states = 1u << CONN_TCP_ESTABLISHED |
-	    1u << CONN_TCP_SYN_RECV;
+	    1u << CONN_TCP_SYN_RECV | 1u << CONN_TCP_LISTEN;
 	len = NLMSG_ALIGN(sizeof(*q));
 	if (filter && nports > 0) {
 		nla = (struct nlattr *)(buf + len);
@@ -128,8 +128,8 @@ nl_socket(struct nl_dump *d, const struct inet_diag_msg *m)
 	s.lport = ntohs(m->id.idiag_sport);
 	s.state = m->idiag_state;
 	s.family = m->idiag_family;
-	memcpy(s.raddr, m->id.idiag_dst,
-	    s.family == AF_INET6 ? 16 : 4);
+	memcpy(s.laddr, m->id.idiag_src, s.family == AF_INET6 ? 16 : 4);
+	memcpy(s.raddr, m->id.idiag_dst, s.family == AF_INET6 ? 16 : 4);
 	d->n++;
 	d->fn(d->arg, &s);
 }

@@ -103,7 +103,6 @@ conn_proc_parse_line(const char *line, size_t len, bool v6,
     struct conn_sock *out)
 {
 	const char *p = line, *end = line + len;
-	uint8_t laddr[16];
 	uint16_t rport;
 	uint32_t st;
 	size_t digits = 0;
@@ -120,7 +119,7 @@ conn_proc_parse_line(const char *line, size_t len, bool v6,
 	p++;
 	proc_skip_blanks(&p, end);
 	memset(out, 0, sizeof(*out));
-	if (!proc_endpoint(&p, end, v6, laddr, &out->lport))
+	if (!proc_endpoint(&p, end, v6, out->laddr, &out->lport))
 		return -1;
 	if (p >= end || *p != ' ')
 		return -1;
@@ -158,7 +157,8 @@ proc_line(struct proc_ctx *c, const char *line, size_t len, bool v6)
 	}
 	if (r == 0)
 		return;
-	if (s.state != CONN_TCP_ESTABLISHED && s.state != CONN_TCP_SYN_RECV)
+	if (s.state != CONN_TCP_ESTABLISHED && s.state != CONN_TCP_SYN_RECV &&
+	    s.state != CONN_TCP_LISTEN)
 		return;
 	c->n++;
 	c->fn(c->arg, &s);

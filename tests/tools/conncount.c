@@ -4,7 +4,7 @@
  *
  *   conncount [-p] [-d PROCDIR] [-n TOPN] [-x EXACT_MAX] PORT...
  *
- *   reader netlink sockets 2004
+ *   reader netlink sockets 2004 outbound 0
  *   port 25 established 1000 halfopen 2 hosts 5 estimated 0
  *   top 25 127.0.0.2 400 0
  *
@@ -74,8 +74,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	r = conn_result(c);
-	printf("reader %s sockets %llu\n", conn_reader_name(r->reader),
-	    (unsigned long long)r->sockets);
+	printf("reader %s sockets %llu outbound %llu\n",
+	    conn_reader_name(r->reader), (unsigned long long)r->sockets,
+	    (unsigned long long)r->outbound);
 	for (i = 0; i < r->nports; i++) {
 		const struct conn_port_stats *p = &r->ports[i];
 

@@ -7,11 +7,13 @@
  * - The /proc reader on a directory of such files (tcp6 missing, a
  *   line of junk, a 4 KiB line).
  * - The engine fed with sockets by hand: states, ports, v4-mapped
- *   addresses, distinct hosts, the top list, growth over rounds.
+ *   addresses, distinct hosts, the top list, growth over rounds, which
+ *   connections reached a listener.
  * - Distinct hosts beyond the exact limit (a spoofed flood): estimate
  *   within 5%, the flooder still first with Space-Saving's bound.
  * - netlink and /proc on real loopback sockets: both readers count the
- *   same, and the client ends of our own connections do not count.
+ *   same, and the client ends of our own connections do not count, not
+ *   even one whose source port is the port.
  */
 #include "config.h"
 
@@ -194,6 +196,7 @@ test_proc_scan(void **state)
 	struct strbuf b;
 	struct collected got = { 0 };
 	char err[256];
+	uint8_t want[4];
 	size_t bad = 99;
 	long n;
 
@@ -202,7 +205,7 @@ test_proc_scan(void **state)
 	strbuf_init(&b);
 	strbuf_printf(&b, "%s\n", tcp_header);
 	tcp4_line(line, sizeof(line), 0, "0.0.0.0", 25, "0.0.0.0", 0, 0x0A);
-	strbuf_printf(&b, "%s\n", line);	/* LISTEN: not reported */
+	strbuf_printf(&b, "%s\n", line);	/* LISTEN */
 	tcp4_line(line, sizeof(line), 1, "127.0.0.1", 25, "127.0.0.2", 4000, 1);
 	strbuf_printf(&b, "%s\n", line);
 	strbuf_puts(&b, "junk junk\n");
@@ -218,11 +221,17 @@ test_proc_scan(void **state)
 
 	/* no tcp6: a kernel without IPv6 */
 	n = conn_proc_scan(dir, collect_cb, &got, &bad, err, sizeof(err));
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_int_equal(bad, 2);
-	assert_int_equal(got.n, 2);
-	assert_int_equal(got.v[0].state, CONN_TCP_ESTABLISHED);
-	assert_int_equal(got.v[1].state, CONN_TCP_SYN_RECV);
+	assert_int_equal(got.n, 3);
+	assert_int_equal(got.v[0].state, CONN_TCP_LISTEN);
+	assert_int_equal(got.v[1].state, CONN_TCP_ESTABLISHED);
+	assert_int_equal(got.v[2].state, CONN_TCP_SYN_RECV);
+	assert_int_equal(got.v[2].lport, 25);
+	inet_pton(AF_INET, "127.0.0.3", want);
+	assert_memory_equal(got.v[2].raddr, want, 4);
+	inet_pton(AF_INET, "127.0.0.1", want);
+	assert_memory_equal(got.v[2].laddr, want, 4);
 
 	strbuf_reset(&b);
 	strbuf_printf(&b, "%s\n", tcp_header);
@@ -232,9 +241,9 @@ test_proc_scan(void **state)
 	write_file(path, b.s);
 	got.n = 0;
 	n = conn_proc_scan(dir, collect_cb, &got, &bad, err, sizeof(err));
-	assert_int_equal(n, 3);
-	assert_int_equal(got.v[2].family, AF_INET6);
-	assert_int_equal(got.v[2].lport, 993);
+	assert_int_equal(n, 4);
+	assert_int_equal(got.v[3].family, AF_INET6);
+	assert_int_equal(got.v[3].lport, 993);
 	unlink(path);
 
 	snprintf(path, sizeof(path), "%s/tcp", dir);
@@ -249,8 +258,10 @@ test_proc_scan(void **state)
 /* ------------------------------------------------------------------ */
 /* the engine, fed by hand */
 
+/* times sockets from addr to local (NULL: 0.0.0.0 or ::) port */
 static void
-feed(struct conn *c, uint16_t port, uint8_t st, const char *addr, int times)
+feed_at(struct conn *c, const char *local, uint16_t port, uint8_t st,
+    const char *addr, int times)
 {
 	struct conn_sock s;
 	int i;
@@ -258,15 +269,18 @@ feed(struct conn *c, uint16_t port, uint8_t st, const char *addr, int times)
 	memset(&s, 0, sizeof(s));
 	s.lport = port;
 	s.state = st;
-	if (strchr(addr, ':')) {
-		s.family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, addr, s.raddr), 1);
-	} else {
-		s.family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, addr, s.raddr), 1);
-	}
+	s.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(s.family, addr, s.raddr), 1);
+	if (local)
+		assert_int_equal(inet_pton(s.family, local, s.laddr), 1);
 	for (i = 0; i < times; i++)
 		conn_feed(c, &s);
+}
+
+static void
+feed(struct conn *c, uint16_t port, uint8_t st, const char *addr, int times)
+{
+	feed_at(c, NULL, port, st, addr, times);
 }
 
 static const struct conn_port_stats *
@@ -345,6 +359,63 @@ test_engine_counts(void **state)
 	p = port_of(r, 587);
 	assert_int_equal(p->halfopen, 1);
 	assert_string_equal(p->top[0].addr, "192.0.2.9");
+	conn_free(c);
+}
+
+static void
+test_engine_listeners(void **state)
+{
+	struct conn_opts o;
+	struct conn *c;
+	const struct conn_result *r;
+	const struct conn_port_stats *p;
+
+	(void)state;
+	conn_opts_default(&o);
+	o.ports[0] = 25;
+	o.ports[1] = 587;
+	o.ports[2] = 993;
+	o.nports = 3;
+	c = conn_new(&o);
+	conn_round_begin(c);
+	/* 25: IPv4 on two addresses, IPv6 on the wildcard */
+	feed_at(c, "192.0.2.1", 25, CONN_TCP_LISTEN, "0.0.0.0", 1);
+	feed_at(c, "127.0.0.1", 25, CONN_TCP_LISTEN, "0.0.0.0", 1);
+	feed_at(c, "::", 25, CONN_TCP_LISTEN, "::", 1);
+	feed_at(c, "192.0.2.1", 25, CONN_TCP_ESTABLISHED, "198.51.100.1", 4);
+	feed_at(c, "127.0.0.1", 25, CONN_TCP_SYN_RECV, "127.0.0.2", 2);
+	/* our own dial-out from source port 25 on another address */
+	feed_at(c, "192.0.2.2", 25, CONN_TCP_ESTABLISHED, "203.0.113.9", 3);
+	feed_at(c, "2001:db8::1", 25, CONN_TCP_ESTABLISHED, "2001:db8::2", 5);
+	feed_at(c, "::ffff:192.0.2.2", 25, CONN_TCP_ESTABLISHED,
+	    "::ffff:198.51.100.1", 1);
+	/* 587: no listener left: its connections still count */
+	feed_at(c, "192.0.2.2", 587, CONN_TCP_ESTABLISHED, "198.51.100.1", 2);
+	/* 993: only an IPv6 listener; IPv4 connections have none */
+	feed_at(c, "2001:db8::1", 993, CONN_TCP_LISTEN, "::", 1);
+	feed_at(c, "2001:db8::9", 993, CONN_TCP_ESTABLISHED, "2001:db8::2", 1);
+	feed_at(c, "192.0.2.2", 993, CONN_TCP_ESTABLISHED, "198.51.100.1", 1);
+	conn_round_end(c, 1, CONN_READ_NETLINK);
+	r = conn_result(c);
+	assert_int_equal(r->outbound, 3 + 1);
+	p = port_of(r, 25);
+	assert_int_equal(p->established, 4 + 5 + 1);
+	assert_int_equal(p->halfopen, 2);
+	assert_int_equal(p->hosts, 3);	/* 198.51.100.1 twice */
+	assert_string_equal(p->top[0].addr, "198.51.100.1");
+	assert_int_equal(p->top[0].count, 5);
+	p = port_of(r, 587);
+	assert_int_equal(p->established, 2);
+	p = port_of(r, 993);
+	assert_int_equal(p->established, 1);
+
+	/* listeners are per round */
+	conn_round_begin(c);
+	feed_at(c, "192.0.2.2", 25, CONN_TCP_ESTABLISHED, "203.0.113.9", 3);
+	conn_round_end(c, 2, CONN_READ_NETLINK);
+	r = conn_result(c);
+	assert_int_equal(r->outbound, 0);
+	assert_int_equal(port_of(r, 25)->established, 3);
 	conn_free(c);
 }
 
@@ -550,6 +621,24 @@ dial(int family, const char *src, uint16_t port)
 	return fd;
 }
 
+/* a connection to our port from 127.0.0.9 with source port p too: its
+ * server end counts, its client end (local port p, but not on the
+ * listener's address) does not */
+static int
+dial_from_port(uint16_t p)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, "127.0.0.9", &a.sin_addr);
+	a.sin_port = htons(p);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
 static void
 test_real_sockets(void **state)
 {
@@ -577,6 +666,7 @@ test_real_sockets(void **state)
 		fds[nfd++] = dial(AF_INET, srcs[i % 4], p4);
 	for (i = 0; i < 20; i++)
 		fds[nfd++] = dial(AF_INET6, NULL, p6);
+	fds[nfd++] = dial_from_port(p4);
 
 	conn_opts_default(&o);
 	o.ports[0] = p4;
@@ -592,10 +682,12 @@ test_real_sockets(void **state)
 	b = &conn_result(pr)->ports[0];
 	/* the server ends only: the client ends have ephemeral local
 	 * ports (their remote port is p4, which does not count) */
-	assert_int_equal(a->established, NCLIENT + 20);
-	assert_int_equal(b->established, NCLIENT + 20);
-	assert_int_equal(a->hosts, 5);
-	assert_int_equal(b->hosts, 5);
+	assert_int_equal(a->established, NCLIENT + 20 + 1);
+	assert_int_equal(b->established, NCLIENT + 20 + 1);
+	assert_int_equal(a->hosts, 6);
+	assert_int_equal(b->hosts, 6);
+	assert_int_equal(conn_result(nl)->outbound, 1);
+	assert_int_equal(conn_result(pr)->outbound, 1);
 	assert_int_equal(a->halfopen, 0);
 	assert_int_equal(a->top[0].count, NCLIENT / 4 > 20 ? NCLIENT / 4 : 20);
 	assert_string_equal(a->top[4].addr, "::1");
@@ -604,8 +696,9 @@ test_real_sockets(void **state)
 		assert_string_equal(a->top[i].addr, b->top[i].addr);
 		assert_int_equal(a->top[i].count, b->top[i].count);
 	}
-	/* the kernel filtered: netlink saw only our port's sockets */
-	assert_int_equal(conn_result(nl)->sockets, NCLIENT + 20);
+	/* the kernel filtered: netlink saw only our port's sockets (two
+	 * listeners, the server ends, the one client end on port p4) */
+	assert_int_equal(conn_result(nl)->sockets, 2 + NCLIENT + 20 + 2);
 	assert_true(conn_result(pr)->sockets >= 2 * (NCLIENT + 20));
 
 	for (i = 0; i < nfd; i++)
@@ -624,6 +717,7 @@ main(void)
 		cmocka_unit_test(test_proc_line_bad),
 		cmocka_unit_test(test_proc_scan),
 		cmocka_unit_test(test_engine_counts),
+		cmocka_unit_test(test_engine_listeners),
 		cmocka_unit_test(test_engine_growth),
 		cmocka_unit_test(test_engine_flood),
 		cmocka_unit_test(test_hosts_estimate_small),
