@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """conn-load.py: TCP load for the connection tests and the benchmark.
 
-  conn-load.py listen ADDR PORT [--backlog N]
+  conn-load.py listen ADDR PORT [--backlog N] [--hold N] [--reuseport 1]
       Listen on ADDR:PORT (PORT 0: a free one), accept and hold every
-      connection. Prints "listening PORT" when ready, then runs until
+      connection (up to N: it needs a descriptor for each). With
+      --reuseport 1 several processes can share the port (SO_REUSEPORT:
+      the kernel spreads the connections), for more connections than
+      one process may hold descriptors. Prints "listening PORT" when ready, then runs until
       killed.
 
   conn-load.py connect ADDR PORT COUNT SRC[,SRC...] [--nowait]
@@ -16,6 +19,7 @@ Both raise RLIMIT_NOFILE to the hard limit first. Addresses are literal;
 only loopback and addresses inside a test's own network namespace.
 """
 import errno
+import os
 import resource
 import select
 import socket
@@ -24,23 +28,33 @@ import time
 
 
 def raise_nofile(need=None):
+    """Soft limit up to need (None: the hard limit); as root the hard
+    limit too, up to fs.nr_open."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if need is None:
         need = hard
-    if soft < need:
-        if hard != resource.RLIM_INFINITY and hard < need:
+    if soft >= need:
+        return
+    if hard != resource.RLIM_INFINITY and hard < need:
+        if os.geteuid() != 0:
             sys.exit("conn-load: need %d descriptors, hard limit %d" % (need, hard))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+        nr_open = int(open("/proc/sys/fs/nr_open").read())
+        if need > nr_open:
+            sys.exit("conn-load: need %d descriptors, fs.nr_open %d" % (need, nr_open))
+        hard = need
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
 
 
 def family_of(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def listen(addr, port, backlog):
-    raise_nofile()
+def listen(addr, port, backlog, hold, reuseport):
+    raise_nofile(hold + 64 if hold else None)
     s = socket.socket(family_of(addr), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuseport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     s.bind((addr, port))
     s.listen(backlog)
     print("listening %d" % s.getsockname()[1], flush=True)
@@ -103,10 +117,9 @@ def wait_connected(pending, timeout):
 
 def main(argv):
     if len(argv) >= 3 and argv[0] == "listen":
-        backlog = 4096
-        if len(argv) == 5 and argv[3] == "--backlog":
-            backlog = int(argv[4])
-        listen(argv[1], int(argv[2]), backlog)
+        opts = dict(zip(argv[3::2], argv[4::2]))
+        listen(argv[1], int(argv[2]), int(opts.get("--backlog", 4096)),
+               int(opts.get("--hold", 0)), opts.get("--reuseport") == "1")
     elif len(argv) >= 5 and argv[0] == "connect":
         connect(argv[1], int(argv[2]), int(argv[3]), argv[4].split(","),
                 len(argv) > 5 and argv[5] == "--nowait")
