@@ -107,3 +107,6 @@ TESTS += $(conndr_unit_tests)
 endif
 conndr_integration_tests = tests/integration/conn-count.sh
 TESTS += $(conndr_integration_tests)
+noinst_PROGRAMS += tests/tools/drsynctool
+tests_tools_drsynctool_SOURCES = tests/tools/drsynctool.c
+tests_tools_drsynctool_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
