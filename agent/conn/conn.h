@@ -75,7 +75,7 @@ struct conn_sock {
 typedef void conn_sock_fn(void *arg, const struct conn_sock *);
 
 struct conn_host {
-	char addr[CONN_ADDRSTRLEN];	/* "192.0.2.7", "2001:db8::1" */
+	char addr[CONN_ADDRSTRLEN];	/* "127.0.0.2", "::1" */
 	uint64_t count;		/* connections (established + half-open) */
 	uint64_t error;		/* Space-Saving bound: 0 = exact */
 };

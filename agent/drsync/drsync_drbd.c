@@ -246,14 +246,14 @@ drbd_proc_device(const char *s, const char *e, const char *resource,
 	const char *p = s;
 	size_t n = 0;
 
-	*cur = NULL;
 	while (p < e && *p == ' ')
 		p++;
 	while (p < e && *p >= '0' && *p <= '9' && n < sizeof(minor) - 1)
 		minor[n++] = *p++;
 	minor[n] = '\0';
 	if (n == 0 || p >= e || *p != ':')
-		return 0;	/* not a device line */
+		return 0;	/* not a device line: cur goes on */
+	*cur = NULL;
 	if (!drbd_field(p, e, "cs:", cs, sizeof(cs))) {
 		snprintf(err, errlen, "/proc/drbd: device %s without cs:", minor);
 		return -1;

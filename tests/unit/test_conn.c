@@ -108,20 +108,20 @@ test_proc_line(void **state)
 	inet_pton(AF_INET, "127.0.0.2", want);
 	assert_memory_equal(s.raddr, want, 4);
 
-	tcp4_line(line, sizeof(line), 1234, "192.0.2.1", 587, "198.51.100.9",
+	tcp4_line(line, sizeof(line), 1234, "127.0.0.10", 587, "127.0.0.11",
 	    1025, 3);
 	assert_int_equal(conn_proc_parse_line(line, strlen(line), false, &s), 1);
 	assert_int_equal(s.lport, 587);
 	assert_int_equal(s.state, CONN_TCP_SYN_RECV);
-	inet_pton(AF_INET, "198.51.100.9", want);
+	inet_pton(AF_INET, "127.0.0.11", want);
 	assert_memory_equal(s.raddr, want, 4);
 
 	tcp6_line(line, sizeof(line), 7, "::ffff:127.0.0.1", 993,
-	    "2001:db8::42", 60000, 1);
+	    "::1", 60000, 1);
 	assert_int_equal(conn_proc_parse_line(line, strlen(line), true, &s), 1);
 	assert_int_equal(s.lport, 993);
 	assert_int_equal(s.family, AF_INET6);
-	inet_pton(AF_INET6, "2001:db8::42", want);
+	inet_pton(AF_INET6, "::1", want);
 	assert_memory_equal(s.raddr, want, 16);
 
 	/* a v4 line read as tcp6 and the other way round */
@@ -314,14 +314,14 @@ test_engine_counts(void **state)
 	assert_null(conn_result(c));
 
 	conn_round_begin(c);
-	feed(c, 25, CONN_TCP_ESTABLISHED, "192.0.2.1", 30);
-	feed(c, 25, CONN_TCP_ESTABLISHED, "::ffff:192.0.2.1", 10); /* same host */
-	feed(c, 25, CONN_TCP_SYN_RECV, "198.51.100.7", 25);
-	feed(c, 25, CONN_TCP_ESTABLISHED, "2001:db8::1", 5);
-	feed(c, 25, CONN_TCP_ESTABLISHED, "2001:db8::2", 1);
-	feed(c, 25, 0x0A, "203.0.113.1", 9);	/* LISTEN: not counted */
-	feed(c, 587, CONN_TCP_ESTABLISHED, "192.0.2.1", 2);
-	feed(c, 110, CONN_TCP_ESTABLISHED, "192.0.2.1", 2); /* not ours */
+	feed(c, 25, CONN_TCP_ESTABLISHED, "127.1.0.1", 30);
+	feed(c, 25, CONN_TCP_ESTABLISHED, "::ffff:127.1.0.1", 10); /* same host */
+	feed(c, 25, CONN_TCP_SYN_RECV, "127.1.0.7", 25);
+	feed(c, 25, CONN_TCP_ESTABLISHED, "::1", 5);
+	feed(c, 25, CONN_TCP_ESTABLISHED, "127.1.0.2", 1);
+	feed(c, 25, 6, "127.1.0.99", 9);	/* TIME_WAIT: not counted */
+	feed(c, 587, CONN_TCP_ESTABLISHED, "127.1.0.1", 2);
+	feed(c, 110, CONN_TCP_ESTABLISHED, "127.1.0.1", 2); /* not ours */
 	conn_round_end(c, 1000, CONN_READ_PROC);
 
 	r = conn_result(c);
@@ -336,12 +336,12 @@ test_engine_counts(void **state)
 	assert_false(p->hosts_estimated);
 	assert_false(p->have_growth);
 	assert_int_equal(p->ntop, 3);
-	assert_string_equal(p->top[0].addr, "192.0.2.1");
+	assert_string_equal(p->top[0].addr, "127.1.0.1");
 	assert_int_equal(p->top[0].count, 40);
 	assert_int_equal(p->top[0].error, 0);
-	assert_string_equal(p->top[1].addr, "198.51.100.7");
+	assert_string_equal(p->top[1].addr, "127.1.0.7");
 	assert_int_equal(p->top[1].count, 25);
-	assert_string_equal(p->top[2].addr, "2001:db8::1");
+	assert_string_equal(p->top[2].addr, "::1");
 	assert_int_equal(p->top[2].count, 5);
 	p = port_of(r, 587);
 	assert_int_equal(p->established, 2);
@@ -349,7 +349,7 @@ test_engine_counts(void **state)
 
 	/* a new round forgets the old sockets */
 	conn_round_begin(c);
-	feed(c, 587, CONN_TCP_SYN_RECV, "192.0.2.9", 1);
+	feed(c, 587, CONN_TCP_SYN_RECV, "127.1.0.9", 1);
 	conn_round_end(c, 1030, CONN_READ_NETLINK);
 	r = conn_result(c);
 	p = port_of(r, 25);
@@ -358,7 +358,7 @@ test_engine_counts(void **state)
 	assert_int_equal(p->ntop, 0);
 	p = port_of(r, 587);
 	assert_int_equal(p->halfopen, 1);
-	assert_string_equal(p->top[0].addr, "192.0.2.9");
+	assert_string_equal(p->top[0].addr, "127.1.0.9");
 	conn_free(c);
 }
 
@@ -379,39 +379,42 @@ test_engine_listeners(void **state)
 	c = conn_new(&o);
 	conn_round_begin(c);
 	/* 25: IPv4 on two addresses, IPv6 on the wildcard */
-	feed_at(c, "192.0.2.1", 25, CONN_TCP_LISTEN, "0.0.0.0", 1);
 	feed_at(c, "127.0.0.1", 25, CONN_TCP_LISTEN, "0.0.0.0", 1);
+	feed_at(c, "127.0.0.2", 25, CONN_TCP_LISTEN, "0.0.0.0", 1);
 	feed_at(c, "::", 25, CONN_TCP_LISTEN, "::", 1);
-	feed_at(c, "192.0.2.1", 25, CONN_TCP_ESTABLISHED, "198.51.100.1", 4);
-	feed_at(c, "127.0.0.1", 25, CONN_TCP_SYN_RECV, "127.0.0.2", 2);
+	feed_at(c, "127.0.0.1", 25, CONN_TCP_ESTABLISHED, "127.1.0.1", 4);
+	feed_at(c, "127.0.0.2", 25, CONN_TCP_SYN_RECV, "127.1.0.2", 2);
 	/* our own dial-out from source port 25 on another address */
-	feed_at(c, "192.0.2.2", 25, CONN_TCP_ESTABLISHED, "203.0.113.9", 3);
-	feed_at(c, "2001:db8::1", 25, CONN_TCP_ESTABLISHED, "2001:db8::2", 5);
-	feed_at(c, "::ffff:192.0.2.2", 25, CONN_TCP_ESTABLISHED,
-	    "::ffff:198.51.100.1", 1);
+	feed_at(c, "127.0.0.3", 25, CONN_TCP_ESTABLISHED, "127.1.0.9", 3);
+	feed_at(c, "::1", 25, CONN_TCP_ESTABLISHED, "::1", 5);
+	feed_at(c, "::ffff:127.0.0.3", 25, CONN_TCP_ESTABLISHED,
+	    "::ffff:127.1.0.1", 1);
 	/* 587: no listener left: its connections still count */
-	feed_at(c, "192.0.2.2", 587, CONN_TCP_ESTABLISHED, "198.51.100.1", 2);
-	/* 993: only an IPv6 listener; IPv4 connections have none */
-	feed_at(c, "2001:db8::1", 993, CONN_TCP_LISTEN, "::", 1);
-	feed_at(c, "2001:db8::9", 993, CONN_TCP_ESTABLISHED, "2001:db8::2", 1);
-	feed_at(c, "192.0.2.2", 993, CONN_TCP_ESTABLISHED, "198.51.100.1", 1);
+	feed_at(c, "127.0.0.3", 587, CONN_TCP_ESTABLISHED, "127.1.0.1", 2);
+	/* 993: only an IPv6 listener, on ::1; IPv4 connections have none */
+	feed_at(c, "::1", 993, CONN_TCP_LISTEN, "::", 1);
+	feed_at(c, "::1", 993, CONN_TCP_ESTABLISHED, "::1", 1);
+	feed_at(c, "::ffff:127.0.0.1", 993, CONN_TCP_ESTABLISHED, "::1", 1);
+	feed_at(c, "127.0.0.3", 993, CONN_TCP_ESTABLISHED, "127.1.0.1", 1);
 	conn_round_end(c, 1, CONN_READ_NETLINK);
 	r = conn_result(c);
+	/* the dial-out from 127.0.0.3 and one to 993 from ::ffff:127.0.0.1,
+	 * which no IPv6 listener listens on */
 	assert_int_equal(r->outbound, 3 + 1);
 	p = port_of(r, 25);
 	assert_int_equal(p->established, 4 + 5 + 1);
 	assert_int_equal(p->halfopen, 2);
-	assert_int_equal(p->hosts, 3);	/* 198.51.100.1 twice */
-	assert_string_equal(p->top[0].addr, "198.51.100.1");
+	assert_int_equal(p->hosts, 3);	/* 127.1.0.1 twice */
+	assert_string_equal(p->top[0].addr, "127.1.0.1");
 	assert_int_equal(p->top[0].count, 5);
 	p = port_of(r, 587);
 	assert_int_equal(p->established, 2);
 	p = port_of(r, 993);
-	assert_int_equal(p->established, 1);
+	assert_int_equal(p->established, 2);
 
 	/* listeners are per round */
 	conn_round_begin(c);
-	feed_at(c, "192.0.2.2", 25, CONN_TCP_ESTABLISHED, "203.0.113.9", 3);
+	feed_at(c, "127.0.0.3", 25, CONN_TCP_ESTABLISHED, "127.1.0.9", 3);
 	conn_round_end(c, 2, CONN_READ_NETLINK);
 	r = conn_result(c);
 	assert_int_equal(r->outbound, 0);
@@ -423,7 +426,7 @@ static void
 round_with(struct conn *c, time_t t, int n)
 {
 	conn_round_begin(c);
-	feed(c, 25, CONN_TCP_ESTABLISHED, "192.0.2.1", n);
+	feed(c, 25, CONN_TCP_ESTABLISHED, "127.1.0.1", n);
 	conn_round_end(c, t, CONN_READ_NETLINK);
 }
 
@@ -496,13 +499,13 @@ test_engine_flood(void **state)
 	s.state = CONN_TCP_SYN_RECV;
 	s.family = AF_INET;
 	for (i = 0; i < distinct; i++) {
-		/* distinct addresses in 10.0.0.0/8 order, shuffled bits */
-		uint32_t a = htonl(0x0a000000u | ((i * 2654435761u) & 0xffffffu));
+		/* distinct addresses in 127.0.0.0/8, shuffled */
+		uint32_t a = htonl(0x7f000000u | ((i * 2654435761u) & 0xffffffu));
 
 		memcpy(s.raddr, &a, 4);
 		conn_feed(c, &s);
 		if (i % 10 == 0)	/* the flooder, spread through */
-			feed(c, 25, CONN_TCP_ESTABLISHED, "203.0.113.66", 1);
+			feed(c, 25, CONN_TCP_ESTABLISHED, "::1", 1);
 	}
 	conn_round_end(c, 1, CONN_READ_NETLINK);
 	p = port_of(conn_result(c), 25);
@@ -513,7 +516,7 @@ test_engine_flood(void **state)
 	print_message("# %u distinct hosts estimated as %u (%.3f)\n",
 	    distinct + 1, p->hosts, ratio);
 	assert_true(ratio > 0.95 && ratio < 1.05);
-	assert_string_equal(p->top[0].addr, "203.0.113.66");
+	assert_string_equal(p->top[0].addr, "::1");
 	assert_true(p->top[0].count >= distinct / 10);
 	assert_true(p->top[0].count - p->top[0].error <= distinct / 10);
 
