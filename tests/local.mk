@@ -98,7 +98,14 @@ noinst_PROGRAMS += tests/tools/conncount
 tests_tools_conncount_SOURCES = tests/tools/conncount.c
 tests_tools_conncount_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
 if HAVE_CMOCKA
-conndr_unit_tests = tests/unit/test_conn tests/unit/test_drbd
+conndr_unit_tests = tests/unit/test_conn tests/unit/test_drbd \
+	tests/unit/test_runcmd tests/unit/test_drsync
+tests_unit_test_drsync_SOURCES = tests/unit/test_drsync.c
+tests_unit_test_drsync_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drsync_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_runcmd_SOURCES = tests/unit/test_runcmd.c
+tests_unit_test_runcmd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_runcmd_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_drbd_SOURCES = tests/unit/test_drbd.c
 tests_unit_test_drbd_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_drbd_LDADD = $(UNIT_AGENT_LDADD)
