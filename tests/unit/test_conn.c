@@ -5,7 +5,8 @@
  *   prints them (the address words in this machine's byte order, as
  *   %08X), and on broken lines.
  * - The /proc reader on a directory of such files (tcp6 missing, a
- *   line of junk, a 4 KiB line).
+ *   line of junk, a 4 KiB line), and on files a kernel wrote (the fuzz
+ *   seeds).
  * - The engine fed with sockets by hand: states, ports, v4-mapped
  *   addresses, distinct hosts, the top list, growth over rounds, which
  *   connections reached a listener.
@@ -253,6 +254,59 @@ test_proc_scan(void **state)
 	assert_non_null(strstr(err, "/tcp: No such file"));
 	rmdir(dir);
 	strbuf_free(&b);
+}
+
+/* tests/fuzz/corpus/conn_proc: /proc/net/tcp and tcp6 read in a
+ * namespace with listeners on 127.0.0.1:25, [::]:587 (dual stack) and
+ * 127.0.0.1:2525, connections to 25 from 127.0.0.2, to 587 from
+ * 127.0.0.3 and ::1, and one to 2525 from 127.0.0.4 whose final ACK was
+ * dropped (SYN-RECV). A little-endian machine wrote the addresses. */
+static void
+test_proc_seed(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char dir[4096], err[256];
+	struct conn_opts o;
+	struct conn *c;
+	const struct conn_result *r;
+	const struct conn_port_stats *p;
+	size_t i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/conn_proc",
+	    top ? top : "..");
+	conn_opts_default(&o);
+	o.ports[0] = 25;
+	o.ports[1] = 587;
+	o.ports[2] = 2525;
+	o.nports = 3;
+	o.force_proc = true;
+	o.proc_dir = dir;
+	c = conn_new(&o);
+	if (conn_collect(c, 1, err, sizeof(err)) < 0)
+		fail_msg("%s (is top_srcdir set?)", err);
+	r = conn_result(c);
+	assert_int_equal(r->sockets, 11);	/* every socket, any port */
+	assert_int_equal(r->outbound, 0);
+	for (i = 0; i < r->nports; i++) {
+		p = &r->ports[i];
+		print_message("# port %u: %u established, %u half-open, %u "
+		    "hosts\n", p->port, p->established, p->halfopen, p->hosts);
+	}
+	p = &r->ports[0];
+	assert_int_equal(p->established, 1);
+	assert_int_equal(p->halfopen, 0);
+	assert_string_equal(p->top[0].addr, "127.0.0.2");
+	p = &r->ports[1];
+	assert_int_equal(p->established, 2);
+	assert_int_equal(p->hosts, 2);
+	assert_string_equal(p->top[0].addr, "127.0.0.3");	/* v4-mapped */
+	assert_string_equal(p->top[1].addr, "::1");
+	p = &r->ports[2];
+	assert_int_equal(p->established, 0);
+	assert_int_equal(p->halfopen, 1);
+	assert_string_equal(p->top[0].addr, "127.0.0.4");
+	conn_free(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -719,6 +773,7 @@ main(void)
 		cmocka_unit_test(test_proc_line),
 		cmocka_unit_test(test_proc_line_bad),
 		cmocka_unit_test(test_proc_scan),
+		cmocka_unit_test(test_proc_seed),
 		cmocka_unit_test(test_engine_counts),
 		cmocka_unit_test(test_engine_listeners),
 		cmocka_unit_test(test_engine_growth),
