@@ -701,7 +701,7 @@ test_real_sockets(void **state)
 {
 	struct rlimit rl;
 	uint16_t p4 = 0, p6;
-	int l4, l6, fds[NCLIENT + 20], nfd = 0, i;
+	int l4, l6, fds[NCLIENT + 21], nfd = 0, i;
 	struct conn_opts o;
 	struct conn *nl, *pr;
 	char err[256];
