@@ -1,6 +1,6 @@
 /*
  * drsync_peer.c: the DR peer's heartbeat: can we open a TCP connection
- * to it (`peer = "dr1.example.net:22"`, `"[2001:db8::2]:22"`)?
+ * to it (`peer = "dr1.example.net:22"`, `"[::1]:22"`)?
  *
  * A name is resolved every round (the DR address may move) with
  * getaddrinfo_a, so that a resolver that hangs costs the round at most
