@@ -118,5 +118,5 @@ check_PROGRAMS += $(conndr_unit_tests)
 TESTS += $(conndr_unit_tests)
 endif
 conndr_integration_tests = tests/integration/conn-count.sh \
-	tests/integration/drsync-rsync.sh
+	tests/integration/drsync-rsync.sh tests/integration/drsync-peer-dns.sh
 TESTS += $(conndr_integration_tests)
