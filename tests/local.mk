@@ -91,3 +91,30 @@ integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/collector-hang.sh tests/integration/agent-register.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/qmail-queue-gen.py
+
+## ---- connections and DR sync engines (agent/conn, agent/drsync)
+## conncount and drsynctool run the engines for the integration tests
+## and bench/bench-conn.sh; built with `make` so the benchmark has them.
+noinst_PROGRAMS += tests/tools/conncount tests/tools/drsynctool
+tests_tools_conncount_SOURCES = tests/tools/conncount.c
+tests_tools_conncount_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
+tests_tools_drsynctool_SOURCES = tests/tools/drsynctool.c
+tests_tools_drsynctool_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
+if HAVE_CMOCKA
+agent_unit_tests += tests/unit/test_conn tests/unit/test_drbd \
+	tests/unit/test_runcmd tests/unit/test_drsync
+tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
+tests_unit_test_conn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conn_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_drbd_SOURCES = tests/unit/test_drbd.c
+tests_unit_test_drbd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drbd_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_runcmd_SOURCES = tests/unit/test_runcmd.c
+tests_unit_test_runcmd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_runcmd_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_drsync_SOURCES = tests/unit/test_drsync.c
+tests_unit_test_drsync_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drsync_LDADD = $(UNIT_AGENT_LDADD)
+endif
+integration_tests += tests/integration/conn-count.sh \
+	tests/integration/drsync-rsync.sh tests/integration/drsync-peer-dns.sh
