@@ -75,6 +75,12 @@ else
 TESTS += tests/no-cmocka.sh
 endif
 
+## ---- the probe engine: a program that runs checks from its arguments,
+## driven by tests/integration/probe*.sh
+check_PROGRAMS += tests/probecheck
+tests_probecheck_SOURCES = tests/probecheck.c
+tests_probecheck_LDADD = agent/libmhagent.la lib/libmhutil.la
+
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
 	tests/integration/alarm-sms.sh tests/integration/notify-burst.sh \

@@ -1,0 +1,135 @@
+/*
+ * probe_int.h: the inside of the probe engine, and a map of it. Not for
+ * users of probe.h. Prototypes are grouped by the file that defines them.
+ *
+ * A round (probe_set.c) turns every check into a job and hands it to
+ * its engine: curl (probe_curl.c: tcp, tls, smtp.., http..), dns
+ * (probe_dns.c, c-ares), cmd (probe_cmd.c: command, and the firewall's
+ * iptables-save). process, file and the firewall through libnftables
+ * are quick local reads done when the job starts (probe_local.c,
+ * probe_fw.c). One poll() loop drives the engines' descriptors until
+ * every job is done or has reached its deadline.
+ */
+#ifndef MH_PROBE_INT_H
+#define MH_PROBE_INT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+#include "probe/probe.h"
+
+struct probe_job;
+
+/* One check of a set: its description (owned copies) and its state. */
+struct probe {
+	struct probe_desc d;
+	char **argv;		/* command: the split command line */
+	int dns_type;		/* dns: ns_t_* */
+	char fw_family[16];	/* firewall: parsed target */
+	char fw_table[64];
+	char fw_note[200];	/* why nft was not used, for the error */
+	struct probe_result r;
+	struct probe_job *job;	/* this round's, NULL between rounds */
+};
+
+/* An engine drives jobs of some kinds. start() may finish the job at
+ * once; fill() adds the descriptors it waits on to the poll set and
+ * lowers *wake_ms (monotonic) to when it next needs a call; process()
+ * gets back what it added (in order) after poll(); cancel() is called
+ * when a job reached its deadline, after which the engine must forget
+ * it. */
+struct pollvec {
+	struct pollfd *v;
+	size_t n, cap;
+};
+
+struct probe_engine {
+	const char *name;
+	void *(*init)(void);
+	void (*fini)(void *);
+	void (*start)(void *, struct probe_job *);
+	void (*fill)(void *, struct pollvec *, int64_t *wake_ms);
+	void (*process)(void *, const struct pollfd *, size_t n);
+	void (*cancel)(void *, struct probe_job *);
+};
+
+struct probe_job {
+	struct probe *p;
+	const struct probe_engine *engine;
+	void *engine_state;
+	int64_t start_ms, deadline_ms;
+	bool done;
+	void *priv;		/* the engine's per-job data */
+	void *cmd_state;	/* the cmd engine's, for probe_cmd_spawn */
+	/* a command job calls this when the program has ended (command
+	 * checks: probe_cmd_verdict; firewall: probe_fw_iptables_done) */
+	void (*cmd_done)(struct probe_job *, int wstatus, const char *out,
+	    size_t outlen, bool truncated);
+	size_t cmd_out_max;	/* output kept; 0: 4 KiB */
+};
+
+/* probe_set.c ------------------------------------------------------ */
+int64_t probe_now_ms(void);
+/* Finish a job: ok, or the reason (printf) it failed. The first call
+ * wins; later ones are ignored. */
+void probe_job_ok(struct probe_job *, const char *detail_fmt, ...)
+    MH_PRINTF(2, 3);
+void probe_job_fail(struct probe_job *, const char *fmt, ...)
+    MH_PRINTF(2, 3);
+void probe_job_set_cert(struct probe_job *, int days);
+/* "timeout after N s" with the phase it was in ("no greeting") */
+void probe_job_timeout(struct probe_job *, const char *phase);
+size_t pollvec_add(struct pollvec *, int fd, short events);
+
+/* probe_flap.c: flap control, pure */
+void probe_flap_apply(struct probe_result *, bool ok, unsigned fall,
+    unsigned rise, time_t now);
+
+/* probe_kind.c ----------------------------------------------------- */
+const struct probe_engine *probe_kind_engine(enum probe_kind);
+unsigned probe_kind_port(enum probe_kind);	/* 0: none */
+/* "host:port", "host" (the kind's port), "[v6]:port" into host (v6 in
+ * brackets) and port; -1 with a reason. */
+int probe_hostport(const char *target, enum probe_kind, char *host,
+    size_t hlen, unsigned *port, char *err, size_t errlen);
+/* Copy s into dst as one printable line: control bytes and bytes of
+ * invalid UTF-8 become '?', trailing CR/LF and blanks go. */
+void probe_text_clean(char *dst, size_t dstlen, const char *s, size_t n);
+/* Days left from an X.509 date as OpenSSL prints it ("Mar  5 12:00:00
+ * 2025 GMT"); -1 when it cannot be read (*days untouched). */
+int probe_cert_days(const char *date, time_t now, int *days);
+
+/* probe_curl.c, probe_dns.c, probe_cmd.c: the engines */
+extern const struct probe_engine probe_engine_curl;
+extern const struct probe_engine probe_engine_dns;
+extern const struct probe_engine probe_engine_cmd;
+extern const struct probe_engine probe_engine_local;	/* probe_local.c */
+/* probe_dns.c: the ns_t_* number of "MX", -1 if not supported */
+int probe_dns_type(const char *);
+/* probe_cmd.c: run argv for the job, which moves to the cmd engine
+ * (whatever engine started it); the job's cmd_done is called when the
+ * program ends, not when the job times out. Returns -1 after failing
+ * the job when the program cannot be run. */
+int probe_cmd_spawn(struct probe_job *, char *const argv[]);
+void probe_cmd_verdict(struct probe_job *, int wstatus, const char *out,
+    size_t outlen, bool truncated);
+
+/* probe_fw.c: the firewall check */
+/* target "[FAMILY] TABLE" (or empty) and chain: checked, and split */
+int probe_fw_parse_target(const char *target, const char *chain,
+    char *family, size_t flen, char *table, size_t tlen, char *err,
+    size_t errlen);
+void probe_fw_start(struct probe_job *);
+/* iptables-save output: the rules (-A lines) of table, in chain when
+ * chain is not NULL; -1 when the table is not in it. */
+int probe_fw_iptables_count(const char *text, size_t len,
+    const char *table, const char *chain, unsigned *rules, bool *chain_found);
+/* FNV-1a 64 of the text, skipping what changes without a change of
+ * ruleset (iptables-save's comments and [packets:bytes] counters). */
+uint64_t probe_fw_hash(const char *text, size_t len, bool iptables);
+unsigned probe_fw_count_json_rules(const char *json);
+
+#endif

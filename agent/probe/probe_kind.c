@@ -1,0 +1,316 @@
+/*
+ * probe_kind.c: the kinds of check (one table: name, engine, port),
+ * validation of a description, and the small text helpers the engines
+ * share (a printable line from outside bytes, days left on a
+ * certificate).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe/probe_int.h"
+
+static const struct kind {
+	enum probe_kind kind;
+	const char *name;
+	const struct probe_engine *engine;
+	unsigned port;
+} kinds[] = {
+	{PROBE_TCP, "tcp", &probe_engine_curl, 0},
+	{PROBE_TLS, "tls", &probe_engine_curl, 0},
+	{PROBE_PROCESS, "process", &probe_engine_local, 0},
+	{PROBE_DNS, "dns", &probe_engine_dns, 0},
+	{PROBE_COMMAND, "command", &probe_engine_cmd, 0},
+	{PROBE_FILE, "file", &probe_engine_local, 0},
+	{PROBE_SMTP, "smtp", &probe_engine_curl, 25},
+	{PROBE_SUBMISSION, "submission", &probe_engine_curl, 587},
+	{PROBE_SMTPS, "smtps", &probe_engine_curl, 465},
+	{PROBE_POP3, "pop3", &probe_engine_curl, 110},
+	{PROBE_POP3S, "pop3s", &probe_engine_curl, 995},
+	{PROBE_IMAP, "imap", &probe_engine_curl, 143},
+	{PROBE_IMAPS, "imaps", &probe_engine_curl, 993},
+	{PROBE_HTTP, "http", &probe_engine_curl, 80},
+	{PROBE_HTTPS, "https", &probe_engine_curl, 443},
+	{PROBE_FIREWALL, "firewall", &probe_engine_local, 0},
+};
+
+static const struct kind *
+kind_find(enum probe_kind k)
+{
+	size_t i;
+
+	for (i = 0; i < MH_ARRAY_SIZE(kinds); i++)
+		if (kinds[i].kind == k)
+			return &kinds[i];
+	return NULL;
+}
+
+const char *
+probe_kind_name(enum probe_kind k)
+{
+	const struct kind *e = kind_find(k);
+
+	return e ? e->name : "unknown";
+}
+
+int
+probe_kind_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < MH_ARRAY_SIZE(kinds); i++)
+		if (strcmp(kinds[i].name, s) == 0)
+			return (int)kinds[i].kind;
+	return -1;
+}
+
+const struct probe_engine *
+probe_kind_engine(enum probe_kind k)
+{
+	return kind_find(k)->engine;
+}
+
+unsigned
+probe_kind_port(enum probe_kind k)
+{
+	const struct kind *e = kind_find(k);
+
+	return e ? e->port : 0;
+}
+
+const char *
+probe_status_name(enum probe_status s)
+{
+	switch (s) {
+	case PROBE_UP:
+		return "up";
+	case PROBE_DOWN:
+		return "down";
+	case PROBE_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+static bool
+empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+int
+probe_desc_check(const struct probe_desc *d, char *err, size_t errlen)
+{
+	char **argv = NULL;
+	char fam[16], tab[64];
+
+	if (empty(d->name)) {
+		snprintf(err, errlen, "a check needs a name");
+		return -1;
+	}
+	if (kind_find(d->kind) == NULL) {
+		snprintf(err, errlen, "unknown kind %d", (int)d->kind);
+		return -1;
+	}
+	if (d->timeout > 3600) {
+		snprintf(err, errlen, "timeout %u s: at most 3600",
+		    d->timeout);
+		return -1;
+	}
+	if (d->fall > 100 || d->rise > 100) {
+		snprintf(err, errlen, "fall and rise are at most 100");
+		return -1;
+	}
+	switch (d->kind) {
+	case PROBE_PROCESS:
+		if (empty(d->target) && empty(d->pidfile)) {
+			snprintf(err, errlen,
+			    "a process check needs a name or a pid file");
+			return -1;
+		}
+		return 0;
+	case PROBE_COMMAND:
+		if (probe_words_split(d->target, &argv, err, errlen) < 0)
+			return -1;
+		probe_words_free(argv);
+		return 0;
+	case PROBE_DNS:
+		if (probe_dns_type(d->dns_type ? d->dns_type : "A") < 0) {
+			snprintf(err, errlen, "unknown DNS type '%s' (A, AAAA, "
+			    "MX, TXT, NS, CNAME, SOA, PTR)", d->dns_type);
+			return -1;
+		}
+		break;
+	case PROBE_FIREWALL:
+		return probe_fw_parse_target(d->target, d->chain, fam,
+		    sizeof(fam), tab, sizeof(tab), err, errlen);
+	case PROBE_TCP:
+	case PROBE_TLS:
+	case PROBE_SMTP:
+	case PROBE_SUBMISSION:
+	case PROBE_SMTPS:
+	case PROBE_POP3:
+	case PROBE_POP3S:
+	case PROBE_IMAP:
+	case PROBE_IMAPS: {
+		char host[256];
+		unsigned port;
+
+		if (probe_hostport(d->target, d->kind, host, sizeof(host),
+		    &port, err, errlen) < 0)
+			return -1;
+		break;
+	}
+	case PROBE_HTTP:
+	case PROBE_HTTPS:
+		if (d->http_status != 0 &&
+		    (d->http_status < 100 || d->http_status > 599)) {
+			snprintf(err, errlen, "HTTP status %ld is not one",
+			    d->http_status);
+			return -1;
+		}
+		break;
+	default:
+		break;
+	}
+	if (empty(d->target)) {
+		snprintf(err, errlen, "a %s check needs a target",
+		    probe_kind_name(d->kind));
+		return -1;
+	}
+	if (strlen(d->target) > 1024) {
+		snprintf(err, errlen, "target longer than 1024 bytes");
+		return -1;
+	}
+	return 0;
+}
+
+int
+probe_hostport(const char *target, enum probe_kind kind, char *host,
+    size_t hlen, unsigned *port, char *err, size_t errlen)
+{
+	const char *p, *colon;
+	size_t n;
+	char *end;
+	unsigned long v;
+
+	*port = probe_kind_port(kind);
+	if (empty(target)) {
+		snprintf(err, errlen, "no host");
+		return -1;
+	}
+	if (target[0] == '[') {
+		p = strchr(target, ']');
+		if (p == NULL) {
+			snprintf(err, errlen, "'%s': no ] after the address",
+			    target);
+			return -1;
+		}
+		n = (size_t)(p - target) + 1;	/* keep the brackets */
+		colon = p[1] == ':' ? p + 1 : NULL;
+		if (p[1] != '\0' && colon == NULL) {
+			snprintf(err, errlen, "'%s': junk after ]", target);
+			return -1;
+		}
+	} else {
+		colon = strrchr(target, ':');
+		if (colon != NULL && strchr(target, ':') != colon) {
+			snprintf(err, errlen, "'%s': write an IPv6 address "
+			    "as [ADDR]:PORT", target);
+			return -1;
+		}
+		n = colon ? (size_t)(colon - target) : strlen(target);
+	}
+	if (n == 0 || n >= hlen ||
+	    strcspn(target, " \t/?#@") < n) {
+		snprintf(err, errlen, "'%s' is not host:port", target);
+		return -1;
+	}
+	memcpy(host, target, n);
+	host[n] = '\0';
+	if (colon != NULL) {
+		v = strtoul(colon + 1, &end, 10);
+		if (colon[1] == '\0' || *end != '\0' || v == 0 || v > 65535) {
+			snprintf(err, errlen, "'%s': bad port", target);
+			return -1;
+		}
+		*port = (unsigned)v;
+	}
+	if (*port == 0) {
+		snprintf(err, errlen, "'%s': a %s check needs a port", target,
+		    probe_kind_name(kind));
+		return -1;
+	}
+	return 0;
+}
+
+void
+probe_text_clean(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	size_t i = 0, o = 0;
+
+	if (dstlen == 0)
+		return;
+	while (i < n && s[i] != '\0' && o + 1 < dstlen) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k;
+
+		if (c == '\r' || c == '\n')
+			break;
+		if (c >= 0x80 && (k = utf8_seq((const unsigned char *)s + i))
+		    > 0 && i + k <= n) {
+			if (o + k >= dstlen)
+				break;
+			memcpy(dst + o, s + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		dst[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+		i++;
+	}
+	while (o > 0 && (dst[o - 1] == ' ' || dst[o - 1] == '\t'))
+		o--;
+	dst[o] = '\0';
+}
+
+int
+probe_cert_days(const char *date, time_t now, int *days)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+	double d;
+
+	memset(&tm, 0, sizeof(tm));
+	if (date == NULL)
+		return -1;
+	while (isspace((unsigned char)*date))
+		date++;
+	/* OpenSSL's ASN1_TIME_print; curl may also hand the ISO form
+	 * "2025-03-05 12:00:00 GMT" */
+	end = strptime(date, "%b %d %H:%M:%S %Y", &tm);
+	if (end == NULL) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(date, "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	if (end == NULL)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (strncmp(end, "GMT", 3) != 0)
+		return -1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	/* whole days left: a certificate that ends in 2.9 days has 2 */
+	d = difftime(t, now) / 86400.0;
+	d = floor(d);
+	*days = d > 1e6 ? 1000000 : (d < -1e6 ? -1000000 : (int)d);
+	return 0;
+}
