@@ -13,6 +13,21 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
 	tests/unit/test_topk
+## the probe engine (agent/probe)
+agent_unit_tests += tests/unit/test_probe_words tests/unit/test_probe_flap \
+	tests/unit/test_probe_parse tests/unit/test_probe_set
+tests_unit_test_probe_words_SOURCES = tests/unit/test_probe_words.c
+tests_unit_test_probe_words_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_words_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_probe_flap_SOURCES = tests/unit/test_probe_flap.c
+tests_unit_test_probe_flap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_flap_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_probe_parse_SOURCES = tests/unit/test_probe_parse.c
+tests_unit_test_probe_parse_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_parse_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_probe_set_SOURCES = tests/unit/test_probe_set.c
+tests_unit_test_probe_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_set_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_queue_qmail_SOURCES = tests/unit/test_queue_qmail.c \
 	tests/unit/qtest.c tests/unit/qtest.h
 tests_unit_test_queue_qmail_CFLAGS = $(UNIT_CFLAGS)

@@ -55,6 +55,7 @@ struct cjob {
 	char cmd[160];		/* the last command sent (not QUIT) */
 	char reply[160];	/* the last line answering it */
 	bool got_in, quitting, body_capped;
+	bool tls_started;	/* TLS bytes went out: TCP is connected */
 	size_t body;
 };
 
@@ -135,6 +136,8 @@ curl_debug_cb(CURL *easy, curl_infotype type, char *data, size_t n,
 	char line[160];
 
 	(void)easy;
+	if (type == CURLINFO_SSL_DATA_OUT)
+		cj->tls_started = true;
 	if (cj->quitting)
 		return 0;
 	if (type == CURLINFO_HEADER_IN) {
@@ -368,8 +371,10 @@ cjob_phase(struct cjob *cj, char *buf, size_t len)
 	enum probe_kind k = cj->job->p->d.kind;
 	curl_off_t t = 0;
 
-	if (curl_easy_getinfo(cj->easy, CURLINFO_CONNECT_TIME_T, &t) !=
-	    CURLE_OK || t == 0)
+	/* curl records the connect time once TLS is up too: a handshake
+	 * that started shows the TCP connection was made */
+	if (!cj->tls_started && (curl_easy_getinfo(cj->easy,
+	    CURLINFO_CONNECT_TIME_T, &t) != CURLE_OK || t == 0))
 		return "connect";
 	if (kind_implicit_tls(k) && (curl_easy_getinfo(cj->easy,
 	    CURLINFO_APPCONNECT_TIME_T, &t) != CURLE_OK || t == 0))

@@ -275,12 +275,16 @@ dns_start(void *state, struct probe_job *job)
 	/* two tries, the second with twice the wait (c-ares doubles it),
 	 * in the check's timeout */
 	o.tries = 2;
+	/* hand SERVFAIL and REFUSED to us as such, rather than as "every
+	 * server failed" (ECONNREFUSED) after trying the others */
+	o.flags = ARES_FLAG_NOCHECKRESP;
 	o.timeout = (int)(d->timeout * 1000 / 3);
 	if (o.timeout < 100)
 		o.timeout = 100;
 	dj = xcalloc(1, sizeof(*dj));
 	dj->job = job;
-	rc = ares_init_options(&dj->ch, &o, ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS);
+	rc = ares_init_options(&dj->ch, &o, ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS |
+	    ARES_OPT_FLAGS);
 	if (rc != ARES_SUCCESS) {
 		probe_job_fail(job, "resolver: %s", ares_strerror(rc));
 		free(dj);

@@ -61,6 +61,8 @@ struct probe_job {
 	const struct probe_engine *engine;
 	void *engine_state;
 	int64_t start_ms, deadline_ms;
+	bool cut;		/* deadline_ms is the round's, before the
+				 * check's own timeout */
 	bool done;
 	void *priv;		/* the engine's per-job data */
 	void *cmd_state;	/* the cmd engine's, for probe_cmd_spawn */

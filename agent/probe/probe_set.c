@@ -261,7 +261,12 @@ probe_job_fail(struct probe_job *job, const char *fmt, ...)
 void
 probe_job_timeout(struct probe_job *job, const char *phase)
 {
-	if (phase != NULL && *phase != '\0')
+	if (job->cut)
+		probe_job_fail(job, "round deadline after %ld ms%s%s%s",
+		    (long)(job->deadline_ms - job->start_ms),
+		    phase && *phase ? " (" : "", phase ? phase : "",
+		    phase && *phase ? ")" : "");
+	else if (phase != NULL && *phase != '\0')
 		probe_job_fail(job, "timeout after %u s (%s)",
 		    job->p->d.timeout, phase);
 	else
@@ -324,8 +329,10 @@ probe_set_run(struct probe_set *s, long max_ms)
 		job->cmd_state = s->state[probe_engine_index(&probe_engine_cmd)];
 		job->start_ms = probe_now_ms();
 		job->deadline_ms = job->start_ms + (int64_t)p->d.timeout * 1000;
-		if (job->deadline_ms > limit)
+		if (job->deadline_ms > limit) {
 			job->deadline_ms = limit;
+			job->cut = true;
+		}
 	}
 	/* Started after every job is set up: the firewall's local check
 	 * may hand its job to the cmd engine. */
