@@ -68,19 +68,6 @@ curl_global(void)
 		log_fatalx("probe", "curl_global_init failed");
 }
 
-static bool
-kind_is_mail(enum probe_kind k)
-{
-	return k >= PROBE_SMTP && k <= PROBE_IMAPS;
-}
-
-static bool
-kind_implicit_tls(enum probe_kind k)
-{
-	return k == PROBE_TLS || k == PROBE_SMTPS || k == PROBE_POP3S ||
-	    k == PROBE_IMAPS || k == PROBE_HTTPS;
-}
-
 /* ---- curl callbacks ---- */
 
 static int
@@ -155,9 +142,7 @@ curl_debug_cb(CURL *easy, curl_infotype type, char *data, size_t n,
 		cjob_line(line, sizeof(line), data, n);
 		/* an IMAP command starts with its tag: name the command */
 		c = line;
-		if (kind_is_mail(cj->job->p->d.kind) &&
-		    (cj->job->p->d.kind == PROBE_IMAP ||
-			cj->job->p->d.kind == PROBE_IMAPS) &&
+		if (probe_kind_is(cj->job->p->d.kind, KIND_TAGGED) &&
 		    strchr(c, ' ') != NULL)
 			c = strchr(c, ' ') + 1;
 		if (strcasecmp(c, "QUIT") == 0 || strcasecmp(c, "LOGOUT") == 0) {
@@ -186,45 +171,15 @@ curl_write_cb(char *data, size_t size, size_t n, void *userp)
 
 /* ---- starting ---- */
 
-static const char *
-kind_scheme(enum probe_kind k)
-{
-	switch (k) {
-	case PROBE_TCP:
-		return "http";	/* CONNECT_ONLY: nothing is sent */
-	case PROBE_TLS:
-		return "https";	/* CONNECT_ONLY: TCP and TLS handshake */
-	case PROBE_SMTP:
-	case PROBE_SUBMISSION:
-		return "smtp";
-	case PROBE_SMTPS:
-		return "smtps";
-	case PROBE_POP3:
-		return "pop3";
-	case PROBE_POP3S:
-		return "pop3s";
-	case PROBE_IMAP:
-		return "imap";
-	case PROBE_IMAPS:
-		return "imaps";
-	case PROBE_HTTP:
-		return "http";
-	case PROBE_HTTPS:
-		return "https";
-	default:
-		return NULL;
-	}
-}
-
 static int
 cjob_url(struct cjob *cj, char *err, size_t errlen)
 {
 	const struct probe_desc *d = &cj->job->p->d;
-	const char *scheme = kind_scheme(d->kind);
+	const char *scheme = probe_kind_scheme(d->kind);
 	char host[256], ct[600];
 	unsigned port;
 
-	if (d->kind == PROBE_HTTP || d->kind == PROBE_HTTPS) {
+	if (probe_kind_is(d->kind, KIND_WEB)) {
 		if (strstr(d->target, "://") != NULL)
 			snprintf(cj->url, sizeof(cj->url), "%s", d->target);
 		else
@@ -249,32 +204,13 @@ cjob_url(struct cjob *cj, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *
-kind_command(enum probe_kind k)
-{
-	switch (k) {
-	case PROBE_SMTP:
-	case PROBE_SUBMISSION:
-	case PROBE_SMTPS:
-	case PROBE_IMAP:
-	case PROBE_IMAPS:
-		return "NOOP";
-	case PROBE_POP3:
-	case PROBE_POP3S:
-		return "CAPA";	/* NOOP is only allowed after login */
-	default:
-		return NULL;
-	}
-}
-
 static bool
 want_starttls(const struct probe_desc *d)
 {
-	if (d->kind != PROBE_SMTP && d->kind != PROBE_SUBMISSION &&
-	    d->kind != PROBE_POP3 && d->kind != PROBE_IMAP)
+	if (!probe_kind_is(d->kind, KIND_STARTTLS))
 		return false;
 	if (d->starttls == PROBE_OPT_DEFAULT)
-		return d->kind == PROBE_SUBMISSION;
+		return probe_kind_is(d->kind, KIND_STARTTLS_DEFAULT);
 	return d->starttls == PROBE_OPT_YES;
 }
 
@@ -300,7 +236,7 @@ curl_start(void *state, struct probe_job *job)
 	}
 	curl_easy_setopt(e, CURLOPT_URL, cj->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, cj);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, kind_scheme(d->kind));
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, probe_kind_scheme(d->kind));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROXY, "");	/* never a *_proxy variable */
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
@@ -324,9 +260,9 @@ curl_start(void *state, struct probe_job *job)
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, cj->connect_to);
 	if (d->kind == PROBE_TCP || d->kind == PROBE_TLS)
 		curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
-	if (kind_command(d->kind) != NULL)
+	if (probe_kind_command(d->kind) != NULL)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
-		    kind_command(d->kind));
+		    probe_kind_command(d->kind));
 	if (want_starttls(d))
 		curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (curl_multi_add_handle(ce->multi, e) != CURLM_OK) {
@@ -376,12 +312,12 @@ cjob_phase(struct cjob *cj, char *buf, size_t len)
 	if (!cj->tls_started && (curl_easy_getinfo(cj->easy,
 	    CURLINFO_CONNECT_TIME_T, &t) != CURLE_OK || t == 0))
 		return "connect";
-	if (kind_implicit_tls(k) && (curl_easy_getinfo(cj->easy,
+	if (probe_kind_is(k, KIND_TLS) && (curl_easy_getinfo(cj->easy,
 	    CURLINFO_APPCONNECT_TIME_T, &t) != CURLE_OK || t == 0))
 		return "TLS handshake";
-	if (k == PROBE_HTTP || k == PROBE_HTTPS)
+	if (probe_kind_is(k, KIND_WEB))
 		return cj->got_in ? "reading the response" : "no response";
-	if (!kind_is_mail(k))
+	if (!probe_kind_is(k, KIND_MAIL))
 		return NULL;
 	if (!cj->got_in)
 		return "no greeting";
@@ -455,7 +391,7 @@ cjob_done(struct cjob *cj, CURLcode rc)
 			break;	/* we stopped reading: fine */
 		/* FALLTHROUGH */
 	default:
-		if (kind_is_mail(d->kind) && cj->got_in) {
+		if (probe_kind_is(d->kind, KIND_MAIL) && cj->got_in) {
 			cjob_fail_dialogue(cj, cj->errbuf[0] ? cj->errbuf :
 			    curl_easy_strerror(rc));
 			return;
@@ -503,7 +439,7 @@ cjob_done(struct cjob *cj, CURLcode rc)
 		    r->cert_days, r->cert_days == 1 ? "" : "s");
 		return;
 	}
-	if (d->kind == PROBE_HTTP || d->kind == PROBE_HTTPS) {
+	if (probe_kind_is(d->kind, KIND_WEB)) {
 		curl_easy_getinfo(cj->easy, CURLINFO_RESPONSE_CODE, &code);
 		if (d->http_status ? code != d->http_status :
 		    (code < 200 || code > 399)) {
@@ -515,7 +451,7 @@ cjob_done(struct cjob *cj, CURLcode rc)
 			return;
 		}
 		probe_job_ok(job, "HTTP %ld", code);
-	} else if (kind_is_mail(d->kind)) {
+	} else if (probe_kind_is(d->kind, KIND_MAIL)) {
 		probe_job_ok(job, "%s", cj->greeting);
 	} else {
 		probe_job_ok(job, "connected");

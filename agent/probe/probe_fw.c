@@ -245,6 +245,7 @@ fw_nft(struct probe_job *job)
 	struct nft_ctx *ctx;
 	char cmd[256], err[160];
 	const char *out;
+	uint64_t h;
 	int ret = -1;
 
 	if ((ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL) {
@@ -273,7 +274,7 @@ fw_nft(struct probe_job *job)
 		goto out;
 	}
 	ret = 0;
-	fw_fingerprint(job, probe_fw_hash(out, strlen(out), false), old_rules);
+	h = probe_fw_hash(out, strlen(out), false);
 	p->r.fw_rules = 0;
 	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_STATELESS |
 	    NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_JSON);
@@ -287,19 +288,25 @@ fw_nft(struct probe_job *job)
 		    p->fw_table);
 	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
 		fw_nft_error(ctx, err, sizeof(err));
-		if (strstr(err, "No such file or directory") != NULL &&
-		    p->d.chain != NULL)
+		fw_fingerprint(job, h, old_rules);
+		if (strstr(err, "No such file or directory") == NULL) {
+			probe_job_fail(job, "nft %s: %s", cmd, err);
+			goto out;
+		}
+		/* which is missing, the chain or its table? */
+		snprintf(cmd, sizeof(cmd), "list table %s %s", p->fw_family,
+		    p->fw_table);
+		if (p->d.chain != NULL && nft_run_cmd_from_buffer(ctx, cmd) == 0)
 			probe_job_fail(job, "no chain %s in table %s %s",
 			    p->d.chain, p->fw_family, p->fw_table);
-		else if (strstr(err, "No such file or directory") != NULL)
+		else
 			probe_job_fail(job, "no table %s %s", p->fw_family,
 			    p->fw_table);
-		else
-			probe_job_fail(job, "nft %s: %s", cmd, err);
 		goto out;
 	}
 	p->r.fw_rules = probe_fw_count_json_rules(
 	    nft_ctx_get_output_buffer(ctx));
+	fw_fingerprint(job, h, old_rules);
 	fw_verdict(job, "nft");
 out:
 	nft_ctx_free(ctx);
@@ -329,14 +336,15 @@ fw_iptables_done(struct probe_job *job, int wstatus, const char *out,
 		    IPT_OUT_MAX >> 20);
 		return;
 	}
-	fw_fingerprint(job, probe_fw_hash(out, len, true), old_rules);
 	if (probe_fw_iptables_count(out, len, p->fw_table, p->d.chain, &n,
 	    &chain_found) < 0) {
 		p->r.fw_rules = 0;
+		fw_fingerprint(job, probe_fw_hash(out, len, true), old_rules);
 		probe_job_fail(job, "no table %s in %s", p->fw_table, prog);
 		return;
 	}
 	p->r.fw_rules = n;
+	fw_fingerprint(job, probe_fw_hash(out, len, true), old_rules);
 	if (p->d.chain != NULL && !chain_found) {
 		probe_job_fail(job, "no chain %s in table %s", p->d.chain,
 		    p->fw_table);

@@ -93,6 +93,15 @@ void probe_flap_apply(struct probe_result *, bool ok, unsigned fall,
 /* probe_kind.c ----------------------------------------------------- */
 const struct probe_engine *probe_kind_engine(enum probe_kind);
 unsigned probe_kind_port(enum probe_kind);	/* 0: none */
+const char *probe_kind_scheme(enum probe_kind);	/* libcurl's */
+const char *probe_kind_command(enum probe_kind);	/* after the greeting */
+#define KIND_MAIL 0x01		/* SMTP, POP3, IMAP: a greeting, commands */
+#define KIND_TLS 0x02		/* TLS from the start */
+#define KIND_STARTTLS 0x04	/* may say STARTTLS (STLS) */
+#define KIND_STARTTLS_DEFAULT 0x08	/* and does by default */
+#define KIND_TAGGED 0x10	/* IMAP: commands start with a tag */
+#define KIND_WEB 0x20		/* HTTP(S): a URL and a status */
+bool probe_kind_is(enum probe_kind, unsigned flags);	/* any of them */
 /* "host:port", "host" (the kind's port), "[v6]:port" into host (v6 in
  * brackets) and port; -1 with a reason. */
 int probe_hostport(const char *target, enum probe_kind, char *host,

@@ -15,28 +15,42 @@
 
 #include "probe/probe_int.h"
 
+/* scheme: libcurl's URL scheme (tcp: nothing is sent in CONNECT_ONLY
+ * mode; tls: CONNECT_ONLY does the handshake). command: the one sent
+ * after the greeting (NOOP for SMTP and IMAP; POP3 allows NOOP only
+ * after a login, CAPA before). */
 static const struct kind {
 	enum probe_kind kind;
 	const char *name;
 	const struct probe_engine *engine;
 	unsigned port;
+	const char *scheme, *command;
+	unsigned flags;
 } kinds[] = {
-	{PROBE_TCP, "tcp", &probe_engine_curl, 0},
-	{PROBE_TLS, "tls", &probe_engine_curl, 0},
-	{PROBE_PROCESS, "process", &probe_engine_local, 0},
-	{PROBE_DNS, "dns", &probe_engine_dns, 0},
-	{PROBE_COMMAND, "command", &probe_engine_cmd, 0},
-	{PROBE_FILE, "file", &probe_engine_local, 0},
-	{PROBE_SMTP, "smtp", &probe_engine_curl, 25},
-	{PROBE_SUBMISSION, "submission", &probe_engine_curl, 587},
-	{PROBE_SMTPS, "smtps", &probe_engine_curl, 465},
-	{PROBE_POP3, "pop3", &probe_engine_curl, 110},
-	{PROBE_POP3S, "pop3s", &probe_engine_curl, 995},
-	{PROBE_IMAP, "imap", &probe_engine_curl, 143},
-	{PROBE_IMAPS, "imaps", &probe_engine_curl, 993},
-	{PROBE_HTTP, "http", &probe_engine_curl, 80},
-	{PROBE_HTTPS, "https", &probe_engine_curl, 443},
-	{PROBE_FIREWALL, "firewall", &probe_engine_local, 0},
+	{PROBE_TCP, "tcp", &probe_engine_curl, 0, "http", NULL, 0},
+	{PROBE_TLS, "tls", &probe_engine_curl, 0, "https", NULL, KIND_TLS},
+	{PROBE_PROCESS, "process", &probe_engine_local, 0, NULL, NULL, 0},
+	{PROBE_DNS, "dns", &probe_engine_dns, 0, NULL, NULL, 0},
+	{PROBE_COMMAND, "command", &probe_engine_cmd, 0, NULL, NULL, 0},
+	{PROBE_FILE, "file", &probe_engine_local, 0, NULL, NULL, 0},
+	{PROBE_SMTP, "smtp", &probe_engine_curl, 25, "smtp", "NOOP",
+	    KIND_MAIL | KIND_STARTTLS},
+	{PROBE_SUBMISSION, "submission", &probe_engine_curl, 587, "smtp",
+	    "NOOP", KIND_MAIL | KIND_STARTTLS | KIND_STARTTLS_DEFAULT},
+	{PROBE_SMTPS, "smtps", &probe_engine_curl, 465, "smtps", "NOOP",
+	    KIND_MAIL | KIND_TLS},
+	{PROBE_POP3, "pop3", &probe_engine_curl, 110, "pop3", "CAPA",
+	    KIND_MAIL | KIND_STARTTLS},
+	{PROBE_POP3S, "pop3s", &probe_engine_curl, 995, "pop3s", "CAPA",
+	    KIND_MAIL | KIND_TLS},
+	{PROBE_IMAP, "imap", &probe_engine_curl, 143, "imap", "NOOP",
+	    KIND_MAIL | KIND_STARTTLS | KIND_TAGGED},
+	{PROBE_IMAPS, "imaps", &probe_engine_curl, 993, "imaps", "NOOP",
+	    KIND_MAIL | KIND_TLS | KIND_TAGGED},
+	{PROBE_HTTP, "http", &probe_engine_curl, 80, "http", NULL, KIND_WEB},
+	{PROBE_HTTPS, "https", &probe_engine_curl, 443, "https", NULL,
+	    KIND_WEB | KIND_TLS},
+	{PROBE_FIREWALL, "firewall", &probe_engine_local, 0, NULL, NULL, 0},
 };
 
 static const struct kind *
@@ -81,6 +95,30 @@ probe_kind_port(enum probe_kind k)
 	const struct kind *e = kind_find(k);
 
 	return e ? e->port : 0;
+}
+
+const char *
+probe_kind_scheme(enum probe_kind k)
+{
+	const struct kind *e = kind_find(k);
+
+	return e ? e->scheme : NULL;
+}
+
+const char *
+probe_kind_command(enum probe_kind k)
+{
+	const struct kind *e = kind_find(k);
+
+	return e ? e->command : NULL;
+}
+
+bool
+probe_kind_is(enum probe_kind k, unsigned flags)
+{
+	const struct kind *e = kind_find(k);
+
+	return e != NULL && (e->flags & flags) != 0;
 }
 
 const char *
@@ -262,8 +300,17 @@ probe_text_clean(char *dst, size_t dstlen, const char *s, size_t n)
 
 		if (c == '\r' || c == '\n')
 			break;
-		if (c >= 0x80 && (k = utf8_seq((const unsigned char *)s + i))
-		    > 0 && i + k <= n) {
+		if (c >= 0x80) {
+			/* utf8_seq() reads up to a NUL; s has none (a curl
+			 * line): look at a terminated copy of 4 bytes */
+			unsigned char seq[5] = {0};
+
+			memcpy(seq, s + i, n - i < 4 ? n - i : 4);
+			k = utf8_seq(seq);
+		} else {
+			k = 0;
+		}
+		if (k > 0) {
 			if (o + k >= dstlen)
 				break;
 			memcpy(dst + o, s + i, k);

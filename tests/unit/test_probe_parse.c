@@ -267,9 +267,12 @@ clean_lines(void **state)
 	/* valid UTF-8 stays, a broken sequence becomes ? */
 	probe_text_clean(out, sizeof(out), "caf\xc3\xa9 \xc3", 7);
 	assert_string_equal(out, "caf\xc3\xa9 ?");
-	/* n bounds the read: no NUL needed */
+	/* n bounds the read: no NUL needed, also inside a character
+	 * (the fuzzer found utf8_seq() reading past n) */
 	probe_text_clean(out, sizeof(out), "abcdef", 3);
 	assert_string_equal(out, "abc");
+	probe_text_clean(out, sizeof(out), "ab\xc3\xa9", 3);
+	assert_string_equal(out, "ab?");
 	/* cut to the buffer, never in the middle of a character */
 	probe_text_clean(out, 5, "abc\xc3\xa9", 5);
 	assert_string_equal(out, "abc");
