@@ -109,7 +109,7 @@ integration_tests += tests/integration/sms-trap.sh \
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh
 integration_tests += tests/integration/probe.sh \
-	tests/integration/probe-fw.sh
+	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
 	tests/qmail-queue-gen.py

@@ -83,6 +83,11 @@ probe_cmd_spawn(struct probe_job *job, char *const argv[])
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	/* libcurl's and c-ares' sockets need not be close-on-exec: the
+	 * program gets none of ours */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigfillset(&all);

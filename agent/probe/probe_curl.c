@@ -56,6 +56,7 @@ struct cjob {
 	char reply[160];	/* the last line answering it */
 	bool got_in, quitting, body_capped;
 	bool tls_started;	/* TLS bytes went out: TCP is connected */
+	bool trying;		/* the name is resolved, connecting */
 	size_t body;
 };
 
@@ -125,6 +126,9 @@ curl_debug_cb(CURL *easy, curl_infotype type, char *data, size_t n,
 	(void)easy;
 	if (type == CURLINFO_SSL_DATA_OUT)
 		cj->tls_started = true;
+	/* "Trying 127.0.0.1:25...": resolving is over */
+	if (type == CURLINFO_TEXT && n >= 6 && memcmp(data, "Trying", 6) == 0)
+		cj->trying = true;
 	if (cj->quitting)
 		return 0;
 	if (type == CURLINFO_HEADER_IN) {
@@ -238,6 +242,10 @@ curl_start(void *state, struct probe_job *job)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, cj);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, probe_kind_scheme(d->kind));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* A check cut short while the system resolver still works on its
+	 * name must not wait for getaddrinfo() (tens of seconds with a dead
+	 * DNS server): the resolver thread is left to end by itself. */
+	curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
 	curl_easy_setopt(e, CURLOPT_PROXY, "");	/* never a *_proxy variable */
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
@@ -311,7 +319,7 @@ cjob_phase(struct cjob *cj, char *buf, size_t len)
 	 * that started shows the TCP connection was made */
 	if (!cj->tls_started && (curl_easy_getinfo(cj->easy,
 	    CURLINFO_CONNECT_TIME_T, &t) != CURLE_OK || t == 0))
-		return "connect";
+		return cj->trying ? "connect" : "resolving the name";
 	if (probe_kind_is(k, KIND_TLS) && (curl_easy_getinfo(cj->easy,
 	    CURLINFO_APPCONNECT_TIME_T, &t) != CURLE_OK || t == 0))
 		return "TLS handshake";

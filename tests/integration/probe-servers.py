@@ -3,7 +3,7 @@
 tests/integration/probe.sh, each on a free port that it writes to PORTFILE
 once it listens (the test waits for that file). They run until killed.
 
-  dns PORTFILE        a UDP DNS server for the zone mh-test.invalid:
+  dns PORTFILE [PORT] a UDP DNS server for the zone mh-test.invalid:
                       mail. A 127.0.0.1 / AAAA ::1; the apex MX 10 mail.,
                       MX 20 backup., TXT "v=spf1 mx -all"; servfail.
                       answers SERVFAIL, refused. REFUSED, hang. never
@@ -69,9 +69,9 @@ def dns_records(name, qtype):
     return 0, [r for r in recs[name] if r[0] == qtype]
 
 
-def dns_serve(portfile):
+def dns_serve(portfile, port=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    s.bind(("127.0.0.1", int(port)))
     ready(portfile, s.getsockname()[1])
     while True:
         q, peer = s.recvfrom(4096)
@@ -161,7 +161,7 @@ def main():
         sys.exit(__doc__)
     mode, portfile = sys.argv[1], sys.argv[2]
     if mode == "dns":
-        dns_serve(portfile)
+        dns_serve(portfile, *sys.argv[3:4])
     elif mode == "http":
         http_serve(portfile, *sys.argv[3:5])
     elif mode == "silent":
