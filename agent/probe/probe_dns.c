@@ -325,9 +325,11 @@ dns_fill(void *state, struct pollvec *pv, int64_t *wake)
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
 
-			if (ARES_GETSOCK_READABLE(bits, i))
+			/* c-ares' ARES_GETSOCK_WRITABLE shifts a signed 1 into
+			 * the sign bit for the 16th socket */
+			if ((unsigned)bits & (1u << i))
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if ((unsigned)bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 				ev |= POLLOUT;
 			if (ev == 0)
 				continue;
