@@ -141,6 +141,45 @@ empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
+/* An option that the kind does not use is an error, not ignored. */
+static int
+desc_check_options(const struct probe_desc *d, char *err, size_t errlen)
+{
+	enum probe_kind k = d->kind;
+	bool tls = probe_kind_is(k, KIND_TLS | KIND_STARTTLS);
+	const char *bad = NULL;
+
+	if (d->starttls != PROBE_OPT_DEFAULT && !probe_kind_is(k,
+	    KIND_STARTTLS))
+		bad = "starttls";
+	else if (d->tls_verify && !tls)
+		bad = "tls_verify";
+	else if (!empty(d->tls_name) && (!tls || probe_kind_is(k, KIND_WEB)))
+		bad = "tls_name";	/* a URL names its host itself */
+	else if (!empty(d->ca_file) && !tls)
+		bad = "ca_file";
+	else if (d->min_cert_days != 0 && !tls)
+		bad = "min_cert_days";
+	else if (d->http_status != 0 && !probe_kind_is(k, KIND_WEB))
+		bad = "http_status";
+	else if (k != PROBE_DNS && (!empty(d->dns_type) ||
+	    !empty(d->resolver) || d->nxdomain_ok || !empty(d->expect)))
+		bad = !empty(d->dns_type) ? "dns_type" : !empty(d->resolver) ?
+		    "resolver" : d->nxdomain_ok ? "nxdomain_ok" : "expect";
+	else if (k != PROBE_FIREWALL && (!empty(d->chain) ||
+	    d->fw_backend != PROBE_FW_AUTO))
+		bad = !empty(d->chain) ? "chain" : "fw_backend";
+	else if (k != PROBE_PROCESS && !empty(d->pidfile))
+		bad = "pidfile";
+	else if (k != PROBE_FILE && d->max_age != 0)
+		bad = "max_age";
+	if (bad == NULL)
+		return 0;
+	snprintf(err, errlen, "%s does not apply to a %s check", bad,
+	    probe_kind_name(k));
+	return -1;
+}
+
 int
 probe_desc_check(const struct probe_desc *d, char *err, size_t errlen)
 {
@@ -164,6 +203,8 @@ probe_desc_check(const struct probe_desc *d, char *err, size_t errlen)
 		snprintf(err, errlen, "fall and rise are at most 100");
 		return -1;
 	}
+	if (desc_check_options(d, err, errlen) < 0)
+		return -1;
 	switch (d->kind) {
 	case PROBE_PROCESS:
 		if (empty(d->target) && empty(d->pidfile)) {

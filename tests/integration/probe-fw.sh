@@ -52,11 +52,13 @@ coproc PC {
 		'name=fw-ipt kind=firewall fw_backend=iptables target=filter chain=INPUT' 2>&1
 }
 track_pid $PC_PID
+# bash unsets PC when the program ends: keep our own copies of its pipes
+exec {pc_out}<&"${PC[0]}" {pc_in}>&"${PC[1]}"
 out=$T/rounds
 : >"$out"
 next_round() {
 	local l
-	while IFS= read -r -t 20 l <&"${PC[0]}"; do
+	while IFS= read -r -t 20 l <&"$pc_out"; do
 		[ "$l" = "# next" ] && return 0
 		printf '%s\n' "$l" >>"$out"
 	done
@@ -66,13 +68,13 @@ col() { awk -F'\t' -v r="$1" -v n="$2" -v c="$3" '$1 == r && $2 == n { print $c 
 
 next_round
 in_ns nft add rule inet filter input tcp dport 25 accept
-echo go >&"${PC[1]}"
+echo go >&"$pc_in"
 next_round
 in_ns nft add element inet filter banned '{ 127.0.0.9 }'
-echo go >&"${PC[1]}"
+echo go >&"$pc_in"
 next_round
 in_ns nft delete table inet filter
-echo go >&"${PC[1]}"
+echo go >&"$pc_in"
 next_round
 
 is "$(col 1 fw 3)/$(col 1 fw 11)" "1/2 rules in inet filter input (nft)" "round 1: the chain has its 2 rules"

@@ -23,7 +23,7 @@ PROBECHECK=$top_builddir/tests/probecheck
 SERVERS=$top_srcdir/tests/integration/probe-servers.py
 [ -x "$PROBECHECK" ] || bail "$PROBECHECK not built (make check builds it)"
 
-plan 51
+plan 52
 mktestdir
 CLEANUP_HOOK=pf_stop
 
@@ -49,6 +49,7 @@ mkdir -p "$C"
 # ---- Postfix with two smtpd listeners on loopback
 SMTP_PORT=$(free_port tcp)
 REJ_PORT=$(free_port tcp)
+NOTLS_PORT=$(free_port tcp)
 pf_start "$T/pf" || bail "postfix did not start"
 cat >>"$T/pf/etc/main.cf" <<EOF
 smtpd_tls_cert_file = $C/srv.pem
@@ -58,10 +59,12 @@ EOF
 cat >>"$T/pf/etc/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
 127.0.0.1:$REJ_PORT inet n - n - - smtpd -o smtpd_client_restrictions=reject -o smtpd_delay_reject=no
+127.0.0.1:$NOTLS_PORT inet n - n - - smtpd -o smtpd_tls_security_level=none
 EOF
 postfix -c "$T/pf/etc" reload >/dev/null 2>&1
 wait_until 20 tcp_open "$SMTP_PORT" || bail "postfix smtpd not on $SMTP_PORT"
 wait_until 20 tcp_open "$REJ_PORT" || bail "postfix smtpd not on $REJ_PORT"
+wait_until 20 tcp_open "$NOTLS_PORT" || bail "postfix smtpd not on $NOTLS_PORT"
 
 # ---- Dovecot, its own base_dir and config, loopback ports
 IMAP_PORT=$(free_port tcp)
@@ -150,6 +153,7 @@ L=127.0.0.1
 	"name=smtp-tls kind=smtp target=$L:$SMTP_PORT starttls=yes tls_verify=yes ca_file=$C/ca.pem" \
 	"name=submission kind=submission target=$L:$SMTP_PORT" \
 	"name=smtp-554 kind=smtp target=$L:$REJ_PORT" \
+	"name=smtp-notls kind=submission target=$L:$NOTLS_PORT" \
 	"name=smtp-refused kind=smtp target=$L:$REFUSED" \
 	"name=smtp-silent kind=smtp target=$L:$SILENT timeout=2" \
 	"name=smtps-silent kind=smtps target=$L:$SILENT timeout=2" \
@@ -204,6 +208,7 @@ is "$(okk smtp-tls)/$(cert smtp-tls)" "1/364" "smtp STARTTLS verified with the C
 is "$(okk submission)/$(cert submission)" "1/364" "submission does STARTTLS by default"
 is "$(err smtp-554)" "greeting 554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied" \
 	"smtp: a 554 greeting is the error"
+is "$(err smtp-notls)" "STARTTLS not offered" "submission: a server without STARTTLS"
 is "$(err smtp-refused)" "connect refused" "smtp: nobody listens"
 is "$(err smtp-silent)" "timeout after 2 s (no greeting)" "smtp: a server that never speaks"
 is "$(err smtps-silent)" "timeout after 2 s (TLS handshake)" "smtps: a server that never speaks"
@@ -260,7 +265,7 @@ is "$(err cmd-fail)" "queue too big" "command: its first line is the error"
 is "$(err cmd-hang)" "timeout after 2 s" "command: never exits"
 ms=$(sed -n 's/^# round 1: \([0-9]*\) ms$/\1/p' "$T/r1")
 [ "$ms" -ge 2000 ] && [ "$ms" -lt 3500 ]
-ok $? "round of 41 checks, 5 hanging 2 s each: $ms ms"
+ok $? "round of 42 checks, 5 hanging 2 s each: $ms ms"
 
 # ---- 20 checks of mixed kinds, 5 hanging until their 3 s timeout
 "$PROBECHECK" \
@@ -298,11 +303,13 @@ diag "figure: 20 probes, 5 hanging (timeout 3 s): round $ms ms"
 # the collector, so here it is a second check) before round 4
 coproc PC { "$PROBECHECK" -n 4 -s "name=web kind=http target=$L:$HTTP/ timeout=2" 2>&1; }
 track_pid $PC_PID
+# bash unsets PC when the program ends: keep our own copies of its pipes
+exec {pc_out}<&"${PC[0]}" {pc_in}>&"${PC[1]}"
 out=$T/rounds
 : >"$out"
 next_round() {	# read until "# next" (or the end), into $out
 	local l
-	while IFS= read -r -t 20 l <&"${PC[0]}"; do
+	while IFS= read -r -t 20 l <&"$pc_out"; do
 		[ "$l" = "# next" ] && return 0
 		printf '%s\n' "$l" >>"$out"
 	done
@@ -311,9 +318,9 @@ next_round() {	# read until "# next" (or the end), into $out
 next_round
 kill "$HTTP_PID"
 wait_until 10 sh -c "! kill -0 $HTTP_PID" || bail "http server did not stop"
-echo go >&"${PC[1]}"
+echo go >&"$pc_in"
 next_round
-echo go >&"${PC[1]}"
+echo go >&"$pc_in"
 next_round
 # back on the same port
 /usr/bin/python3 -c '
@@ -325,7 +332,7 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$HTTP" &
 track_pid $!
 wait_until 10 tcp_open "$HTTP" || bail "http server did not come back"
-echo go >&"${PC[1]}"
+echo go >&"$pc_in"
 next_round
 row() { awk -F'\t' -v r="$1" '$1 == r { print $3 "/" $4 "/" $10 }' "$out"; }
 is "$(row 1)" "1/up/-" "round 1: up"

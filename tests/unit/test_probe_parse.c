@@ -330,6 +330,37 @@ descriptions(void **state)
 	d.timeout = 3601;
 	assert_int_equal(probe_desc_check(&d, err, sizeof(err)), -1);
 
+	/* an option the kind does not use is an error */
+	memset(&d, 0, sizeof(d));
+	d.name = "s";
+	d.kind = PROBE_SMTPS;
+	d.target = "mail.example.net";
+	d.starttls = PROBE_OPT_YES;
+	assert_int_equal(probe_desc_check(&d, err, sizeof(err)), -1);
+	assert_string_equal(err, "starttls does not apply to a smtps check");
+	d.starttls = PROBE_OPT_DEFAULT;
+	d.tls_name = "mail.example.net";
+	d.min_cert_days = 14;
+	assert_int_equal(probe_desc_check(&d, err, sizeof(err)), 0);
+	d.kind = PROBE_HTTPS;
+	assert_int_equal(probe_desc_check(&d, err, sizeof(err)), -1);
+	assert_string_equal(err, "tls_name does not apply to a https check");
+	d.kind = PROBE_TCP;
+	d.target = "h:1";
+	d.tls_name = NULL;
+	assert_int_equal(probe_desc_check(&d, err, sizeof(err)), -1);
+	assert_string_equal(err, "min_cert_days does not apply to a tcp check");
+	d.min_cert_days = 0;
+	d.resolver = "127.0.0.1";
+	assert_int_equal(probe_desc_check(&d, err, sizeof(err)), -1);
+	assert_string_equal(err, "resolver does not apply to a tcp check");
+	d.resolver = NULL;
+	d.kind = PROBE_COMMAND;
+	d.target = "true";
+	d.max_age = 60;
+	assert_int_equal(probe_desc_check(&d, err, sizeof(err)), -1);
+	assert_string_equal(err, "max_age does not apply to a command check");
+
 	memset(&d, 0, sizeof(d));
 	d.name = "fw";
 	d.kind = PROBE_FIREWALL;
