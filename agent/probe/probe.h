@@ -110,8 +110,8 @@ struct probe_desc {
 	long http_status;	/* expected status; 0: any 2xx or 3xx */
 
 	/* dns */
-	const char *dns_type;	/* A (default), AAAA, MX, TXT, NS, CNAME,
-				 * SOA, PTR */
+	const char *dns_type;	/* A (default), AAAA, MX, TXT, NS, SOA,
+				 * PTR */
 	const char *resolver;	/* "IP[:PORT][,IP[:PORT]...]"; NULL: the
 				 * system's (/etc/resolv.conf) */
 	bool nxdomain_ok;	/* NXDOMAIN is up (the check is that the

@@ -63,6 +63,27 @@ probe_dns_type(const char *s)
 	return -1;
 }
 
+int
+probe_dns_check_resolver(const char *csv, char *err, size_t errlen)
+{
+	ares_channel ch;
+	int rc;
+
+	pthread_once(&ares_once, dns_global);
+	if ((rc = ares_init(&ch)) != ARES_SUCCESS) {
+		snprintf(err, errlen, "resolver: %s", ares_strerror(rc));
+		return -1;
+	}
+	rc = ares_set_servers_ports_csv(ch, csv);
+	ares_destroy(ch);
+	if (rc != ARES_SUCCESS) {
+		snprintf(err, errlen, "resolver '%s' is not IP[:PORT][,...]",
+		    csv);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 dns_type_name(int type)
 {

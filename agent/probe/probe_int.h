@@ -120,6 +120,8 @@ extern const struct probe_engine probe_engine_cmd;
 extern const struct probe_engine probe_engine_local;	/* probe_local.c */
 /* probe_dns.c: the ns_t_* number of "MX", -1 if not supported */
 int probe_dns_type(const char *);
+/* "IP[:PORT][,IP[:PORT]...]" as c-ares takes it: 0, or -1 and why */
+int probe_dns_check_resolver(const char *, char *err, size_t errlen);
 /* probe_cmd.c: run argv for the job, which moves to the cmd engine
  * (whatever engine started it); the job's cmd_done is called when the
  * program ends, not when the job times out. Returns -1 after failing

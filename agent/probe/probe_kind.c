@@ -156,6 +156,14 @@ desc_check_options(const struct probe_desc *d, char *err, size_t errlen)
 		bad = "tls_verify";
 	else if (!empty(d->tls_name) && (!tls || probe_kind_is(k, KIND_WEB)))
 		bad = "tls_name";	/* a URL names its host itself */
+	else if (!empty(d->tls_name) && (strlen(d->tls_name) > 253 ||
+	    strspn(d->tls_name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(d->tls_name))) {
+		/* it goes into a URL and CURLOPT_CONNECT_TO */
+		snprintf(err, errlen, "tls_name '%s' is not a host name",
+		    d->tls_name);
+		return -1;
+	}
 	else if (!empty(d->ca_file) && !tls)
 		bad = "ca_file";
 	else if (d->min_cert_days != 0 && !tls)
@@ -221,9 +229,12 @@ probe_desc_check(const struct probe_desc *d, char *err, size_t errlen)
 	case PROBE_DNS:
 		if (probe_dns_type(d->dns_type ? d->dns_type : "A") < 0) {
 			snprintf(err, errlen, "unknown DNS type '%s' (A, AAAA, "
-			    "MX, TXT, NS, CNAME, SOA, PTR)", d->dns_type);
+			    "MX, TXT, NS, SOA, PTR)", d->dns_type);
 			return -1;
 		}
+		if (!empty(d->resolver) &&
+		    probe_dns_check_resolver(d->resolver, err, errlen) < 0)
+			return -1;
 		break;
 	case PROBE_FIREWALL:
 		return probe_fw_parse_target(d->target, d->chain, fam,
@@ -247,6 +258,16 @@ probe_desc_check(const struct probe_desc *d, char *err, size_t errlen)
 	}
 	case PROBE_HTTP:
 	case PROBE_HTTPS:
+		if (d->target != NULL && strstr(d->target, "://") != NULL &&
+		    (strncmp(d->target, probe_kind_scheme(d->kind),
+		    strlen(probe_kind_scheme(d->kind))) != 0 ||
+		    strncmp(d->target + strlen(probe_kind_scheme(d->kind)),
+		    "://", 3) != 0)) {
+			snprintf(err, errlen, "a %s check needs a %s:// URL",
+			    probe_kind_name(d->kind),
+			    probe_kind_scheme(d->kind));
+			return -1;
+		}
 		if (d->http_status != 0 &&
 		    (d->http_status < 100 || d->http_status > 599)) {
 			snprintf(err, errlen, "HTTP status %ld is not one",
