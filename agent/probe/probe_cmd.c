@@ -3,8 +3,9 @@
  * waiting on them: the command check, and the firewall check's
  * iptables-save. Each program gets /dev/null as stdin, one pipe for
  * stdout and stderr (the first 4 KiB kept, or what the job asks for; the
- * rest read and dropped so it never blocks on a full pipe), and its own process group, so that
- * on timeout the whole group (a script and what it started) is killed.
+ * rest read and dropped so it never blocks on a full pipe), and its own
+ * process group, so that on timeout the whole group (a script and what
+ * it started) is killed.
  *
  * The end of a program is seen through a pidfd when the kernel has them
  * (Linux 5.3), else by polling waitpid() every 50 ms. A program that

@@ -149,7 +149,8 @@ curl_debug_cb(CURL *easy, curl_infotype type, char *data, size_t n,
 		if (probe_kind_is(cj->job->p->d.kind, KIND_TAGGED) &&
 		    strchr(c, ' ') != NULL)
 			c = strchr(c, ' ') + 1;
-		if (strcasecmp(c, "QUIT") == 0 || strcasecmp(c, "LOGOUT") == 0) {
+		if (strcasecmp(c, "QUIT") == 0 ||
+		    strcasecmp(c, "LOGOUT") == 0) {
 			cj->quitting = true;
 			return 0;
 		}

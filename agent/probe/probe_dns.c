@@ -106,7 +106,8 @@ dns_render(int type, const unsigned char *abuf, int alen, char **ans)
 	if (type == ns_t_a) {
 		struct ares_addrttl a[DNS_ANSWERS_MAX];
 
-		if (ares_parse_a_reply(abuf, alen, NULL, a, &count) != ARES_SUCCESS)
+		if (ares_parse_a_reply(abuf, alen, NULL, a, &count) !=
+		    ARES_SUCCESS)
 			return 0;
 		for (i = 0; i < count; i++)
 			if (inet_ntop(AF_INET, &a[i].ipaddr, buf, sizeof(buf)))
@@ -118,7 +119,8 @@ dns_render(int type, const unsigned char *abuf, int alen, char **ans)
 		    ARES_SUCCESS)
 			return 0;
 		for (i = 0; i < count; i++)
-			if (inet_ntop(AF_INET6, &a[i].ip6addr, buf, sizeof(buf)))
+			if (inet_ntop(AF_INET6, &a[i].ip6addr, buf,
+			    sizeof(buf)))
 				ans[n++] = xstrdup(buf);
 	} else if (type == ns_t_mx) {
 		struct ares_mx_reply *mx = NULL, *m;
@@ -136,7 +138,8 @@ dns_render(int type, const unsigned char *abuf, int alen, char **ans)
 			return 0;
 		strbuf_init(&b);
 		for (t = txt; t != NULL; t = t->next) {
-			if (t->record_start && b.len > 0 && n < DNS_ANSWERS_MAX) {
+			if (t->record_start && b.len > 0 &&
+			    n < DNS_ANSWERS_MAX) {
 				ans[n++] = strbuf_steal(&b);
 				strbuf_init(&b);
 			}
@@ -304,8 +307,8 @@ dns_start(void *state, struct probe_job *job)
 		o.timeout = 100;
 	dj = xcalloc(1, sizeof(*dj));
 	dj->job = job;
-	rc = ares_init_options(&dj->ch, &o, ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS |
-	    ARES_OPT_FLAGS);
+	rc = ares_init_options(&dj->ch, &o, ARES_OPT_TRIES |
+	    ARES_OPT_TIMEOUTMS | ARES_OPT_FLAGS);
 	if (rc != ARES_SUCCESS) {
 		probe_job_fail(job, "resolver: %s", ares_strerror(rc));
 		free(dj);

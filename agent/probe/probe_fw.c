@@ -194,7 +194,8 @@ fw_fingerprint(struct probe_job *job, uint64_t h, unsigned old_rules)
 			snprintf(r->fw_event, sizeof(r->fw_event),
 			    "ruleset changed (%u -> %u rules in %s %s%s%s)",
 			    old_rules, r->fw_rules, p->fw_family, p->fw_table,
-			    p->d.chain ? " " : "", p->d.chain ? p->d.chain : "");
+			    p->d.chain ? " " : "",
+			    p->d.chain ? p->d.chain : "");
 		else
 			snprintf(r->fw_event, sizeof(r->fw_event),
 			    "ruleset changed");
@@ -296,7 +297,8 @@ fw_nft(struct probe_job *job)
 		/* which is missing, the chain or its table? */
 		snprintf(cmd, sizeof(cmd), "list table %s %s", p->fw_family,
 		    p->fw_table);
-		if (p->d.chain != NULL && nft_run_cmd_from_buffer(ctx, cmd) == 0)
+		if (p->d.chain != NULL &&
+		    nft_run_cmd_from_buffer(ctx, cmd) == 0)
 			probe_job_fail(job, "no chain %s in table %s %s",
 			    p->d.chain, p->fw_family, p->fw_table);
 		else

@@ -326,7 +326,8 @@ probe_set_run(struct probe_set *s, long max_ms)
 		job->engine = probe_kind_engine(p->d.kind);
 		e = probe_engine_index(job->engine);
 		job->engine_state = s->state[e];
-		job->cmd_state = s->state[probe_engine_index(&probe_engine_cmd)];
+		job->cmd_state =
+		    s->state[probe_engine_index(&probe_engine_cmd)];
 		job->start_ms = probe_now_ms();
 		job->deadline_ms = job->start_ms + (int64_t)p->d.timeout * 1000;
 		if (job->deadline_ms > limit) {
