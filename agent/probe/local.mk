@@ -4,6 +4,7 @@
 agent_libmhagent_la_SOURCES += agent/probe/probe.h agent/probe/probe_int.h \
 	agent/probe/probe_set.c agent/probe/probe_flap.c \
 	agent/probe/probe_kind.c agent/probe/probe_words.c \
+	agent/probe/probe_reply.c \
 	agent/probe/probe_curl.c agent/probe/probe_dns.c \
 	agent/probe/probe_cmd.c agent/probe/probe_local.c \
 	agent/probe/probe_fw.c

@@ -5,18 +5,21 @@
  * says why libcurl).
  *
  * libcurl speaks the dialogues itself: SMTP greeting, EHLO, (STARTTLS,
- * EHLO,) NOOP, QUIT; POP3 greeting, CAPA, (STLS, CAPA,) CAPA, QUIT; IMAP
- * greeting, CAPABILITY, (STARTTLS, CAPABILITY,) NOOP, LOGOUT. NOOP and
- * CAPA are the custom command: without one curl would send HELP, LIST
- * or LIST, which need a login or are not always there. What the server
- * said is taken from the debug callback (each line in and out), so a
- * failure names the command and the reply: "greeting 554 5.3.2 busy",
- * "STARTTLS: 454 4.7.0 TLS not available".
+ * EHLO,) QUIT; POP3 greeting, CAPA, (STLS, CAPA,) QUIT; IMAP greeting,
+ * CAPABILITY, (STARTTLS, CAPABILITY,) LOGOUT. QUIT and LOGOUT are the
+ * custom command (without one curl would send HELP, LIST or LIST, which
+ * need a login or are not always there). What the server says comes
+ * through the debug callback, a line at a time (probe_reply.c tells a
+ * refusal), so a failure names the command and the reply: "greeting 554
+ * 5.3.2 busy", "STARTTLS: 454 4.7.0 TLS not available".
  *
  * Sockets and the timer go through curl's socket interface into the
- * round's poll() loop; nothing here blocks, but for one case: curl sends
- * QUIT when it closes a connection that worked and waits for the answer,
- * bounded by CURLOPT_TIMEOUT_MS (the check's own timeout).
+ * round's poll() loop, and nothing here blocks. One trap: when curl
+ * closes a connection it sends QUIT (LOGOUT) and waits for the answer,
+ * blocking, up to the server response timeout. So once the server has
+ * said its last word (the answer to our QUIT, or a refusal) the check
+ * shuts its sockets down, and curl's QUIT fails at once instead. The
+ * sockets are ours for that (CURLOPT_OPENSOCKETFUNCTION).
  */
 #include "config.h"
 
@@ -26,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -33,9 +38,13 @@
 
 #define HTTP_BODY_MAX (64 * 1024)	/* read no more of a web page */
 
+/* A socket curl opened through us: what curl waits for on it, and the
+ * check it serves (NULL once the check is over: curl may close a socket
+ * later). */
 struct csock {
 	curl_socket_t fd;
-	int what;		/* CURL_POLL_* */
+	int what;		/* CURL_POLL_*, 0: nothing now */
+	struct cjob *cj;
 };
 
 struct curl_engine {
@@ -47,14 +56,13 @@ struct curl_engine {
 
 struct cjob {
 	struct probe_job *job;
+	struct curl_engine *ce;
 	CURL *easy;
 	struct curl_slist *connect_to;
 	char url[1200];
 	char errbuf[CURL_ERROR_SIZE];
-	char greeting[160];	/* the server's first line */
-	char cmd[160];		/* the last command sent (not QUIT) */
-	char reply[160];	/* the last line answering it */
-	bool got_in, quitting, body_capped;
+	struct probe_dialogue dlg;
+	bool body_capped;
 	bool tls_started;	/* TLS bytes went out: TCP is connected */
 	bool trying;		/* the name is resolved, connecting */
 	size_t body;
@@ -71,32 +79,46 @@ curl_global(void)
 
 /* ---- curl callbacks ---- */
 
+static struct csock *
+csock_find(struct curl_engine *ce, curl_socket_t fd)
+{
+	size_t i;
+
+	for (i = 0; i < ce->nsocks; i++)
+		if (ce->socks[i].fd == fd)
+			return &ce->socks[i];
+	return NULL;
+}
+
+static struct csock *
+csock_add(struct curl_engine *ce, curl_socket_t fd, struct cjob *cj)
+{
+	struct csock *cs;
+
+	if (ce->nsocks == ce->cap) {
+		ce->cap = ce->cap ? ce->cap * 2 : 16;
+		ce->socks = xreallocarray(ce->socks, ce->cap,
+		    sizeof(*ce->socks));
+	}
+	cs = &ce->socks[ce->nsocks++];
+	cs->fd = fd;
+	cs->what = 0;
+	cs->cj = cj;
+	return cs;
+}
+
 static int
 curl_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
     void *socketp)
 {
 	struct curl_engine *ce = userp;
-	size_t i;
+	struct csock *cs = csock_find(ce, fd);
 
 	(void)easy;
 	(void)socketp;
-	for (i = 0; i < ce->nsocks; i++)
-		if (ce->socks[i].fd == fd)
-			break;
-	if (what == CURL_POLL_REMOVE) {
-		if (i < ce->nsocks)
-			ce->socks[i] = ce->socks[--ce->nsocks];
-		return 0;
-	}
-	if (i == ce->nsocks) {
-		if (ce->nsocks == ce->cap) {
-			ce->cap = ce->cap ? ce->cap * 2 : 16;
-			ce->socks = xreallocarray(ce->socks, ce->cap,
-			    sizeof(*ce->socks));
-		}
-		ce->socks[ce->nsocks++].fd = fd;
-	}
-	ce->socks[i].what = what;
+	if (cs == NULL)	/* not opened through us: never, but poll it */
+		cs = csock_add(ce, fd, NULL);
+	cs->what = what == CURL_POLL_REMOVE ? 0 : what;
 	return 0;
 }
 
@@ -110,10 +132,16 @@ curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* The server has said its last word: no reading or writing after it,
+ * so that curl's QUIT on closing fails at once rather than waits. */
 static void
-cjob_line(char *dst, size_t dstlen, const char *data, size_t n)
+cjob_over(struct cjob *cj)
 {
-	probe_text_clean(dst, dstlen, data, n);
+	size_t i;
+
+	for (i = 0; i < cj->ce->nsocks; i++)
+		if (cj->ce->socks[i].cj == cj)
+			shutdown(cj->ce->socks[i].fd, SHUT_RDWR);
 }
 
 static int
@@ -129,35 +157,41 @@ curl_debug_cb(CURL *easy, curl_infotype type, char *data, size_t n,
 	/* "Trying 127.0.0.1:25...": resolving is over */
 	if (type == CURLINFO_TEXT && n >= 6 && memcmp(data, "Trying", 6) == 0)
 		cj->trying = true;
-	if (cj->quitting)
-		return 0;
 	if (type == CURLINFO_HEADER_IN) {
-		cjob_line(line, sizeof(line), data, n);
-		if (!cj->got_in) {
-			cj->got_in = true;
-			snprintf(cj->greeting, sizeof(cj->greeting), "%s",
-			    line);
-		} else if (cj->cmd[0] != '\0' && line[0] != '\0') {
-			snprintf(cj->reply, sizeof(cj->reply), "%s", line);
-		}
+		probe_text_clean(line, sizeof(line), data, n);
+		if (probe_dialogue_in(&cj->dlg, cj->job->p->d.kind, line))
+			cjob_over(cj);
 	} else if (type == CURLINFO_HEADER_OUT) {
-		const char *c;
-
-		cjob_line(line, sizeof(line), data, n);
-		/* an IMAP command starts with its tag: name the command */
-		c = line;
-		if (probe_kind_is(cj->job->p->d.kind, KIND_TAGGED) &&
-		    strchr(c, ' ') != NULL)
-			c = strchr(c, ' ') + 1;
-		if (strcasecmp(c, "QUIT") == 0 ||
-		    strcasecmp(c, "LOGOUT") == 0) {
-			cj->quitting = true;
-			return 0;
-		}
-		snprintf(cj->cmd, sizeof(cj->cmd), "%s", c);
-		cj->reply[0] = '\0';
+		probe_text_clean(line, sizeof(line), data, n);
+		probe_dialogue_out(&cj->dlg, cj->job->p->d.kind, line);
 	}
 	return 0;
+}
+
+/* Sockets of our own, so that cjob_over() can shut them. */
+static curl_socket_t
+curl_open_cb(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct cjob *cj = userp;
+	curl_socket_t fd;
+
+	(void)purpose;
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	csock_add(cj->ce, fd, cj);
+	return fd;
+}
+
+static int
+curl_close_cb(void *userp, curl_socket_t fd)
+{
+	struct curl_engine *ce = userp;
+	struct csock *cs = csock_find(ce, fd);
+
+	if (cs != NULL)
+		*cs = ce->socks[--ce->nsocks];
+	return close(fd);
 }
 
 static size_t
@@ -176,65 +210,26 @@ curl_write_cb(char *data, size_t size, size_t n, void *userp)
 
 /* ---- starting ---- */
 
-static int
-cjob_url(struct cjob *cj, char *err, size_t errlen)
-{
-	const struct probe_desc *d = &cj->job->p->d;
-	const char *scheme = probe_kind_scheme(d->kind);
-	char host[256], ct[600];
-	unsigned port;
-
-	if (probe_kind_is(d->kind, KIND_WEB)) {
-		if (strstr(d->target, "://") != NULL)
-			snprintf(cj->url, sizeof(cj->url), "%s", d->target);
-		else
-			snprintf(cj->url, sizeof(cj->url), "%s://%s", scheme,
-			    d->target);
-		return 0;
-	}
-	if (probe_hostport(d->target, d->kind, host, sizeof(host), &port, err,
-	    errlen) < 0)
-		return -1;
-	if (d->tls_name != NULL && *d->tls_name != '\0') {
-		/* connect to the address, verify and send SNI for the name */
-		snprintf(cj->url, sizeof(cj->url), "%s://%s:%u/", scheme,
-		    d->tls_name, port);
-		snprintf(ct, sizeof(ct), "%s:%u:%s:%u", d->tls_name, port, host,
-		    port);
-		cj->connect_to = curl_slist_append(NULL, ct);
-	} else {
-		snprintf(cj->url, sizeof(cj->url), "%s://%s:%u/", scheme, host,
-		    port);
-	}
-	return 0;
-}
-
-static bool
-want_starttls(const struct probe_desc *d)
-{
-	if (!probe_kind_is(d->kind, KIND_STARTTLS))
-		return false;
-	if (d->starttls == PROBE_OPT_DEFAULT)
-		return probe_kind_is(d->kind, KIND_STARTTLS_DEFAULT);
-	return d->starttls == PROBE_OPT_YES;
-}
-
 static void
 curl_start(void *state, struct probe_job *job)
 {
 	struct curl_engine *ce = state;
 	const struct probe_desc *d = &job->p->d;
 	struct cjob *cj = xcalloc(1, sizeof(*cj));
-	char err[PROBE_ERR_MAX];
+	char err[PROBE_ERR_MAX], ct[600];
 	long ms = (long)d->timeout * 1000;
 	CURL *e;
 
 	cj->job = job;
+	cj->ce = ce;
 	job->priv = cj;
-	if (cjob_url(cj, err, sizeof(err)) < 0) {
+	if (probe_url(d, cj->url, sizeof(cj->url), ct, sizeof(ct), err,
+	    sizeof(err)) < 0) {
 		probe_job_fail(job, "%s", err);
 		goto fail;
 	}
+	if (ct[0] != '\0')
+		cj->connect_to = curl_slist_append(NULL, ct);
 	if ((e = cj->easy = curl_easy_init()) == NULL) {
 		probe_job_fail(job, "curl_easy_init failed");
 		goto fail;
@@ -254,6 +249,10 @@ curl_start(void *state, struct probe_job *job)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)d->timeout);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, curl_open_cb);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, cj);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, curl_close_cb);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, ce);
 	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, curl_debug_cb);
 	curl_easy_setopt(e, CURLOPT_DEBUGDATA, cj);
 	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);	/* feeds the debug cb */
@@ -269,10 +268,13 @@ curl_start(void *state, struct probe_job *job)
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, cj->connect_to);
 	if (d->kind == PROBE_TCP || d->kind == PROBE_TLS)
 		curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
-	if (probe_kind_command(d->kind) != NULL)
+	if (probe_kind_command(d->kind) != NULL) {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
 		    probe_kind_command(d->kind));
-	if (want_starttls(d))
+		/* POP3: the answer to QUIT is one line, not a listing */
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	}
+	if (probe_want_starttls(d))
 		curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (curl_multi_add_handle(ce->multi, e) != CURLM_OK) {
 		probe_job_fail(job, "curl_multi_add_handle failed");
@@ -325,34 +327,28 @@ cjob_phase(struct cjob *cj, char *buf, size_t len)
 	    CURLINFO_APPCONNECT_TIME_T, &t) != CURLE_OK || t == 0))
 		return "TLS handshake";
 	if (probe_kind_is(k, KIND_WEB))
-		return cj->got_in ? "reading the response" : "no response";
+		return cj->dlg.got_in ? "reading the response" : "no response";
 	if (!probe_kind_is(k, KIND_MAIL))
 		return NULL;
-	if (!cj->got_in)
+	if (!cj->dlg.got_in)
 		return "no greeting";
-	if (cj->cmd[0] == '\0')
+	if (cj->dlg.cmd[0] == '\0')
 		return NULL;
-	if (cj->reply[0] != '\0' && (strcasestr(cj->cmd, "STARTTLS") ||
-	    strcasecmp(cj->cmd, "STLS") == 0))
+	if (cj->dlg.reply[0] != '\0' && (strcasestr(cj->dlg.cmd, "STARTTLS") ||
+	    strcasecmp(cj->dlg.cmd, "STLS") == 0))
 		return "TLS handshake after STARTTLS";
-	snprintf(buf, len, "no answer to %s", cj->cmd);
+	snprintf(buf, len, "no answer to %s", cj->dlg.cmd);
 	return buf;
 }
 
-/* The server said something we did not want: name what and when. */
+/* The dialogue failed: name the refusal, or what was going on. */
 static void
 cjob_fail_dialogue(struct cjob *cj, const char *fallback)
 {
-	struct probe_job *job = cj->job;
+	char why[PROBE_ERR_MAX];
 
-	if (!cj->got_in)
-		probe_job_fail(job, "connection closed before the greeting");
-	else if (cj->cmd[0] == '\0')
-		probe_job_fail(job, "greeting %s", cj->greeting);
-	else if (cj->reply[0] != '\0')
-		probe_job_fail(job, "%s: %s", cj->cmd, cj->reply);
-	else
-		probe_job_fail(job, "%s: %s", cj->cmd, fallback);
+	probe_dialogue_error(&cj->dlg, fallback, why, sizeof(why));
+	probe_job_fail(cj->job, "%s", why);
 }
 
 static void
@@ -400,7 +396,7 @@ cjob_done(struct cjob *cj, CURLcode rc)
 			break;	/* we stopped reading: fine */
 		/* FALLTHROUGH */
 	default:
-		if (probe_kind_is(d->kind, KIND_MAIL) && cj->got_in) {
+		if (probe_kind_is(d->kind, KIND_MAIL) && cj->dlg.got_in) {
 			cjob_fail_dialogue(cj, cj->errbuf[0] ? cj->errbuf :
 			    curl_easy_strerror(rc));
 			return;
@@ -419,9 +415,8 @@ cjob_done(struct cjob *cj, CURLcode rc)
 		probe_job_timeout(job, cjob_phase(cj, phase, sizeof(phase)));
 		return;
 	case CURLE_USE_SSL_FAILED:
-		if (cj->cmd[0] != '\0' && cj->reply[0] != '\0' &&
-		    strcasestr(cj->cmd, "TLS") != NULL)
-			probe_job_fail(job, "%s: %s", cj->cmd, cj->reply);
+		if (cj->dlg.fail_reply[0] != '\0')
+			cjob_fail_dialogue(cj, "");
 		else
 			probe_job_fail(job, "STARTTLS not offered");
 		return;
@@ -461,7 +456,7 @@ cjob_done(struct cjob *cj, CURLcode rc)
 		}
 		probe_job_ok(job, "HTTP %ld", code);
 	} else if (probe_kind_is(d->kind, KIND_MAIL)) {
-		probe_job_ok(job, "%s", cj->greeting);
+		probe_job_ok(job, "%s", cj->dlg.greeting);
 	} else {
 		probe_job_ok(job, "connected");
 	}
@@ -470,8 +465,13 @@ cjob_done(struct cjob *cj, CURLcode rc)
 static void
 cjob_free(struct curl_engine *ce, struct cjob *cj)
 {
+	size_t i;
+
 	curl_multi_remove_handle(ce->multi, cj->easy);
 	curl_easy_cleanup(cj->easy);
+	for (i = 0; i < ce->nsocks; i++)	/* if curl kept any */
+		if (ce->socks[i].cj == cj)
+			ce->socks[i].cj = NULL;
 	curl_slist_free_all(cj->connect_to);
 	cj->job->priv = NULL;
 	free(cj);
@@ -535,6 +535,8 @@ curl_fill(void *state, struct pollvec *pv, int64_t *wake)
 	for (i = 0; i < ce->nsocks; i++) {
 		short ev = 0;
 
+		if (ce->socks[i].what == 0)
+			continue;
 		if (ce->socks[i].what & CURL_POLL_IN)
 			ev |= POLLIN;
 		if (ce->socks[i].what & CURL_POLL_OUT)

@@ -106,12 +106,47 @@ bool probe_kind_is(enum probe_kind, unsigned flags);	/* any of them */
  * brackets) and port; -1 with a reason. */
 int probe_hostport(const char *target, enum probe_kind, char *host,
     size_t hlen, unsigned *port, char *err, size_t errlen);
+/* libcurl's URL for a check, and in ct a CURLOPT_CONNECT_TO entry
+ * ("NAME:PORT:ADDR:PORT") when tls_name is set, else ""; -1 and why. */
+int probe_url(const struct probe_desc *, char *url, size_t ulen, char *ct,
+    size_t ctlen, char *err, size_t errlen);
+bool probe_want_starttls(const struct probe_desc *);
 /* Copy s into dst as one printable line: control bytes and bytes of
  * invalid UTF-8 become '?', trailing CR/LF and blanks go. */
 void probe_text_clean(char *dst, size_t dstlen, const char *s, size_t n);
 /* Days left from an X.509 date as OpenSSL prints it ("Mar  5 12:00:00
  * 2025 GMT"); -1 when it cannot be read (*days untouched). */
 int probe_cert_days(const char *date, time_t now, int *days);
+
+/* probe_reply.c: one line from an SMTP, POP3 or IMAP server (cleaned,
+ * without CRLF); greeting: the first line of the connection. MORE: a
+ * line inside a reply; OK: the last line of a positive reply; FAIL: a
+ * refusal (or not the protocol at all). */
+enum probe_reply {
+	PROBE_REPLY_MORE,
+	PROBE_REPLY_OK,
+	PROBE_REPLY_FAIL,
+};
+enum probe_reply probe_reply_check(enum probe_kind, bool greeting,
+    const char *line);
+/* A dialogue: lines in and out as the client sees them. _in returns
+ * true when the server has said its last word (a refusal, or the answer
+ * to the kind's final command): nothing after it matters. _error: why it
+ * failed ("greeting 554 ...", "STARTTLS: 454 ...", "EHLO x: fallback"). */
+struct probe_dialogue {
+	char greeting[160];	/* the server's first line */
+	char cmd[160];		/* the last command (an IMAP tag dropped) */
+	char reply[160];	/* the last line ending a reply to it */
+	char fail_cmd[160];	/* the command refused, "" the greeting */
+	char fail_reply[160];	/* the first refusal, "" if none */
+	bool got_in, final_sent, over;
+};
+bool probe_dialogue_in(struct probe_dialogue *, enum probe_kind,
+    const char *line);
+void probe_dialogue_out(struct probe_dialogue *, enum probe_kind,
+    const char *line);
+void probe_dialogue_error(const struct probe_dialogue *,
+    const char *fallback, char *buf, size_t len);
 
 /* probe_curl.c, probe_dns.c, probe_cmd.c: the engines */
 extern const struct probe_engine probe_engine_curl;

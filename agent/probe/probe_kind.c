@@ -16,9 +16,11 @@
 #include "probe/probe_int.h"
 
 /* scheme: libcurl's URL scheme (tcp: nothing is sent in CONNECT_ONLY
- * mode; tls: CONNECT_ONLY does the handshake). command: the one sent
- * after the greeting (NOOP for SMTP and IMAP; POP3 allows NOOP only
- * after a login, CAPA before). */
+ * mode; tls: CONNECT_ONLY does the handshake). command: the one curl
+ * sends after the greeting and capabilities (and STARTTLS): the
+ * goodbye, so that the dialogue is exactly greeting, EHLO, QUIT, and
+ * the server closes the connection itself (curl's own QUIT when it
+ * closes a connection waits for the answer, blocking). */
 static const struct kind {
 	enum probe_kind kind;
 	const char *name;
@@ -33,19 +35,19 @@ static const struct kind {
 	{PROBE_DNS, "dns", &probe_engine_dns, 0, NULL, NULL, 0},
 	{PROBE_COMMAND, "command", &probe_engine_cmd, 0, NULL, NULL, 0},
 	{PROBE_FILE, "file", &probe_engine_local, 0, NULL, NULL, 0},
-	{PROBE_SMTP, "smtp", &probe_engine_curl, 25, "smtp", "NOOP",
+	{PROBE_SMTP, "smtp", &probe_engine_curl, 25, "smtp", "QUIT",
 	    KIND_MAIL | KIND_STARTTLS},
 	{PROBE_SUBMISSION, "submission", &probe_engine_curl, 587, "smtp",
-	    "NOOP", KIND_MAIL | KIND_STARTTLS | KIND_STARTTLS_DEFAULT},
-	{PROBE_SMTPS, "smtps", &probe_engine_curl, 465, "smtps", "NOOP",
+	    "QUIT", KIND_MAIL | KIND_STARTTLS | KIND_STARTTLS_DEFAULT},
+	{PROBE_SMTPS, "smtps", &probe_engine_curl, 465, "smtps", "QUIT",
 	    KIND_MAIL | KIND_TLS},
-	{PROBE_POP3, "pop3", &probe_engine_curl, 110, "pop3", "CAPA",
+	{PROBE_POP3, "pop3", &probe_engine_curl, 110, "pop3", "QUIT",
 	    KIND_MAIL | KIND_STARTTLS},
-	{PROBE_POP3S, "pop3s", &probe_engine_curl, 995, "pop3s", "CAPA",
+	{PROBE_POP3S, "pop3s", &probe_engine_curl, 995, "pop3s", "QUIT",
 	    KIND_MAIL | KIND_TLS},
-	{PROBE_IMAP, "imap", &probe_engine_curl, 143, "imap", "NOOP",
+	{PROBE_IMAP, "imap", &probe_engine_curl, 143, "imap", "LOGOUT",
 	    KIND_MAIL | KIND_STARTTLS | KIND_TAGGED},
-	{PROBE_IMAPS, "imaps", &probe_engine_curl, 993, "imaps", "NOOP",
+	{PROBE_IMAPS, "imaps", &probe_engine_curl, 993, "imaps", "LOGOUT",
 	    KIND_MAIL | KIND_TLS | KIND_TAGGED},
 	{PROBE_HTTP, "http", &probe_engine_curl, 80, "http", NULL, KIND_WEB},
 	{PROBE_HTTPS, "https", &probe_engine_curl, 443, "https", NULL,
@@ -347,6 +349,45 @@ probe_hostport(const char *target, enum probe_kind kind, char *host,
 		return -1;
 	}
 	return 0;
+}
+
+int
+probe_url(const struct probe_desc *d, char *url, size_t ulen, char *ct,
+    size_t ctlen, char *err, size_t errlen)
+{
+	const char *scheme = probe_kind_scheme(d->kind);
+	char host[256];
+	unsigned port;
+
+	ct[0] = '\0';
+	if (probe_kind_is(d->kind, KIND_WEB)) {
+		if (strstr(d->target, "://") != NULL)
+			snprintf(url, ulen, "%s", d->target);
+		else
+			snprintf(url, ulen, "%s://%s", scheme, d->target);
+		return 0;
+	}
+	if (probe_hostport(d->target, d->kind, host, sizeof(host), &port, err,
+	    errlen) < 0)
+		return -1;
+	if (empty(d->tls_name)) {
+		snprintf(url, ulen, "%s://%s:%u/", scheme, host, port);
+		return 0;
+	}
+	/* connect to the address; verify and send SNI for the name */
+	snprintf(url, ulen, "%s://%s:%u/", scheme, d->tls_name, port);
+	snprintf(ct, ctlen, "%s:%u:%s:%u", d->tls_name, port, host, port);
+	return 0;
+}
+
+bool
+probe_want_starttls(const struct probe_desc *d)
+{
+	if (!probe_kind_is(d->kind, KIND_STARTTLS))
+		return false;
+	if (d->starttls == PROBE_OPT_DEFAULT)
+		return probe_kind_is(d->kind, KIND_STARTTLS_DEFAULT);
+	return d->starttls == PROBE_OPT_YES;
 }
 
 void

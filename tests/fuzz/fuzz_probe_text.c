@@ -2,7 +2,8 @@
  * fuzz_probe_text.c: libFuzzer target for what the probe engine reads
  * from outside: iptables-save output (rule counts, fingerprint), nft's
  * JSON listing (rule count), server lines cleaned for an error text,
- * certificate dates, and host:port targets. The first byte picks the
+ * SMTP/POP3/IMAP dialogues (each line starting with '>' is ours, the
+ * others the server's), certificate dates, and host:port targets. The first byte picks the
  * table and chain names from the input's first line, so the fuzzer can
  * aim at names that exist. Nothing may crash, leak or read past the
  * input; a cleaned line must be printable and fit its buffer.
@@ -28,6 +29,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char clean[32], host[64], err[128];
 	unsigned rules, port;
 	bool found;
+	enum probe_kind k;
 	int days;
 	size_t i;
 
@@ -48,6 +50,26 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	for (i = 0; clean[i] != '\0'; i++)
 		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
 			abort();
+	for (k = PROBE_SMTP; k <= PROBE_IMAPS; k++) {
+		struct probe_dialogue dlg;
+		char line[160], why[256];
+		size_t at = 0;
+
+		memset(&dlg, 0, sizeof(dlg));
+		while (at < size) {
+			size_t e = at;
+
+			while (e < size && text[e] != '\n')
+				e++;
+			probe_text_clean(line, sizeof(line), text + at, e - at);
+			if (line[0] == '>')
+				probe_dialogue_out(&dlg, k, line + 1);
+			else
+				(void)probe_dialogue_in(&dlg, k, line);
+			at = e + 1;
+		}
+		probe_dialogue_error(&dlg, "closed", why, sizeof(why));
+	}
 	probe_cert_days(z, time(NULL), &days);
 	probe_hostport(z, PROBE_SMTP, host, sizeof(host), &port, err,
 	    sizeof(err));

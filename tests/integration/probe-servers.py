@@ -12,6 +12,10 @@ once it listens (the test waits for that file). They run until killed.
   http PORTFILE [CERT KEY]  HTTP (HTTPS with CERT and KEY): / 200, /down
                       503, /moved 302, /big 1 MiB, /hang never answers
   silent PORTFILE     TCP: accepts connections and never says anything
+  smtp PORTFILE MODE  an SMTP server that misbehaves at the end: MODE
+                      keepopen answers QUIT with 221 but keeps the
+                      connection open and ignores the rest; noquit never
+                      answers QUIT
 """
 import http.server
 import os
@@ -156,6 +160,36 @@ def silent_serve(portfile):
         held.append(c)  # keep it open, say nothing
 
 
+# ---- an SMTP server that misbehaves at QUIT ------------------------------
+
+def smtp_session(c, mode):
+    f = c.makefile("rb")
+    c.sendall(b"220 mh-tarpit ESMTP\r\n")
+    quits = 0
+    for line in f:
+        cmd = line.strip().upper()
+        if cmd.startswith(b"EHLO"):
+            c.sendall(b"250-mh-tarpit\r\n250 8BITMIME\r\n")
+        elif cmd == b"QUIT":
+            quits += 1
+            if mode == "keepopen" and quits == 1:
+                c.sendall(b"221 2.0.0 Bye\r\n")  # and do not close
+        else:
+            c.sendall(b"250 2.0.0 Ok\r\n")
+
+
+def smtp_serve(portfile, mode):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    ready(portfile, s.getsockname()[1])
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=smtp_session, args=(c, mode),
+                         daemon=True).start()
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -166,6 +200,8 @@ def main():
         http_serve(portfile, *sys.argv[3:5])
     elif mode == "silent":
         silent_serve(portfile)
+    elif mode == "smtp":
+        smtp_serve(portfile, sys.argv[3])
     else:
         sys.exit(__doc__)
 

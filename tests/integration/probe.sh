@@ -23,7 +23,7 @@ PROBECHECK=$top_builddir/tests/probecheck
 SERVERS=$top_srcdir/tests/integration/probe-servers.py
 [ -x "$PROBECHECK" ] || bail "$PROBECHECK not built (make check builds it)"
 
-plan 52
+plan 55
 mktestdir
 CLEANUP_HOOK=pf_stop
 
@@ -137,6 +137,8 @@ start_server DNS dns
 start_server HTTP http
 start_server HTTPS http "$C/srv.pem" "$C/srv.key"
 start_server SILENT silent
+start_server KEEPOPEN smtp keepopen
+start_server NOQUIT smtp noquit
 REFUSED=$(free_port tcp)
 DEADUDP=$(free_port udp)
 
@@ -157,6 +159,8 @@ L=127.0.0.1
 	"name=smtp-refused kind=smtp target=$L:$REFUSED" \
 	"name=smtp-silent kind=smtp target=$L:$SILENT timeout=2" \
 	"name=smtps-silent kind=smtps target=$L:$SILENT timeout=2" \
+	"name=smtp-keepopen kind=smtp target=$L:$KEEPOPEN timeout=5" \
+	"name=smtp-noquit kind=smtp target=$L:$NOQUIT timeout=2" \
 	"name=pop3 kind=pop3 target=$L:$POP3_PORT" \
 	"name=pop3-stls kind=pop3 target=$L:$POP3_PORT starttls=yes" \
 	"name=pop3s kind=pop3s target=$L:$POP3S_PORT" \
@@ -212,9 +216,19 @@ is "$(err smtp-notls)" "STARTTLS not offered" "submission: a server without STAR
 is "$(err smtp-refused)" "connect refused" "smtp: nobody listens"
 is "$(err smtp-silent)" "timeout after 2 s (no greeting)" "smtp: a server that never speaks"
 is "$(err smtps-silent)" "timeout after 2 s (TLS handshake)" "smtps: a server that never speaks"
-grep -q "disconnect from localhost\[127.0.0.1\] ehlo=2 starttls=1 noop=1 quit=1 commands=5" \
+grep -q "disconnect from localhost\[127.0.0.1\] ehlo=1 quit=1 commands=2" \
 	"$T/pf/log/maillog"
-ok $? "Postfix logged EHLO, STARTTLS, EHLO, NOOP, QUIT from the probe"
+ok $? "Postfix logged EHLO, QUIT from the probe"
+grep -q "disconnect from localhost\[127.0.0.1\] ehlo=2 starttls=1 quit=1 commands=4" \
+	"$T/pf/log/maillog"
+ok $? "Postfix logged EHLO, STARTTLS, EHLO, QUIT from the probe"
+# curl, when it closes a connection, sends QUIT and waits for the answer
+# (120 s by default): a server that answered our QUIT but keeps the
+# connection must not hold the round
+ms=$(col "$T/r1" 1 smtp-keepopen 5)
+[ "$(okk smtp-keepopen)" = 1 ] && [ "$ms" -lt 1000 ]
+ok $? "smtp: a server that keeps the connection after 221 costs nothing ($ms ms)"
+is "$(err smtp-noquit)" "timeout after 2 s (no answer to QUIT)" "smtp: a server that never answers QUIT"
 
 # POP3 and IMAP (Dovecot, certificate ending in 3 days: 2 whole days)
 is "$(detail pop3)" "+OK Dovecot (Debian) ready." "pop3: up, the greeting"
@@ -265,7 +279,7 @@ is "$(err cmd-fail)" "queue too big" "command: its first line is the error"
 is "$(err cmd-hang)" "timeout after 2 s" "command: never exits"
 ms=$(sed -n 's/^# round 1: \([0-9]*\) ms$/\1/p' "$T/r1")
 [ "$ms" -ge 2000 ] && [ "$ms" -lt 3500 ]
-ok $? "round of 42 checks, 5 hanging 2 s each: $ms ms"
+ok $? "round of 44 checks, 6 hanging 2 s each: $ms ms"
 
 # ---- 20 checks of mixed kinds, 5 hanging until their 3 s timeout
 "$PROBECHECK" \
