@@ -35,12 +35,12 @@ enum probe_kind {
 	PROBE_DNS = 4,		/* a name resolves (A, AAAA, MX, TXT, ...) */
 	PROBE_COMMAND = 5,	/* a program exits 0 */
 	PROBE_FILE = 6,		/* a file exists (and is recent) */
-	PROBE_SMTP = 7,		/* 220 greeting, EHLO, NOOP, QUIT */
+	PROBE_SMTP = 7,		/* 220 greeting, EHLO, QUIT */
 	PROBE_SUBMISSION = 8,	/* the same on 587, STARTTLS by default */
 	PROBE_SMTPS = 9,	/* SMTP in implicit TLS (465) */
 	PROBE_POP3 = 10,	/* +OK greeting, CAPA, QUIT */
 	PROBE_POP3S = 11,
-	PROBE_IMAP = 12,	/* * OK greeting, CAPABILITY, NOOP, LOGOUT */
+	PROBE_IMAP = 12,	/* * OK greeting, CAPABILITY, LOGOUT */
 	PROBE_IMAPS = 13,
 	PROBE_HTTP = 14,	/* GET, status as expected */
 	PROBE_HTTPS = 15,

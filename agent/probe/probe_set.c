@@ -385,6 +385,9 @@ probe_set_run(struct probe_set *s, long max_ms)
 		probe_flap_apply(&p->r, p->r.ok, p->d.fall, p->d.rise,
 		    time(NULL));
 		p->job = NULL;
+		log_debug("probe", "%s: %s, %s, %ld ms: %s", p->d.name,
+		    p->r.ok ? "ok" : "failed", probe_status_name(p->r.status),
+		    p->r.response_ms, p->r.ok ? p->r.detail : p->r.error);
 	}
 	free(s->jobs);
 	s->jobs = NULL;
