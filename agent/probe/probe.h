@@ -185,8 +185,10 @@ void probe_set_adopt(struct probe_set *s, const struct probe_set *old);
 
 /* One round: start every check at once; return when all are done or
  * max_ms has passed (0: no limit beyond each probe's timeout). A check
- * cut short is a failure "timeout after N s". Returns the round's
- * duration in ms. */
+ * that reaches its timeout fails "timeout after N s (phase)"; one cut
+ * by max_ms fails "round deadline after N ms". Returns the round's
+ * duration in ms. Blocks the calling thread for that long: run it on a
+ * thread of its own if other collectors must not wait. */
 long probe_set_run(struct probe_set *, long max_ms);
 
 size_t probe_set_count(const struct probe_set *);
