@@ -13,6 +13,25 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
 	tests/unit/test_topk tests/unit/test_system
+## the probe engine (agent/probe)
+agent_unit_tests += tests/unit/test_probe_words tests/unit/test_probe_flap \
+	tests/unit/test_probe_parse tests/unit/test_probe_set \
+	tests/unit/test_probe_reply
+tests_unit_test_probe_reply_SOURCES = tests/unit/test_probe_reply.c
+tests_unit_test_probe_reply_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_reply_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_probe_words_SOURCES = tests/unit/test_probe_words.c
+tests_unit_test_probe_words_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_words_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_probe_flap_SOURCES = tests/unit/test_probe_flap.c
+tests_unit_test_probe_flap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_flap_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_probe_parse_SOURCES = tests/unit/test_probe_parse.c
+tests_unit_test_probe_parse_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_parse_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_probe_set_SOURCES = tests/unit/test_probe_set.c
+tests_unit_test_probe_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_set_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_queue_qmail_SOURCES = tests/unit/test_queue_qmail.c \
 	tests/unit/qtest.c tests/unit/qtest.h
 tests_unit_test_queue_qmail_CFLAGS = $(UNIT_CFLAGS)
@@ -76,6 +95,12 @@ else
 TESTS += tests/no-cmocka.sh
 endif
 
+## ---- the probe engine: a program that runs checks from its arguments,
+## driven by tests/integration/probe*.sh
+check_PROGRAMS += tests/probecheck
+tests_probecheck_SOURCES = tests/probecheck.c
+tests_probecheck_LDADD = agent/libmhagent.la lib/libmhutil.la
+
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
 	tests/integration/alarm-sms.sh tests/integration/notify-burst.sh \
@@ -89,6 +114,8 @@ integration_tests += tests/integration/sms-trap.sh \
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh tests/integration/system.sh \
 	tests/integration/collector-hang.sh tests/integration/agent-register.sh
+integration_tests += tests/integration/probe.sh \
+	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/qmail-queue-gen.py
 

@@ -12,7 +12,7 @@
  *   tests/fuzz/build.sh tests/fuzz/fuzz_drbd.c
  *   mkdir -p /tmp/drbd-corpus
  *   build-fuzz/fuzz_drbd -max_total_time=60 /tmp/drbd-corpus \
- *       tests/fuzz/corpus/drbd_json tests/fuzz/corpus/drbd_proc
+ *       tests/fuzz/corpus/drbd
  *
  * The seeds are `drbdsetup status --json` as drbd-utils prints it
  * (current and 2018 layouts) and /proc/drbd of DRBD 8.2, 8.4 and 9.

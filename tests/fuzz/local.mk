@@ -8,6 +8,12 @@ fuzz_targets += tests/fuzz/fuzz_pf_qfile
 fuzz_targets += tests/fuzz/fuzz_qmail
 fuzz_targets += tests/fuzz/fuzz_sms_conf
 fuzz_targets += tests/fuzz/fuzz_trapin
+fuzz_targets += tests/fuzz/fuzz_conn_proc
+fuzz_targets += tests/fuzz/fuzz_drbd
+fuzz_targets += tests/fuzz/fuzz_drstamp
+fuzz_targets += tests/fuzz/fuzz_runcmd
+fuzz_targets += tests/fuzz/fuzz_probe_text
+fuzz_targets += tests/fuzz/fuzz_probe_words
 
 ## Nothing per target: automake builds fuzz_NAME from fuzz_NAME.c and
 ## links it with the global LDADD, which only the fuzz targets use (every

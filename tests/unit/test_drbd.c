@@ -2,7 +2,7 @@
  * test_drbd.c: the JSON reader (agent/drsync/json.c) and the DRBD state
  * parsers and judge (drsync_drbd.c).
  *
- * The DRBD texts are the fuzz seeds in tests/fuzz/corpus/drbd_json and
+ * The DRBD texts are the fuzz seeds in tests/fuzz/corpus/drbd and
  * drbd_proc: `drbdsetup status --json` output laid out exactly as
  * drbd-utils prints it (user/v9/drbdsetup.c: the current format with
  * paths and tls, and the 2018 one without), and /proc/drbd as the DRBD
@@ -37,8 +37,10 @@ seed(const char *dir, const char *name, size_t *len)
 	char *b;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/%s/%s",
-	    top ? top : "..", dir, name);
+	/* corpus/drbd holds both kinds: json-NAME and proc-NAME */
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/drbd/%s-%s",
+	    top ? top : "..", strcmp(dir, "drbd_json") == 0 ? "json" : "proc",
+	    name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		fail_msg("%s: %s (is top_srcdir set?)", path, strerror(errno));

@@ -2,7 +2,7 @@
  * test_drsync.c: the DR sync engine (agent/drsync/): the stamp file, the
  * status rules round by round with a test clock, the command and drbd
  * methods with real programs (a shell script stands in for drbdsetup
- * and prints the seeds of tests/fuzz/corpus/drbd_json), and the peer's
+ * and prints the seeds of tests/fuzz/corpus/drbd), and the peer's
  * heartbeat against loopback listeners: up, refused, IPv6, a name, and
  * a listener whose accept queue is full (no answer: a timeout).
  */
@@ -402,7 +402,7 @@ use_status(const char *seed_name)
 	const char *top = getenv("top_srcdir");
 	char cmd[4096];
 
-	snprintf(cmd, sizeof(cmd), "cp %s/tests/fuzz/corpus/drbd_json/%s %s",
+	snprintf(cmd, sizeof(cmd), "cp %s/tests/fuzz/corpus/drbd/%s %s",
 	    top ? top : "..", seed_name, path("status.json"));
 	assert_int_equal(system(cmd), 0);
 }
