@@ -402,7 +402,7 @@ use_status(const char *seed_name)
 	const char *top = getenv("top_srcdir");
 	char cmd[4096];
 
-	snprintf(cmd, sizeof(cmd), "cp %s/tests/fuzz/corpus/drbd/%s %s",
+	snprintf(cmd, sizeof(cmd), "cp %s/tests/fuzz/corpus/drbd/json-%s %s",
 	    top ? top : "..", seed_name, path("status.json"));
 	assert_int_equal(system(cmd), 0);
 }
