@@ -135,6 +135,8 @@ MH_N_VALUE	mhNotifyValue	ROOT.MH_OBJECTS.MH_G_NOTIFY
 MH_N_THRESHOLD	mhNotifyThreshold	ROOT.MH_OBJECTS.MH_G_NOTIFY
 MH_N_TEXT	mhNotifyText	ROOT.MH_OBJECTS.MH_G_NOTIFY
 MH_N_HOST	mhNotifyHost	ROOT.MH_OBJECTS.MH_G_NOTIFY
+MH_N_INTERVAL	mhNotifyInterval	ROOT.MH_OBJECTS.MH_G_NOTIFY
+MH_NOTIFY_HEARTBEAT	mhHeartbeat	ROOT.MH_NOTIFICATIONS
 EOF
 
 # Notification families: enum mh_family constant -> raise notification;
