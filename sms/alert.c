@@ -37,7 +37,7 @@ static const char *const alert_notify_names[N_COUNT] = {
 const char *const alert_placeholders[] = {
 	"host", "severity", "SEVERITY", "what", "alarm", "metric", "family",
 	"instance", "value", "threshold", "text", "state", "STATE", "index",
-	"trapoid", NULL,
+	"trapoid", "subject", "reading", "limit", "head", "summary", NULL,
 };
 
 const char *
@@ -308,6 +308,7 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 	alert_bound(a->text);
 	alert_bound(a->host);
 	alert_bound(a->trap_oid);
+	render_alert(a);
 	return 0;
 }
 
@@ -322,6 +323,11 @@ alert_free(struct sms_alert *a)
 	free(a->text);
 	free(a->value);
 	free(a->threshold);
+	free(a->subject);
+	free(a->reading);
+	free(a->limit);
+	free(a->head);
+	free(a->summary);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -375,6 +381,16 @@ alert_field(const struct sms_alert *a, const char *name, size_t len)
 		return a->cleared ? "CLEARED" : "RAISED";
 	if (IS("trapoid"))
 		return a->trap_oid;
+	if (IS("subject"))
+		return a->subject;
+	if (IS("reading"))
+		return a->reading;
+	if (IS("limit"))
+		return a->limit;
+	if (IS("head"))
+		return a->head;
+	if (IS("summary"))
+		return a->summary;
 	if (IS("index")) {
 		snprintf(idx, sizeof(idx), "%lu", a->alarm_index);
 		return idx;

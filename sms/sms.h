@@ -6,6 +6,7 @@
  *
  *   trapin.c    snmptrapd "traphandle" text -> struct trap (OIDs, values)
  *   alert.c     struct trap -> struct sms_alert (what MAILHEALTH-MIB means)
+ *   render.c    metric -> words: units, thousands, "93% used (>= 90)"
  *   msg.c       templates, GSM-7 / UCS-2 length, truncation, summaries
  *   route.c     who gets an alert, quiet hours
  *   storm.c     dedupe, per-recipient rate limit, held-back summaries
@@ -84,6 +85,9 @@ struct sms_alert {
 	char *trap_oid;		/* snmpTrapOID.0 value as received */
 	char *alarm_name, *metric, *instance, *text;
 	char *value, *threshold; /* as decimal text; "" when absent */
+	/* the words of the text (render.c): "disk /var/spool", "93% used",
+	 * ">= 90", subject + reading, head + " (limit)" */
+	char *subject, *reading, *limit, *head, *summary;
 	unsigned missing;	/* bit (1 << column-1): mhNotify objects absent */
 	bool no_trap_oid;	/* no snmpTrapOID.0: family guessed, "raised" */
 };
@@ -99,6 +103,10 @@ const char *alert_symbol_oid(const char *name, char *buf, size_t buflen);
 const char *alert_field(const struct sms_alert *a, const char *name,
     size_t namelen);
 extern const char *const alert_placeholders[];
+
+/* render.c ------------------------------------------------------------ */
+void render_alert(struct sms_alert *a);
+void render_grouped(struct strbuf *b, long long v);
 
 /* msg.c --------------------------------------------------------------- */
 enum msg_coding { MSG_GSM7, MSG_UCS2 };

@@ -22,13 +22,33 @@
 #define LOCALSTATEDIR "/var"
 #endif
 
-/* Parts a trap may lack ({instance}, {value}, ...) are optional, so a
- * notification with missing varbinds still reads as a sentence. */
-#define DEF_RAISED "{SEVERITY} {host} {what}{[ {instance}]}" \
-    "{[: {value}{[/{threshold}]}]}{[ {text}]}"
-#define DEF_CLEARED "OK {host} {what}{[ {instance}]} cleared" \
-    "{[: {value}{[/{threshold}]}]}{[ {text}]}"
+/*
+ * The built-in templates, one pair per notification type. They name the
+ * instance and the value first ("CRITICAL mail1 disk /var/spool 93% used
+ * (>= 90)"), then the agent's short detail (the top sender, the last
+ * error, the users), and a clear is one short line ("OK mail1 disk
+ * /var/spool 85% used"). The words come from render.c. Parts a trap may
+ * lack ({text}, {limit}) are optional, so an incomplete notification
+ * still reads as a sentence.
+ */
+#define DEF_RAISED "{SEVERITY} {host} {summary}{[, {text}]}"
+#define DEF_CLEARED "OK {host} {head}"
 #define DEF_OTHER "{host}: trap {trapoid} {text}"
+static const char *const sms_conf_def_raised[MH_FAM_COUNT] = {
+	[MH_FAM_OTHER] = DEF_OTHER,
+	[MH_FAM_QUEUE] = DEF_RAISED,
+	/* CRITICAL mail1 sender info: 200 msgs from 6 IPs (>= 100) */
+	[MH_FAM_TRAFFIC] = "{SEVERITY} {host} {head}{[ {text}]}{[ ({limit})]}",
+	/* WARNING mail1 auth 127.0.0.2: 22 failed logins (>= 20) (admin, bob) */
+	[MH_FAM_AUTH] = "{SEVERITY} {host} {summary}{[ ({text})]}",
+	[MH_FAM_DEFER] = DEF_RAISED,
+	/* CRITICAL mail1 service smtp down: connect refused */
+	[MH_FAM_SERVICE] = "{SEVERITY} {host} {summary}{[: {text}]}",
+	[MH_FAM_DRSYNC] = DEF_RAISED,
+	[MH_FAM_CONN] = DEF_RAISED,
+	[MH_FAM_SYSTEM] = DEF_RAISED,
+	[MH_FAM_AGENT] = DEF_RAISED,
+};
 
 static char sms_conf_errbuf[512];
 static cfg_t *sms_conf_root;	/* knows the file and line being parsed */
@@ -617,8 +637,7 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 	}
 
 	for (f = 0; f < MH_FAM_COUNT; f++) {
-		c->tmpl_raised[f] = xstrdup(f == MH_FAM_OTHER ? DEF_OTHER :
-		    DEF_RAISED);
+		c->tmpl_raised[f] = xstrdup(sms_conf_def_raised[f]);
 		c->tmpl_cleared[f] = xstrdup(f == MH_FAM_OTHER ? DEF_OTHER :
 		    DEF_CLEARED);
 	}

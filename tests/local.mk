@@ -47,7 +47,11 @@ sms_unit_tests = tests/unit/test_sms_trapin \
 	tests/unit/test_sms_route \
 	tests/unit/test_sms_storm \
 	tests/unit/test_sms_spool \
-	tests/unit/test_sms_conf
+	tests/unit/test_sms_conf \
+	tests/unit/test_sms_render
+tests_unit_test_sms_render_SOURCES = tests/unit/test_sms_render.c
+tests_unit_test_sms_render_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sms_render_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_trapin_SOURCES = tests/unit/test_sms_trapin.c
 tests_unit_test_sms_trapin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_trapin_LDADD = $(UNIT_SMS_LDADD)

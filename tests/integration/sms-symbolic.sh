@@ -38,7 +38,7 @@ grep -qxF 'MAILHEALTH-MIB::mhNotifyText.0 queue "total" – jürgen' \
     "$T/handler.in"
 ok $? "snmptrapd gave the text unquoted (DISPLAY-HINT 255t)"
 is "$(gwq 'ok[0]["query"]["text"]')" \
-    'CRITICAL mx1 queue-high: 5234/5000 queue "total" – jürgen' "raise text"
+    'CRITICAL mx1 queue 5,234 msgs (>= 5000), queue "total" – jürgen' "raise text"
 
 # 5-7: an instance that starts with a quote (a junk sender address) is
 # text, not a broken quoted string; raised then cleared
@@ -46,12 +46,12 @@ send_trap 1 5 sender-flood queue.sender '"a b"@x.example' 2 900 500 flood mx1
 wait_until 10 gw_count_is 'len(ok)' 2
 ok $? "quoted-looking instance: raise delivered"
 is "$(gwq 'ok[1]["query"]["text"]')" \
-    'MAJOR mx1 sender-flood "a b"@x.example: 900/500 flood' \
+    'MAJOR mx1 queue sender "a b"@x.example 900 msgs (>= 500), flood' \
     "quoted-looking instance: raise text"
 send_trap 2 5 sender-flood queue.sender '"a b"@x.example' 2 3 50 calm mx1
 wait_until 10 gw_count_is 'len(ok)' 3
 is "$(gwq 'ok[2]["query"]["text"]')" \
-    'OK mx1 sender-flood "a b"@x.example cleared: 3/50 calm' "clear text"
+    'OK mx1 queue sender "a b"@x.example 3 msgs' "clear text"
 
 # 8: the clear arrived as the symbolic clear notification
 grep -qxF "SNMPv2-MIB::snmpTrapOID.0 MAILHEALTH-MIB::mhQueueAlarmClear" \
