@@ -9,7 +9,7 @@
 noinst_LTLIBRARIES += sms/libmhsms.la sms/libmhsmssend.la
 sms_libmhsms_la_SOURCES = sms/sms.h \
 	sms/trapin.c sms/alert.c sms/render.c sms/msg.c sms/route.c sms/storm.c \
-	sms/spool.c sms/gwreq.c sms/sms_conf.c sms/audit.c sms/launch.c \
+	sms/spool.c sms/gwreq.c sms/redact.c sms/sms_conf.c sms/audit.c sms/launch.c \
 	sms/sms_main.c
 sms_libmhsms_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'

@@ -183,7 +183,7 @@ static void
 sender_dry(const struct sms_conf *c, const struct spool_msg *m)
 {
 	struct gw_request r;
-	char err[200], *u;
+	char err[200];
 	struct msg_len ml;
 
 	msg_measure(m->text, &ml);
@@ -196,14 +196,7 @@ sender_dry(const struct sms_conf *c, const struct spool_msg *m)
 		printf("  error: %s\n", err);
 		return;
 	}
-	u = gateway_redact(&c->gw, r.url);
-	printf("  request: %s %s\n", r.method == GW_POST ? "POST" : "GET", u);
-	free(u);
-	if (r.body) {
-		u = gateway_redact(&c->gw, r.body);
-		printf("  body: %s\n", u);
-		free(u);
-	}
+	gateway_dump(stdout, &c->gw, &r);
 	gateway_request_free(&r);
 }
 

@@ -12,6 +12,7 @@
  *   storm.c     dedupe, per-recipient rate limit, held-back summaries
  *   spool.c     the durable spool (tmp -> fsync -> rename, flock claims)
  *   gwreq.c     HTTP gateway styles: build a request, classify the answer
+ *   redact.c    secrets masked in what is printed or logged
  *   sms_conf.c  mailhealth-sms.conf (libconfuse)
  *   audit.c     the audit log, one line per message event
  *   launch.c    find mailhealth-sms-sender, exec it or start it detached
@@ -303,7 +304,12 @@ int gateway_build(const struct gw_conf *g, const char *to, const char *text,
 void gateway_request_free(struct gw_request *r);
 enum gw_result gateway_classify(const struct gw_conf *g, long http,
     const char *body);
+void gateway_dump(FILE *out, const struct gw_conf *g,
+    const struct gw_request *r);
+
+/* redact.c ------------------------------------------------------------ */
 char *gateway_redact(const struct gw_conf *g, const char *s);
+char *gateway_redact_header(const struct gw_conf *g, const char *h);
 
 /* gateway.c (libmhsmssend: the sender only) ---------------------------- */
 enum gw_result gateway_send(const struct gw_conf *g,

@@ -148,21 +148,14 @@ sms_print_plan(const struct sms_conf *c, const char *to, const char *verdict,
 		    msg_budget(ml.coding, c->max_segments), text);
 		{
 			struct gw_request r;
-			char err[200], *u;
+			char err[200];
 
 			if (gateway_build(&c->gw, to, text, "dry-run", &r, err,
 			    sizeof(err)) == 0) {
-				u = gateway_redact(&c->gw, r.url);
-				printf("  request: %s %s\n",
-				    r.method == GW_POST ? "POST" : "GET", u);
-				free(u);
-				if (r.body) {
-					u = gateway_redact(&c->gw, r.body);
-					printf("  body: %s\n", u);
-					free(u);
-				}
+				gateway_dump(stdout, &c->gw, &r);
 				gateway_request_free(&r);
-			}
+			} else
+				printf("  error: %s\n", err);
 		}
 	} else
 		printf("\n");

@@ -8,7 +8,7 @@
 need_sms
 mktestdir
 
-plan 24
+plan 27
 
 start_gateway ok
 write_conf 'rate_limit = 100'
@@ -107,5 +107,29 @@ out=$(trap_text 3 4 traffic-high traffic.rate in 3 99 50 "rate high" mx2 \
     | "$MAILHEALTH_SMS" -c "$T/sms.conf" --dry-run)
 is "$(echo "$out" | grep -c 'request: GET http://127.0.0.1')/$(gwq 'len(R)')" \
     "1/$before" "--dry-run prints the request, sends nothing"
+
+# 25-27: --dry-run masks credentials: api_key= and access_token= in the
+# URL, a password in user:password@, a bearer token, a JSON apiKey
+echo 'S3CRET-BEARER' > "$T/bearer"
+cat > "$T/secret.conf" <<EOF
+spool_directory = "$SPOOL"
+recipients = { "+15550100" }
+gateway {
+  style = json
+  url = 'http://acct:S3CRET-PW@127.0.0.1:$GW_PORT/send?api_key=S3CRET-KEY&access_token=S3CRET-AT&to={to}'
+  fields = { "to={to}", "text={text}", "apiKey=S3CRET-JSON" }
+  headers = { "X-Api-Key: S3CRET-HDR" }
+  bearer_token_file = "$T/bearer"
+}
+EOF
+out=$(trap_text 1 9 queue-high queue.total '' 1 5234 5000 "dry" mx1 \
+    | "$MAILHEALTH_SMS" -c "$T/secret.conf" --dry-run)
+is "$(echo "$out" | grep -c S3CRET)" 0 "--dry-run shows no credential"
+is "$(echo "$out" | sed -n 's/^  request: //p')" \
+    "POST http://acct:***@127.0.0.1:$GW_PORT/send?api_key=***&access_token=***&to=%2B15550100" \
+    "--dry-run: the URL with its credentials masked"
+is "$(echo "$out" | sed -n 's/^  header: //p' | tr '\n' '|')" \
+    "X-Api-Key: ***|Authorization: Bearer ***|" \
+    "--dry-run: headers with their credentials masked"
 
 finish
