@@ -9,14 +9,16 @@
 noinst_LTLIBRARIES += sms/libmhsms.la sms/libmhsmssend.la
 sms_libmhsms_la_SOURCES = sms/sms.h \
 	sms/trapin.c sms/alert.c sms/render.c sms/msg.c sms/route.c sms/storm.c \
-	sms/spool.c sms/gwreq.c sms/redact.c sms/sms_conf.c sms/audit.c sms/launch.c \
-	sms/sms_main.c
+	sms/spool.c sms/fallback.c sms/gwreq.c sms/redact.c \
+	sms/sms_conf.c sms/conf_check.c sms/conf_gw.c sms/conf_int.h \
+	sms/audit.c sms/launch.c sms/status.c sms/handler.c sms/sms_main.c
 sms_libmhsms_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 sms_libmhsms_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 sms_libmhsms_la_LIBADD = lib/libmhutil.la $(CONFUSE_LIBS)
 
-sms_libmhsmssend_la_SOURCES = sms/gateway.c sms/sender.c sms/sender_main.c
+sms_libmhsmssend_la_SOURCES = sms/gateway.c sms/deliver.c sms/sender.c \
+	sms/sender_main.c
 sms_libmhsmssend_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS) $(CURL_CFLAGS)
 sms_libmhsmssend_la_LIBADD = $(CURL_LIBS)
 

@@ -16,13 +16,17 @@
  *   sms_conf.c  mailhealth-sms.conf (libconfuse)
  *   audit.c     the audit log, one line per message event
  *   launch.c    find mailhealth-sms-sender, exec it or start it detached
- *   sms_main.c  command line and the handler path
+ *   fallback.c  a page that cannot be spooled: fallback spool, syslog
+ *   status.c    --status: pages waiting, failed, lost
+ *   handler.c   the handler path: parse, decide, spool, start a sender
+ *   sms_main.c  the command line
  *
  * Those make libmhsms.la, which mailhealth-sms (the handler snmptrapd
  * starts for every trap) links: no libcurl. The sender half is
  * libmhsmssend.la, linked into mailhealth-sms-sender only:
  *
  *   gateway.c   the libcurl request
+ *   deliver.c   one pass over the spools: send, retry, fail; summaries
  *   sender.c    the sender loop (--daemon, --flush, detached sender)
  *   sender_main.c  mailhealth-sms-sender's command line, --test
  */
@@ -180,6 +184,8 @@ struct sms_conf {
 	char *file;
 	char *spool_dir;
 	char *audit_log;	/* NULL: no audit file */
+	char *fallback_dir;	/* second spool when the first fails; NULL: none */
+	char *syslog_socket;	/* the last resort (LOG_ALERT); NULL: none */
 	char **recipients;
 	size_t nrecipients;
 	struct sms_route *routes;
@@ -237,6 +243,10 @@ size_t storm_due_summaries(struct storm *s, const struct storm_params *p,
     time_t now, bool (*quiet_for)(void *ctx, const char *to), void *ctx,
     char ***to, char ***text);
 time_t storm_next_due(const struct storm *s, const struct storm_params *p);
+bool storm_note_undelivered(struct storm *s, const char *to, const char *key,
+    const char *text);
+char *storm_take_undelivered(struct storm *s, const char *to,
+    const char *key);
 struct storm_params storm_params_of(const struct sms_conf *c);
 const char *storm_verdict_name(enum storm_verdict v);
 
@@ -245,7 +255,7 @@ struct spool_msg {
 	char *name;		/* file name under outgoing/ */
 	char *to;
 	char *text;
-	char *kind;		/* alert | summary */
+	char *kind;		/* raise | clear | summary ("alert": either) */
 	char *key;
 	time_t created;
 	unsigned attempts;
@@ -259,7 +269,8 @@ struct spool_claim {
 };
 
 int spool_init(const char *dir);
-char *spool_unique_name(const char *tag);
+unsigned long long spool_next_seq(const char *dir);
+char *spool_unique_name(unsigned long long seq, const char *tag);
 int spool_put(const char *dir, struct spool_msg *m);
 int spool_list(const char *dir, char ***names, size_t *n);
 void spool_names_free(char **names, size_t n);
@@ -272,7 +283,8 @@ void spool_msg_free(struct spool_msg *m);
 int spool_read_msg(const char *path, struct spool_msg *m);
 char *spool_encode(const struct spool_msg *m);
 int spool_decode(const char *buf, size_t len, struct spool_msg *m);
-int spool_lock(const char *dir, const char *lockname, bool wait);
+#define SMS_LOCK_TIMEOUT_MS 1000	/* the most a handler waits for a lock */
+int spool_lock(const char *dir, const char *lockname, int timeout_ms);
 char *spool_path(const char *dir, const char *sub, const char *name);
 
 /* gwreq.c (gateway_send & co: gateway.c) ------------------------------ */
@@ -331,28 +343,52 @@ int launch_exec_sender(char **argv);
 int launch_sender_ensure(const struct sms_conf *c, char *const *args,
     int nargs, bool keep_stderr);
 
+/* fallback.c ---------------------------------------------------------- */
+int fallback_syslog(const char *path, int pri, const char *msg);
+int fallback_put(const struct sms_conf *c, struct spool_msg *m, bool main_ok,
+    const char *detail);
+
+/* status.c ------------------------------------------------------------ */
+int status_report(const struct sms_conf *c, FILE *out);
+
+/* handler.c ----------------------------------------------------------- */
+void handler_set_args(char *const *args, int nargs);
+int sms_handle(const struct sms_conf *c, const char *input, size_t len,
+    bool dry_run, time_t now, int minute_of_day);
+void sms_print_plan(const struct sms_conf *c, const char *to,
+    const char *verdict, const char *text);
+
 /* sms_main.c ---------------------------------------------------------- */
 struct sms_opts {
 	const char *conffile;
 	const char *test_text;
-	bool dry_run, flush, daemon_mode, check;
+	bool dry_run, flush, daemon_mode, check, status;
 	int detached_fd;	/* --detached=FD (sender only); -1 if absent */
 };
 
 bool sms_opts_parse(int argc, char **argv, bool sender, struct sms_opts *o,
     int *rc);
 int sms_main(int argc, char **argv);
-int sms_handle(const struct sms_conf *c, const char *input, size_t len,
-    bool dry_run, time_t now, int minute_of_day);
-void sms_print_plan(const struct sms_conf *c, const char *to,
-    const char *verdict, const char *text);
 
-/* sender.c, sender_main.c (libmhsmssend: the sender only) ------------- */
+/* deliver.c, sender.c, sender_main.c (libmhsmssend: the sender only) -- */
+#define SENDER_IDLE_POLL 60	/* seconds between looks when nothing is due */
+struct deliver_stats {
+	unsigned sent, retried, failed, left;
+	unsigned busy;		/* of left: being sent by another process */
+	time_t next_due;	/* earliest retry still waiting; 0 = none */
+};
+int deliver_summaries(const struct sms_conf *c, time_t now, bool dry_run,
+    time_t *next);
+bool deliver_summary_pending(const struct sms_conf *c);
+bool deliver_spool_empty(const struct sms_conf *c);
+int deliver_pass(const struct sms_conf *c, bool force, bool dry_run,
+    struct deliver_stats *st);
+
 enum sender_mode { SENDER_FLUSH, SENDER_DETACHED, SENDER_DAEMON };
+bool sender_stopping(void);
 int sender_flush(const struct sms_conf *c, bool dry_run);
 int sender_daemon(struct sms_conf **cp);
-int sender_detached(struct sms_conf **cp, int lockfd);
-int sender_plan_summaries(const struct sms_conf *c, time_t now, bool dry_run);
+int sender_detached(struct sms_conf **cp, const char *lock_dir, int lockfd);
 int sender_main(int argc, char **argv);
 
 #endif

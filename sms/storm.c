@@ -11,7 +11,8 @@
  *                                                    quiet hours and rate
  *   clear, phone never got the raise              -> UNSENT_CLEAR (dropped)
  *   quiet hours and not critical                  -> QUIET (held)
- *   rate_limit sends in the last rate_window      -> RATE (held)
+ *   rate_limit sends of this severity in the last
+ *     rate_window                                 -> RATE (held)
  *   otherwise                                     -> SEND, carrying the
  *                                                    summary of what was held
  *
@@ -20,6 +21,18 @@
  * summary summary_delay after the first held alert, at most one per
  * rate_window. So a recipient gets at most rate_limit alerts plus one
  * summary per window (plus clears of alarms it was paged for).
+ *
+ * The rate limit counts each severity apart: a storm of warnings (or of
+ * forged junk) can use up the warnings' budget, never the criticals'.
+ *
+ * Times come from the handler's clock, which can be stepped. A send time,
+ * raise time or held time in the future (the clock went back) counts as
+ * long past: it neither holds a new alert back nor dedupes it away. A
+ * duplicate page is cheaper than a missed one.
+ *
+ * A raise the sender could not deliver (expired, refused) is noted with
+ * its text; the clear that follows carries it ("OK ...; missed: ...") so
+ * the phone learns what was cleared.
  *
  * The state is a small text file, rewritten (tmp, fsync, rename) under the
  * spool's state lock. It is bounded: old entries expire, and beyond
@@ -42,15 +55,21 @@
 
 struct storm_entry {
 	char *to, *key;
+	char *missed;		/* text of a raise that never reached the phone */
 	bool raised_sent;	/* the phone shows it raised */
 	bool held;		/* last raise was held back */
 	time_t last_raise, last_held, last_seen;
 	int last_sev;
 };
 
+struct storm_sent {
+	time_t t;
+	int sev;
+};
+
 struct storm_rcpt {
 	char *to;
-	time_t *sent;
+	struct storm_sent *sent;
 	size_t nsent;
 	unsigned held_total;
 	unsigned held[MH_FAM_COUNT];
@@ -84,6 +103,7 @@ storm_clear(struct storm *s)
 	for (i = 0; i < s->ne; i++) {
 		free(s->e[i].to);
 		free(s->e[i].key);
+		free(s->e[i].missed);
 	}
 	for (i = 0; i < s->nr; i++) {
 		free(s->r[i].to);
@@ -200,6 +220,14 @@ storm_rcpt(struct storm *s, const char *to)
 	return &s->r[s->nr++];
 }
 
+/* Is t within `window` before now? A t in the future (the clock was
+ * stepped back since) is not: it is ignored rather than trusted. */
+static bool
+storm_within(time_t now, time_t t, long window)
+{
+	return t <= now && now - t < window;
+}
+
 static void
 storm_prune_sent(struct storm_rcpt *r, const struct storm_params *p,
     time_t now)
@@ -207,9 +235,24 @@ storm_prune_sent(struct storm_rcpt *r, const struct storm_params *p,
 	size_t i, k = 0;
 
 	for (i = 0; i < r->nsent; i++)
-		if (now - r->sent[i] < p->rate_window)
+		if (storm_within(now, r->sent[i].t, p->rate_window))
 			r->sent[k++] = r->sent[i];
 	r->nsent = k;
+	if (r->first_held > now)
+		r->first_held = now;
+	if (r->last_summary > now)
+		r->last_summary = 0;
+}
+
+static size_t
+storm_sent_of(const struct storm_rcpt *r, int sev)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nsent; i++)
+		if (r->sent[i].sev == sev)
+			n++;
+	return n;
 }
 
 static void
@@ -261,18 +304,19 @@ storm_decide(struct storm *s, const struct storm_params *p, const char *to,
 		bool escalated = sev != MH_SEV_UNKNOWN &&
 		    (e->last_sev == MH_SEV_UNKNOWN || (int)sev < e->last_sev);
 
-		if (e->raised_sent && now - e->last_raise < p->dedupe_window &&
-		    !escalated)
+		if (e->raised_sent && storm_within(now, e->last_raise,
+		    p->dedupe_window) && !escalated)
 			return STORM_DUP;
-		if (e->held && now - e->last_held < p->dedupe_window &&
-		    !escalated)
+		if (e->held && storm_within(now, e->last_held,
+		    p->dedupe_window) && !escalated)
 			return STORM_DUP;	/* counted once in the summary */
 	}
 	if (quiet && sev != MH_SEV_CRITICAL) {
 		storm_hold(r, fam, now);
 		goto held;
 	}
-	if (p->rate_limit > 0 && r->nsent >= (size_t)p->rate_limit) {
+	if (p->rate_limit > 0 &&
+	    storm_sent_of(r, sev) >= (size_t)p->rate_limit) {
 		storm_hold(r, fam, now);
 		if (!cleared) {
 			e = storm_entry(s, to, key, true);
@@ -290,10 +334,13 @@ storm_decide(struct storm *s, const struct storm_params *p, const char *to,
 		e->held = false;
 		e->last_raise = now;
 		e->last_sev = sev;
+		free(e->missed);
+		e->missed = NULL;
 	}
 send:
-	r->sent = xreallocarray(r->sent, r->nsent + 1, sizeof(time_t));
-	r->sent[r->nsent++] = now;
+	r->sent = xreallocarray(r->sent, r->nsent + 1, sizeof(*r->sent));
+	r->sent[r->nsent].t = now;
+	r->sent[r->nsent++].sev = sev;
 	*summary = storm_take_summary(r);
 	return STORM_SEND;
 held:
@@ -329,6 +376,7 @@ storm_due_summaries(struct storm *s, const struct storm_params *p, time_t now,
 	for (i = 0; i < s->nr; i++) {
 		struct storm_rcpt *r = &s->r[i];
 
+		storm_prune_sent(r, p, now);	/* also undoes future times */
 		if (r->held_total == 0 || storm_summary_due(r, p) > now)
 			continue;
 		if (quiet_for && quiet_for(ctx, r->to))
@@ -375,13 +423,49 @@ storm_next_due(const struct storm *s, const struct storm_params *p)
 	return best;
 }
 
+/*
+ * The sender could not deliver a raise (expired, refused for good): keep
+ * its text, so the clear that follows says what it clears. Only for a
+ * raise the state says was sent. True when the state changed.
+ */
+bool
+storm_note_undelivered(struct storm *s, const char *to, const char *key,
+    const char *text)
+{
+	struct storm_entry *e = storm_entry(s, to, key, false);
+
+	if (e == NULL || !e->raised_sent)
+		return false;
+	free(e->missed);
+	e->missed = xstrdup(text);
+	return true;
+}
+
+/* The undelivered raise's text, once (the caller frees it), or NULL. */
+char *
+storm_take_undelivered(struct storm *s, const char *to, const char *key)
+{
+	struct storm_entry *e = storm_entry(s, to, key, false);
+	char *t;
+
+	if (e == NULL || e->missed == NULL)
+		return NULL;
+	t = e->missed;
+	e->missed = NULL;
+	return t;
+}
+
 /* ---- persistence ---------------------------------------------------- */
 
+/* What to keep first when the state is full: the raises a phone shows
+ * (their clear must go out), then the most recently seen. */
 static int
 storm_cmp_seen(const void *a, const void *b)
 {
 	const struct storm_entry *x = a, *y = b;
 
+	if (x->raised_sent != y->raised_sent)
+		return x->raised_sent ? -1 : 1;
 	return (x->last_seen < y->last_seen) - (x->last_seen > y->last_seen);
 }
 
@@ -399,6 +483,7 @@ storm_trim(struct storm *s, time_t now)
 		if (now - e->last_seen > keep) {
 			free(e->to);
 			free(e->key);
+			free(e->missed);
 			continue;
 		}
 		s->e[k++] = *e;
@@ -409,11 +494,22 @@ storm_trim(struct storm *s, time_t now)
 		for (i = STORM_MAX_ENTRIES; i < s->ne; i++) {
 			free(s->e[i].to);
 			free(s->e[i].key);
+			free(s->e[i].missed);
 		}
 		s->ne = STORM_MAX_ENTRIES;
 	}
 	free(s->idx);	/* entries moved: rebuilt when next needed */
 	s->idx = NULL;
+}
+
+/* A text field of the state file: no tab or newline may end it early
+ * (the texts are cleaned already; this is belt and braces). */
+static void
+storm_put_field(struct strbuf *b, const char *s)
+{
+	for (; s && *s; s++)
+		strbuf_putc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' :
+		    *s);
 }
 
 int
@@ -427,14 +523,16 @@ storm_save(const struct storm *cs, const char *path)
 
 	storm_trim(s, time(NULL));
 	strbuf_init(&b);
-	strbuf_puts(&b, "mhsms-state 1\n");
+	strbuf_puts(&b, "mhsms-state 2\n");
 	for (i = 0; i < s->ne; i++) {
 		const struct storm_entry *e = &s->e[i];
 
-		strbuf_printf(&b, "E\t%s\t%s\t%d\t%d\t%lld\t%lld\t%lld\t%d\n",
+		strbuf_printf(&b, "E\t%s\t%s\t%d\t%d\t%lld\t%lld\t%lld\t%d\t",
 		    e->to, e->key, e->raised_sent, e->held,
 		    (long long)e->last_raise, (long long)e->last_held,
 		    (long long)e->last_seen, e->last_sev);
+		storm_put_field(&b, e->missed);
+		strbuf_putc(&b, '\n');
 	}
 	for (i = 0; i < s->nr; i++) {
 		const struct storm_rcpt *r = &s->r[i];
@@ -448,8 +546,8 @@ storm_save(const struct storm *cs, const char *path)
 			strbuf_printf(&b, "%s%u", k ? "," : "", r->held[k]);
 		strbuf_putc(&b, '\t');
 		for (k = 0; k < r->nsent; k++)
-			strbuf_printf(&b, "%s%lld", k ? "," : "",
-			    (long long)r->sent[k]);
+			strbuf_printf(&b, "%s%lld:%d", k ? "," : "",
+			    (long long)r->sent[k].t, r->sent[k].sev);
 		strbuf_putc(&b, '\n');
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -511,12 +609,14 @@ storm_load(struct storm *s, const char *path)
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
 		if (lineno == 1) {
-			if (strcmp(line, "mhsms-state 1") != 0)
+			/* 1: before undelivered texts and per-severity sends */
+			if (strcmp(line, "mhsms-state 1") != 0 &&
+			    strcmp(line, "mhsms-state 2") != 0)
 				goto bad;
 			continue;
 		}
 		n = storm_split(line, f, 10);
-		if (f[0][0] == 'E' && n == 9) {
+		if (f[0][0] == 'E' && (n == 9 || n == 10)) {
 			struct storm_entry *e = storm_entry(s, f[1], f[2], true);
 
 			e->raised_sent = atoi(f[3]) != 0;
@@ -525,6 +625,8 @@ storm_load(struct storm *s, const char *path)
 			e->last_held = strtoll(f[6], NULL, 10);
 			e->last_seen = strtoll(f[7], NULL, 10);
 			e->last_sev = atoi(f[8]);
+			if (n == 10 && f[9][0])
+				e->missed = xstrdup(f[9]);
 		} else if (f[0][0] == 'R' && n == 7) {
 			struct storm_rcpt *r = storm_rcpt(s, f[1]);
 			char *p = f[5], *q;
@@ -539,12 +641,16 @@ storm_load(struct storm *s, const char *path)
 			}
 			for (p = f[6]; *p;) {
 				long long t = strtoll(p, &q, 10);
+				int sev = MH_SEV_UNKNOWN;
 
 				if (q == p)
 					break;
+				if (*q == ':')
+					sev = (int)strtol(q + 1, &q, 10);
 				r->sent = xreallocarray(r->sent, r->nsent + 1,
-				    sizeof(time_t));
-				r->sent[r->nsent++] = (time_t)t;
+				    sizeof(*r->sent));
+				r->sent[r->nsent].t = (time_t)t;
+				r->sent[r->nsent++].sev = sev;
 				p = *q == ',' ? q + 1 : q;
 			}
 		} else

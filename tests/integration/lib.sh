@@ -328,6 +328,7 @@ write_conf() {
 	{
 		echo "spool_directory = \"$SPOOL\""
 		echo "audit_log = \"$T/audit.log\""
+		echo "fallback_spool = \"$T/fallback\""
 		echo "recipients = { \"+15550100\" }"
 		echo "retry_min = 1"
 		echo "retry_max = 2"

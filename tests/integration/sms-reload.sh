@@ -24,7 +24,7 @@ daemon_conf() {
 	shift
 	{
 		echo "spool_directory = \"$SPOOL\""
-		echo "audit_log = \"$T/audit.log\""
+		echo "audit_log = \"$T/audit.log\" fallback_spool = \"$T/fallback\""
 		echo "recipients = { \"+15550100\" }"
 		echo "retry_min = 1"
 		echo "retry_max = 2"
