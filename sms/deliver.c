@@ -385,6 +385,10 @@ deliver_pass(const struct sms_conf *c, bool force, bool dry_run,
 		int rc;
 
 		rc = spool_claim(dir, v[i].name, &cl);
+		if (rc == 2) {
+			st->left++;	/* a read-only spool: not ours to send */
+			continue;
+		}
 		if (rc == 1) {
 			/* in flight elsewhere: its recipient's later
 			 * messages must wait behind it */

@@ -404,8 +404,9 @@ out:
 
 /*
  * 0: claimed (locked, still in outgoing/, decoded into c->msg);
- * 1: busy or already gone, skip it; -1: unreadable (caller fails it,
- * and c->fd is then still held so it can).
+ * 1: busy or already gone, skip it; 2: on a read-only spool, leave it;
+ * -1: unreadable (caller fails it, and c->fd is then still held so it
+ * can).
  */
 int
 spool_claim(const char *dir, const char *name, struct spool_claim *c)
@@ -418,6 +419,12 @@ spool_claim(const char *dir, const char *name, struct spool_claim *c)
 	c->fd = -1;
 	c->path = spool_path(dir, "outgoing", name);
 	c->fd = open(c->path, O_RDWR | O_CLOEXEC);
+	if (c->fd < 0 && (errno == EROFS || errno == EACCES)) {
+		/* readable, but we could neither mark nor remove it: sending
+		 * it would send it again on every pass */
+		spool_release(c);
+		return 2;
+	}
 	if (c->fd < 0)
 		goto skip;
 	if (flock(c->fd, LOCK_EX | LOCK_NB) != 0)

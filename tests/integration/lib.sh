@@ -321,8 +321,8 @@ EOF
 gw_ok_count() { gwq 'len(ok)'; }
 gw_count_is() { [ "$(gwq "$1")" = "$2" ]; }	# gw_count_is PYEXPR WANT
 
-# write_conf [extra lines...]: $T/sms.conf for the loopback gateway
-# (Kannel style), spool in $SPOOL, audit log $T/audit.log
+# write_conf [extra lines...]: $T/sms.conf (or $CONF) for the loopback
+# gateway (Kannel style), spool in $SPOOL, audit log $T/audit.log
 write_conf() {
 	local l
 	{
@@ -339,7 +339,7 @@ write_conf() {
 		echo "  timeout = 2"
 		echo "}"
 		for l in "$@"; do echo "$l"; done
-	} >"$T/sms.conf"
+	} >"${CONF:-$T/sms.conf}"
 }
 
 audit_count() { # audit_count EVENT
@@ -416,9 +416,10 @@ send_trap() {
 }
 
 # trap_text ...same args as send_trap: the notification in snmptrapd's
-# traphandle format, for running the handler directly
+# traphandle format, for running the handler directly; $TRAP_FROM is the
+# sender's address (default 127.0.0.1)
 trap_text() {
-	printf 'localhost\nUDP: [127.0.0.1]:40000->[127.0.0.1]:162\n'
+	printf 'localhost\nUDP: [%s]:40000->[127.0.0.1]:162\n' "${TRAP_FROM:-127.0.0.1}"
 	printf '.1.3.6.1.2.1.1.3.0 0:0:00:01.00\n'
 	printf '.1.3.6.1.6.3.1.1.4.1.0 %s.0.%s\n' "$MH" "$1"
 	printf '%s.1.0 %s\n%s.2.0 "%s"\n%s.3.0 "%s"\n%s.4.0 "%s"\n' \
