@@ -108,6 +108,10 @@ RANGE(v_nonneg, 0, 10L * 365 * 86400)
 RANGE(v_timeout, 1, 3600)
 RANGE(v_code, 100, 599)
 RANGE(v_attempts, 0, 1000000)
+RANGE(v_missed, 1, 1000)
+RANGE(v_port, 1, 65535)
+ONEOF(v_auth_proto, "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512")
+ONEOF(v_priv_proto, "DES", "AES")
 
 static int
 v_style(cfg_t *cfg, cfg_opt_t *opt)
@@ -255,6 +259,14 @@ conf_check_register(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "route|notifications", v_notif);
 	cfg_set_validate_func(cfg, "route|states", v_state);
 	cfg_set_validate_func(cfg, "route|quiet_hours", v_quiet);
+	cfg_set_validate_func(cfg, "deadman|missed", v_missed);
+	cfg_set_validate_func(cfg, "deadman|severity", v_sev);
+	cfg_set_validate_func(cfg, "deadman|forget", v_positive);
+	cfg_set_validate_func(cfg, "reconcile|interval", v_nonneg);
+	cfg_set_validate_func(cfg, "reconcile|port", v_port);
+	cfg_set_validate_func(cfg, "reconcile|timeout", v_timeout);
+	cfg_set_validate_func(cfg, "reconcile|auth_protocol", v_auth_proto);
+	cfg_set_validate_func(cfg, "reconcile|priv_protocol", v_priv_proto);
 	cfg_set_validate_func(cfg, "gateway|style", v_style);
 	cfg_set_validate_func(cfg, "gateway|method", v_method);
 	cfg_set_validate_func(cfg, "gateway|body", v_body);

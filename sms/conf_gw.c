@@ -1,7 +1,8 @@
 /*
- * conf_gw.c: the gateway section of mailhealth-sms.conf, with the style
- * defaults filled in (gwreq.c's styles table) and secrets read from
- * their files (first line), so a password need not sit in the main file.
+ * conf_gw.c: the sections of mailhealth-sms.conf that reach out: the
+ * gateway (with the style defaults of gwreq.c's table), the SNMP polls
+ * of `reconcile`, and the `deadman` switch. Secrets are read from their
+ * files (first line), so a password need not sit in the main file.
  */
 #include "config.h"
 
@@ -12,8 +13,8 @@
 
 #include "conf_int.h"
 
-static char *
-sms_conf_read_secret(const char *path, char *err, size_t errlen)
+char *
+conf_gw_read_secret(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
@@ -95,7 +96,7 @@ conf_gw_load(cfg_t *g, struct gw_conf *gw, const char *file, char *err,
 		char e[300];
 
 		free(gw->password);
-		if ((gw->password = sms_conf_read_secret(s, e, sizeof(e))) ==
+		if ((gw->password = conf_gw_read_secret(s, e, sizeof(e))) ==
 		    NULL) {
 			snprintf(err, errlen, "%s:%d: gateway: password_file: "
 			    "%s", file, g->line, e);
@@ -110,7 +111,7 @@ conf_gw_load(cfg_t *g, struct gw_conf *gw, const char *file, char *err,
 	if ((s = conf_str(g, "bearer_token_file")) != NULL) {
 		char e[300];
 
-		if ((gw->bearer_token = sms_conf_read_secret(s, e,
+		if ((gw->bearer_token = conf_gw_read_secret(s, e,
 		    sizeof(e))) == NULL) {
 			snprintf(err, errlen, "%s:%d: gateway: "
 			    "bearer_token_file: %s", file, g->line, e);
@@ -165,4 +166,69 @@ conf_gw_free(struct gw_conf *gw)
 	free(gw->success_codes);
 	free(gw->success_body);
 	free(gw->from);
+}
+
+int
+conf_deadman_load(cfg_t *d, struct sms_conf *c)
+{
+	c->deadman.enabled = d == NULL || cfg_getbool(d, "enabled");
+	c->deadman.missed = d ? cfg_getint(d, "missed") : 3;
+	{
+		int sev = d ? alert_severity_from_name(cfg_getstr(d,
+		    "severity")) : MH_SEV_CRITICAL;
+
+		c->deadman.severity = sev < 0 ? MH_SEV_UNKNOWN :
+		    (enum mh_severity)sev;
+	}
+	c->deadman.forget = d ? cfg_getint(d, "forget") : 7 * 86400;
+	return 0;
+}
+
+int
+conf_recon_load(cfg_t *r, struct sms_conf *c, const char *file, char *err,
+    size_t errlen)
+{
+	struct recon_conf *rc = &c->recon;
+	const char *s;
+	char e[300];
+
+	if (r == NULL)
+		return 0;
+	rc->interval = cfg_getint(r, "interval");
+	rc->port = cfg_getint(r, "port");
+	rc->timeout_ms = cfg_getint(r, "timeout") * 1000;
+	rc->community = xstrdup(cfg_getstr(r, "community"));
+	if ((s = conf_str(r, "user")) != NULL) {
+		rc->user = xstrdup(s);
+		rc->auth_proto = xstrdup(cfg_getstr(r, "auth_protocol"));
+		rc->priv_proto = xstrdup(cfg_getstr(r, "priv_protocol"));
+		if ((s = conf_str(r, "auth_passphrase_file")) != NULL &&
+		    (rc->auth_pass = conf_gw_read_secret(s, e, sizeof(e))) ==
+		    NULL)
+			goto bad;
+		if ((s = conf_str(r, "priv_passphrase_file")) != NULL &&
+		    (rc->priv_pass = conf_gw_read_secret(s, e, sizeof(e))) ==
+		    NULL)
+			goto bad;
+		if (rc->priv_pass && rc->auth_pass == NULL) {
+			snprintf(e, sizeof(e), "privacy needs an "
+			    "auth_passphrase_file too");
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%d: reconcile: %s", file, r->line, e);
+	return -1;
+}
+
+void
+conf_recon_free(struct recon_conf *rc)
+{
+	free(rc->community);
+	free(rc->user);
+	free(rc->auth_proto);
+	free(rc->priv_proto);
+	free(rc->auth_pass);
+	free(rc->priv_pass);
 }

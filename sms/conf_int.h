@@ -27,5 +27,10 @@ const char *conf_str(cfg_t *sec, const char *name);
 int conf_gw_load(cfg_t *g, struct gw_conf *gw, const char *file, char *err,
     size_t errlen);
 void conf_gw_free(struct gw_conf *gw);
+char *conf_gw_read_secret(const char *path, char *err, size_t errlen);
+int conf_deadman_load(cfg_t *d, struct sms_conf *c);
+int conf_recon_load(cfg_t *r, struct sms_conf *c, const char *file,
+    char *err, size_t errlen);
+void conf_recon_free(struct recon_conf *rc);
 
 #endif

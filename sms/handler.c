@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "sms.h"
@@ -140,7 +141,7 @@ struct handler_run {
 	bool dry_run, main_ok;
 	int lock;		/* state.lock, -1: no storm control */
 	struct storm *st;
-	bool spooled, held, dirty, lost;
+	bool spooled, held, dirty, lost, paged;
 };
 
 /* One recipient: the storm verdict, then the spool (or its fallbacks). */
@@ -191,6 +192,7 @@ handler_one(struct handler_run *h, const struct route_target *tg,
 		free(text);
 		return;
 	}
+	h->paged = true;
 	m.to = tg->to;
 	m.text = text;
 	m.kind = (char *)(a->cleared ? "clear" : "raise");
@@ -206,20 +208,58 @@ handler_one(struct handler_run *h, const struct route_target *tg,
 }
 
 /*
- * One notification, already read. Returns an exit status: 0 spooled
- * (perhaps in the fallback spool) or deliberately not sent, 65 malformed
- * input, 74 lost (only syslog and the audit log have it), 69 spooled but
- * no sender could be started.
+ * `agents` set: only those may page, by the address snmptrapd received
+ * the notification from or by its mhNotifyHost. With SNMPv3 (authPriv,
+ * authUser in snmptrapd.conf) neither can be forged; with a community
+ * the address is the better of the two. The rest is logged and audited.
  */
+static bool
+handler_trusted(const struct sms_conf *c, const struct sms_alert *a,
+    const char *addr)
+{
+	size_t i;
+	char *d;
+
+	if (c->nagents == 0)
+		return true;
+	for (i = 0; i < c->nagents; i++)
+		if ((addr && strcmp(c->agents[i], addr) == 0) ||
+		    strcasecmp(c->agents[i], a->host) == 0)
+			return true;
+	d = xasprintf("from %s (host %s): not one of the configured agents",
+	    addr ? addr : "an unknown address", a->host);
+	log_warnx("trap", "notification rejected %s", d);
+	audit_event("rejected", NULL, NULL, d, a->trap_oid);
+	free(d);
+	return false;
+}
+
 int
 sms_handle(const struct sms_conf *c, const char *input, size_t len,
     bool dry_run, time_t now, int minute)
 {
+	return sms_handle_flags(c, input, len, dry_run ? HANDLE_DRY_RUN : 0,
+	    now, minute);
+}
+
+/*
+ * One notification, already read. Returns an exit status: 0 spooled
+ * (perhaps in the fallback spool) or deliberately not sent, 65 malformed
+ * input, 74 lost (only syslog and the audit log have it), 69 spooled but
+ * no sender could be started. flags: HANDLE_DRY_RUN; HANDLE_INTERNAL for
+ * what the sender makes itself (a dead-man page, a reconciled clear:
+ * trusted, started from within the sender); HANDLE_RECONCILED.
+ */
+int
+sms_handle_flags(const struct sms_conf *c, const char *input, size_t len,
+    unsigned flags, time_t now, int minute)
+{
+	bool dry_run = (flags & HANDLE_DRY_RUN) != 0;
 	struct handler_run h = { .c = c, .dry_run = dry_run, .lock = -1 };
 	struct trap t;
 	struct sms_alert a;
 	struct route_target *tg = NULL;
-	char err[256], *key = NULL, *state = NULL, *base = NULL;
+	char err[256], *key = NULL, *state = NULL, *base = NULL, *addr = NULL;
 	size_t ntg = 0, i;
 	int rc = SMS_EX_OK;
 
@@ -236,7 +276,18 @@ sms_handle(const struct sms_conf *c, const char *input, size_t len,
 		rc = SMS_EX_DATAERR;
 		goto out;
 	}
-	handler_note_incomplete(&t, &a);
+	addr = trapin_source(t.transport);
+	if (!(flags & HANDLE_INTERNAL) && !handler_trusted(c, &a, addr))
+		goto out;
+	if (a.heartbeat) {
+		if (dry_run)
+			printf("heartbeat of %s: recorded, not paged\n", a.host);
+		else
+			deadman_record(c, a.host, addr, a.interval, now);
+		goto out;
+	}
+	if (!(flags & HANDLE_INTERNAL))
+		handler_note_incomplete(&t, &a);
 	if (!a.ours && !c->generic_other) {
 		log_debug("trap", "not a MAILHEALTH-MIB notification (%s): "
 		    "dropped", a.trap_oid);
@@ -250,6 +301,13 @@ sms_handle(const struct sms_conf *c, const char *input, size_t len,
 	if ((base = handler_text(c, &a)) == NULL) {
 		rc = SMS_EX_CONFIG;
 		goto out;
+	}
+	if (flags & HANDLE_RECONCILED) {
+		char *b = xasprintf("%s (no longer active; its clear was lost)",
+		    base);
+
+		free(base);
+		base = b;
 	}
 	key = alert_key(&a);
 	ntg = route_select(c, &a, minute, &tg);
@@ -271,6 +329,8 @@ sms_handle(const struct sms_conf *c, const char *input, size_t len,
 		handler_one(&h, &tg[i], &a, key, base, now);
 	if (h.lock >= 0 && h.dirty)
 		storm_save(h.st, state);
+	if (h.lock >= 0)
+		recon_note(c, &a, addr, key, h.paged, now);
 	if (h.lost)
 		rc = SMS_EX_IOERR;
 out:
@@ -287,6 +347,7 @@ out:
 	free(base);
 	free(key);
 	free(state);
+	free(addr);
 	alert_free(&a);
 	trapin_free(&t);
 	return rc;

@@ -35,6 +35,7 @@ enum render_unit {
 	RU_DAYS,	/* 12 days */
 	RU_BYTES,	/* 1.2 MB */
 	RU_STATE,	/* down / up: the value says nothing more */
+	RU_SILENCE,	/* silent 3 min / back after 5 min (a duration) */
 };
 
 static const struct render_metric {
@@ -87,6 +88,8 @@ static const struct render_metric {
 	{ "disk.inodes", "disk", false, "", RU_PERCENT, "inodes used" },
 	{ "agent.collect_errors", "agent", false, "", RU_COUNT,
 	    "collect errors" },
+	/* made by mailhealth-sms itself from missed heartbeats (deadman.c) */
+	{ "agent.heartbeat", "agent", false, "", RU_SILENCE, "" },
 };
 
 static const struct render_metric *
@@ -232,7 +235,7 @@ render_alert(struct sms_alert *a)
 	if (a->instance[0])
 		strbuf_printf(&sb, " %s", a->instance);
 
-	if (m->unit == RU_SECONDS)
+	if (m->unit == RU_SECONDS || m->unit == RU_SILENCE)
 		render_duration_unit(ht ? t : v, &div, &dname);
 	if (m->unit == RU_STATE) {
 		strbuf_puts(&rb, a->cleared ? "up" : "down");
@@ -248,6 +251,11 @@ render_alert(struct sms_alert *a)
 			strbuf_puts(&rb, " ms");
 			break;
 		case RU_SECONDS:
+			render_grouped(&rb, v / div);
+			strbuf_printf(&rb, " %s", dname);
+			break;
+		case RU_SILENCE:
+			strbuf_puts(&rb, a->cleared ? "back after " : "silent ");
 			render_grouped(&rb, v / div);
 			strbuf_printf(&rb, " %s", dname);
 			break;

@@ -211,8 +211,10 @@ sender_watch_init(struct sender_watch *w, const struct sms_conf *c)
 	w->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	sender_watch_add(w, c->spool_dir, "outgoing",
 	    IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF, NULL);
-	sender_watch_add(w, c->spool_dir, NULL, IN_DELETE_SELF | IN_MOVE_SELF,
-	    NULL);
+	/* IN_MOVED_TO: a heartbeat recorded (deadman.c renames the file),
+	 * for a prompt "back" page */
+	sender_watch_add(w, c->spool_dir, NULL, IN_DELETE_SELF | IN_MOVE_SELF |
+	    IN_MOVED_TO, NULL);
 	{
 		char *dup = xstrdup(c->file);
 
@@ -345,6 +347,17 @@ sender_loop(struct sms_conf **cp, enum sender_mode mode, const char *lock_dir0,
 			break;
 		sender_wake_at(&wake, (long long)st.next_due * 1000);
 		sender_wake_at(&wake, (long long)next_summary * 1000);
+		if (mode == SENDER_DAEMON) {
+			/* the dead-man's switch and reconciliation are the
+			 * long-running sender's: a detached one is gone
+			 * when the spool is empty */
+			time_t t;
+
+			deadman_check(c, time(NULL), &t);
+			sender_wake_at(&wake, (long long)t * 1000);
+			recon_run(c, time(NULL), &t);
+			sender_wake_at(&wake, (long long)t * 1000);
+		}
 		/* messages another process is sending: no inotify event
 		 * tells when it is done (we watch arrivals only), so look
 		 * again in a second rather than at the idle poll */

@@ -18,6 +18,8 @@
  *   launch.c    find mailhealth-sms-sender, exec it or start it detached
  *   fallback.c  a page that cannot be spooled: fallback spool, syslog
  *   status.c    --status: pages waiting, failed, lost
+ *   deadman.c   heartbeats recorded; silent hosts paged (dead-man's switch)
+ *   recon.c     alarms paged for; the clears reconciliation makes
  *   handler.c   the handler path: parse, decide, spool, start a sender
  *   sms_main.c  the command line
  *
@@ -78,6 +80,8 @@ int trapin_read_fd(int fd, char **buf, size_t *len, int timeout_ms,
     char *err, size_t errlen);
 char *trapin_normalize_oid(const char *oid);
 const char *trapin_lookup(const struct trap *t, const char *oid);
+char *trapin_source(const char *transport);
+char *trapin_quote(const char *s);
 
 /* alert.c ------------------------------------------------------------- */
 struct sms_alert {
@@ -95,6 +99,8 @@ struct sms_alert {
 	char *subject, *reading, *limit, *head, *summary;
 	unsigned missing;	/* bit (1 << column-1): mhNotify objects absent */
 	bool no_trap_oid;	/* no snmpTrapOID.0: family guessed, "raised" */
+	bool heartbeat;		/* mhHeartbeat: not a page (deadman.c) */
+	unsigned long interval;	/* mhNotifyInterval of a heartbeat */
 };
 
 int alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
@@ -180,6 +186,23 @@ struct gw_conf {
 	char *from;
 };
 
+struct recon_conf {		/* reconcile { }: poll the agents we paged for */
+	long interval;		/* seconds; 0 = off */
+	long port;
+	long timeout_ms;
+	char *community;	/* SNMPv2c, when user is NULL */
+	char *user;		/* SNMPv3 USM user */
+	char *auth_proto, *priv_proto;
+	char *auth_pass, *priv_pass;	/* from their files; NULL = none */
+};
+
+struct deadman_conf {		/* deadman { }: pages on missed heartbeats */
+	bool enabled;
+	long missed;		/* heartbeat intervals before "silent" */
+	enum mh_severity severity;
+	long forget;		/* seconds of silence after which a host is forgotten */
+};
+
 struct sms_conf {
 	char *file;
 	char *spool_dir;
@@ -200,6 +223,10 @@ struct sms_conf {
 	long dedupe_window, rate_limit, rate_window, summary_delay;
 	long retry_min, retry_max, max_age, max_attempts;
 	struct gw_conf gw;
+	char **agents;		/* addresses or mhNotifyHost names; none: all */
+	size_t nagents;
+	struct deadman_conf deadman;
+	struct recon_conf recon;
 };
 
 struct sms_conf *sms_conf_load(const char *file, char *err, size_t errlen);
@@ -351,10 +378,37 @@ int fallback_put(const struct sms_conf *c, struct spool_msg *m, bool main_ok,
 /* status.c ------------------------------------------------------------ */
 int status_report(const struct sms_conf *c, FILE *out);
 
+/* deadman.c ----------------------------------------------------------- */
+void deadman_record(const struct sms_conf *c, const char *host,
+    const char *addr, unsigned long interval, time_t now);
+void deadman_check(const struct sms_conf *c, time_t now, time_t *next);
+
+/* recon.c ------------------------------------------------------------- */
+struct recon_alarm {		/* an alarm a phone was paged for */
+	char *key, *addr, *host, *name, *metric, *instance;
+	enum mh_family family;
+	enum mh_severity severity;
+	time_t since;
+	unsigned long index;	/* mhNotifyAlarmIndex: the same key again */
+};
+void recon_alarms_free(struct recon_alarm *v, size_t n);
+size_t recon_load(const char *dir, struct recon_alarm **out);
+char *recon_clear_trap(const struct recon_alarm *r);
+void recon_note(const struct sms_conf *c, const struct sms_alert *a,
+    const char *addr, const char *key, bool paged, time_t now);
+
+/* poll.c (libmhsmssend: the sender only; the only file with net-snmp) -- */
+int recon_run(const struct sms_conf *c, time_t now, time_t *next);
+
 /* handler.c ----------------------------------------------------------- */
+#define HANDLE_DRY_RUN 1	/* --dry-run: print, change nothing */
+#define HANDLE_INTERNAL 2	/* made by the sender (deadman, reconcile) */
+#define HANDLE_RECONCILED 4	/* a clear made by reconciliation */
 void handler_set_args(char *const *args, int nargs);
 int sms_handle(const struct sms_conf *c, const char *input, size_t len,
     bool dry_run, time_t now, int minute_of_day);
+int sms_handle_flags(const struct sms_conf *c, const char *input, size_t len,
+    unsigned flags, time_t now, int minute_of_day);
 void sms_print_plan(const struct sms_conf *c, const char *to,
     const char *verdict, const char *text);
 

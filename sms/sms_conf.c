@@ -107,6 +107,25 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 		CFG_STR("cleared", NULL, CFGF_NONE),
 		CFG_END()
 	};
+	cfg_opt_t deadman_opts[] = {
+		CFG_BOOL("enabled", cfg_true, CFGF_NONE),
+		CFG_INT("missed", 3, CFGF_NONE),
+		CFG_STR("severity", "critical", CFGF_NONE),
+		CFG_INT_CB("forget", 7 * 86400, CFGF_NONE, conf_check_duration),
+		CFG_END()
+	};
+	cfg_opt_t recon_opts[] = {
+		CFG_INT_CB("interval", 0, CFGF_NONE, conf_check_duration),
+		CFG_INT("port", 161, CFGF_NONE),
+		CFG_STR("community", "public", CFGF_NONE),
+		CFG_STR("user", "", CFGF_NONE),
+		CFG_STR("auth_protocol", "SHA", CFGF_NONE),
+		CFG_STR("auth_passphrase_file", "", CFGF_NONE),
+		CFG_STR("priv_protocol", "AES", CFGF_NONE),
+		CFG_STR("priv_passphrase_file", "", CFGF_NONE),
+		CFG_INT_CB("timeout", 5, CFGF_NONE, conf_check_duration),
+		CFG_END()
+	};
 	cfg_opt_t route_opts[] = {
 		CFG_STR_LIST("recipients", NULL, CFGF_NONE),
 		CFG_STR_LIST("severity", NULL, CFGF_NONE),
@@ -162,6 +181,9 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 		CFG_SEC("route", route_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_SEC("gateway", gw_opts, CFGF_NONE),
+		CFG_STR_LIST("agents", NULL, CFGF_NONE),
+		CFG_SEC("deadman", deadman_opts, CFGF_NONE),
+		CFG_SEC("reconcile", recon_opts, CFGF_NONE),
 		CFG_FUNC("include", cfg_include),
 		CFG_END()
 	};
@@ -282,6 +304,12 @@ sms_conf_load(const char *file, char *err, size_t errlen)
 		}
 	}
 
+	c->agents = conf_list(cfg, "agents", &c->nagents);
+	if (conf_deadman_load(cfg_getsec(cfg, "deadman"), c) != 0 ||
+	    conf_recon_load(cfg_getsec(cfg, "reconcile"), c, file, err,
+	    errlen) != 0)
+		goto fail;
+
 	c->nroutes = cfg_size(cfg, "route");
 	c->routes = xcalloc(c->nroutes + 1, sizeof(*c->routes));
 	for (i = 0; i < c->nroutes; i++) {
@@ -367,5 +395,7 @@ sms_conf_free(struct sms_conf *c)
 		free(c->tmpl_cleared[f]);
 	}
 	conf_gw_free(&c->gw);
+	conf_strv_free(c->agents, c->nagents);
+	conf_recon_free(&c->recon);
 	free(c);
 }
