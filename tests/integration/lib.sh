@@ -392,11 +392,14 @@ start_snmptrapd() {
 }
 _trapd_started() { [ "$(grep -cs "NET-SNMP version" "$T/snmptrapd.log")" -gt "$1" ]; }
 
+# stop_snmptrapd: its log is kept as snmptrapd.log.N (-Lf starts anew)
 stop_snmptrapd() {
 	kill "$TRAPD_PID" 2>/dev/null
 	wait "$TRAPD_PID" 2>/dev/null
 	untrack_pid "$TRAPD_PID"
 	TRAPD_PID=""
+	_trapd_runs=$((${_trapd_runs:-0} + 1))
+	mv "$T/snmptrapd.log" "$T/snmptrapd.log.$_trapd_runs" 2>/dev/null
 }
 
 # trap_recvbuf: the receive buffer snmptrapd's socket has (bytes)
