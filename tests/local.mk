@@ -91,7 +91,7 @@ integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-symbolic.sh tests/integration/sms-sender.sh \
 	tests/integration/sms-lost.sh tests/integration/sms-follow.sh \
 	tests/integration/sms-order.sh tests/integration/sms-deadman.sh \
-	tests/integration/sms-auth.sh
+	tests/integration/sms-auth.sh tests/integration/sms-recon.sh
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh
 TESTS += $(integration_tests)
