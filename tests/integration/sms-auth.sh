@@ -5,7 +5,9 @@
 # handler only for that user (authUser execute), so a forged SNMPv2c trap
 # is not paged; an INFORM is retried by snmpd, so a clear sent while
 # snmptrapd restarts still arrives. mailhealth-sms's own `agents` list
-# rejects (and audits) notifications from elsewhere.
+# rejects (and audits) notifications from elsewhere. The SNMPv3 lines
+# are taken from conf/snmpd.conf.sample and conf/snmptrapd.conf.sample,
+# with the test's passphrases and ports: the samples are what is tested.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -17,12 +19,24 @@ plan 12
 
 AUTH=mh-auth-pass-1 PRIV=mh-priv-pass-1
 V3="-v 3 -u mhagent -l authPriv -a SHA -A $AUTH -x AES -X $PRIV"
+# sample LINE-PATTERN FILE: the sample's lines, test passphrases in
+sample() {
+	grep -E "$1" "$top_srcdir/conf/$2" |
+	    sed -e "s/\"CHANGE-ME-trap-auth\"/$AUTH/" \
+		-e "s/\"CHANGE-ME-trap-priv\"/$PRIV/" \
+		-e "s/127.0.0.1:162\$/127.0.0.1:$TRAP_PORT/"
+}
 
 start_gateway ok
 write_conf 'rate_limit = 0' 'agents = { "127.0.0.1", "mx-trusted" }'
-TRAPD_AUTH="authUser log,execute mhagent priv" \
-TRAPD_EXTRA="engineID mailhealth-test-trapd
-createUser mhagent SHA $AUTH AES $PRIV" start_snmptrapd
+TRAP_PORT=$(free_port udp)
+TRAPD_AUTH=$(sample '^authUser' snmptrapd.conf.sample)
+TRAPD_EXTRA=$(sample '^(engineID|createUser) ' snmptrapd.conf.sample)
+[ "$(echo "$TRAPD_AUTH"; echo "$TRAPD_EXTRA")" = "authUser log,execute mhagent priv
+engineID mailhealth-pager
+createUser mhagent SHA $AUTH AES $PRIV" ] ||
+	bail "conf/snmptrapd.conf.sample changed: $TRAPD_AUTH $TRAPD_EXTRA"
+start_snmptrapd
 
 # the agent: a qmail queue of 6 messages over an alarm at 5
 "$top_srcdir/tests/qmail-queue-gen.py" --create-users --queue "$T/q" --seed 5 \
@@ -30,7 +44,10 @@ createUser mhagent SHA $AUTH AES $PRIV" start_snmptrapd
 	bail "qmail-queue-gen failed"
 "$top_srcdir/tests/qmail-queue-gen.py" --create-users --queue "$T/q.empty" \
 	--seed 5 --junk 0 --todo 0 >/dev/null || bail "qmail-queue-gen failed"
-SNMPD_EXTRA="trapsess -Ci $V3 -r 15 -t 2 127.0.0.1:$TRAP_PORT" start_snmpd
+SNMPD_EXTRA=$(sample '^trapsess ' snmpd.conf.sample)
+[ "$SNMPD_EXTRA" = "trapsess -Ci $V3 -r 10 -t 5 127.0.0.1:$TRAP_PORT" ] ||
+	bail "conf/snmpd.conf.sample changed: $SNMPD_EXTRA"
+start_snmpd
 cat > "$T/mailhealthd.conf" <<EOF
 interval = 1
 agentx_ping = 1
@@ -75,9 +92,7 @@ mv "$T/q.empty" "$T/q"
 wait_until 20 grep -q "sent clear notification for alarm queue-high" "$T/mailhealthd.log"
 ok $? "the agent sent the clear while snmptrapd was down"
 is "$(gwq 'len(ok)')" 2 "nothing arrived meanwhile"
-TRAPD_AUTH="authUser log,execute mhagent priv" \
-TRAPD_EXTRA="engineID mailhealth-test-trapd
-createUser mhagent SHA $AUTH AES $PRIV" start_snmptrapd
+start_snmptrapd
 wait_until 30 gw_count_is 'len(ok)' 3
 ok $? "the clear arrived once snmptrapd was back (snmpd retried the INFORM)"
 case $(gwq 'ok[2]["query"]["text"]') in
