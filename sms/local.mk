@@ -10,6 +10,7 @@
 noinst_LTLIBRARIES += sms/libmhsms.la sms/libmhsmssend.la
 sms_libmhsms_la_SOURCES = sms/sms.h \
 	sms/trapin.c sms/alert.c sms/render.c sms/msg.c sms/route.c sms/storm.c \
+	sms/storm_file.c sms/storm_int.h \
 	sms/spool.c sms/fallback.c sms/gwreq.c sms/redact.c \
 	sms/sms_conf.c sms/conf_check.c sms/conf_gw.c sms/conf_int.h \
 	sms/audit.c sms/launch.c sms/status.c sms/deadman.c sms/recon.c \

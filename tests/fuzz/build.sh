@@ -24,7 +24,7 @@ targets=${*:-$(ls "$top"/tests/fuzz/fuzz_*.c)}
 for t in $targets; do
 	name=$(basename "$t" .c)
 	case $name in
-	fuzz_sms_* | fuzz_trap*) srcs=$sms_srcs; libs="-lconfuse -lcurl" ;;
+	fuzz_sms_* | fuzz_trap*) srcs=$sms_srcs; libs="-lconfuse -lcurl -lnetsnmp" ;;
 	*) srcs=$agent_srcs; libs="-lconfuse" ;;
 	esac
 	# shellcheck disable=SC2086
