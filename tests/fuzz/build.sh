@@ -2,7 +2,8 @@
 # build.sh [TARGET...]: build the libFuzzer targets tests/fuzz/fuzz_*.c with
 # clang (-fsanitize=fuzzer,address,undefined) into ./build-fuzz/ of the
 # source tree. Targets named fuzz_sms_* or fuzz_trap* link the SMS
-# sources, the others the agent's; none links net-snmp.
+# sources (and so libnetsnmp, for the sender's poll.c), the others the
+# agent's without its SNMP layer.
 # Run one with a scratch dir first (libFuzzer writes new inputs into the
 # first directory; keep the committed seeds small):
 #   mkdir -p /tmp/c && build-fuzz/fuzz_conf -max_total_time=60 /tmp/c tests/fuzz/corpus/conf
