@@ -321,7 +321,7 @@ test_full_state_keeps_raises(void **state)
 	struct storm *s = storm_new();
 	struct storm_params p = P;
 	time_t now = time(NULL);
-	char key[32];
+	char key[32], *sum = NULL;
 	int i;
 
 	(void)state;
@@ -329,12 +329,12 @@ test_full_state_keeps_raises(void **state)
 	close(fd);
 	p.rate_limit = 0;
 	assert_int_equal(storm_decide(s, &p, "+1", "old-raise", false,
-	    MH_FAM_QUEUE, MH_SEV_CRITICAL, false, now - 1000, &(char *){ NULL }),
+	    MH_FAM_QUEUE, MH_SEV_CRITICAL, false, now - 1000, &sum),
 	    STORM_SEND);
+	free(sum);
 	/* 5000 newer clears of raises never sent: entries, not raised */
 	for (i = 0; i < 5000; i++) {
-		char *sum = NULL;
-
+		sum = NULL;
 		snprintf(key, sizeof(key), "k%d", i);
 		storm_decide(s, &p, "+1", key, false, MH_FAM_QUEUE,
 		    MH_SEV_WARNING, true, now, &sum);	/* quiet: held */
@@ -344,8 +344,8 @@ test_full_state_keeps_raises(void **state)
 	assert_int_equal(storm_load(s, path), 0);
 	unlink(path);
 	assert_int_equal(storm_decide(s, &p, "+1", "old-raise", true,
-	    MH_FAM_QUEUE, MH_SEV_CRITICAL, false, now, &(char *){ NULL }),
-	    STORM_SEND);
+	    MH_FAM_QUEUE, MH_SEV_CRITICAL, false, now, &sum), STORM_SEND);
+	free(sum);	/* the held ones ride along */
 	storm_free(s);
 }
 
