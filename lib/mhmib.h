@@ -119,6 +119,10 @@
 #define MH_N_THRESHOLD 7
 #define MH_N_TEXT 8
 #define MH_N_HOST 9
+#define MH_N_INTERVAL 10	/* mhHeartbeat: seconds until the next one */
+
+/* under mhNotifications, beyond the raise/clear pairs of the families */
+#define MH_NOTIFY_HEARTBEAT 19	/* mhHeartbeat { mhNotifyHost, mhNotifyInterval } */
 
 /* MhSeverity. MH_SEV_UNKNOWN is not in the MIB: a trap that did not say. */
 enum mh_severity {

@@ -37,7 +37,7 @@ static const char *const alert_notify_names[N_COUNT] = {
 const char *const alert_placeholders[] = {
 	"host", "severity", "SEVERITY", "what", "alarm", "metric", "family",
 	"instance", "value", "threshold", "text", "state", "STATE", "index",
-	"trapoid", NULL,
+	"trapoid", "subject", "reading", "limit", "head", "summary", NULL,
 };
 
 const char *
@@ -67,6 +67,16 @@ alert_symbol_oid(const char *name, char *buf, size_t buflen)
 			    MH_OBJECTS, MH_G_NOTIFY, i + 1);
 			return buf;
 		}
+	if (strcmp(name, "mhNotifyInterval") == 0) {
+		snprintf(buf, buflen, "%s.%d.%d.%d", alert_root_oid(),
+		    MH_OBJECTS, MH_G_NOTIFY, MH_N_INTERVAL);
+		return buf;
+	}
+	if (strcmp(name, "mhHeartbeat") == 0) {
+		snprintf(buf, buflen, "%s.%d.%d", alert_root_oid(),
+		    MH_NOTIFICATIONS, MH_NOTIFY_HEARTBEAT);
+		return buf;
+	}
 	for (f = 1; f < MH_FAM_COUNT; f++) {
 		char raised[64], cleared[64];
 
@@ -225,6 +235,35 @@ alert_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * mhHeartbeat { mhNotifyHost, mhNotifyInterval }: the agent is alive and
+ * promises the next one within `interval` seconds. Not a page: the
+ * handler records it (deadman.c), the sender watches for silence.
+ */
+static int
+alert_heartbeat(const struct trap *t, struct sms_alert *a)
+{
+	const char *v = alert_notify_raw(t, MH_N_INTERVAL - 1);
+
+	a->ours = true;
+	a->heartbeat = true;
+	a->family = MH_FAM_AGENT;
+	a->interval = v ? strtoul(v, NULL, 10) : 0;
+	if ((v = alert_notify_raw(t, MH_N_HOST - 1)) != NULL && *v)
+		a->host = msg_clean(v);
+	else
+		a->host = msg_clean(t->host ? t->host : "");
+	alert_bound(a->host);
+	a->alarm_name = xstrdup("");
+	a->metric = xstrdup("");
+	a->instance = xstrdup("");
+	a->text = xstrdup("");
+	a->value = xstrdup("");
+	a->threshold = xstrdup("");
+	render_alert(a);
+	return 0;
+}
+
 int
 alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
     size_t errlen)
@@ -258,6 +297,10 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 			a->ours = true;
 			a->family = (enum mh_family)((n + 1) / 2);
 			a->cleared = n % 2 == 0;
+		}
+		if (*end == '\0' && n == MH_NOTIFY_HEARTBEAT) {
+			free(oid);
+			return alert_heartbeat(t, a);
 		}
 	}
 	free(oid);
@@ -308,6 +351,7 @@ alert_from_trap(const struct trap *t, struct sms_alert *a, char *err,
 	alert_bound(a->text);
 	alert_bound(a->host);
 	alert_bound(a->trap_oid);
+	render_alert(a);
 	return 0;
 }
 
@@ -322,6 +366,11 @@ alert_free(struct sms_alert *a)
 	free(a->text);
 	free(a->value);
 	free(a->threshold);
+	free(a->subject);
+	free(a->reading);
+	free(a->limit);
+	free(a->head);
+	free(a->summary);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -375,6 +424,16 @@ alert_field(const struct sms_alert *a, const char *name, size_t len)
 		return a->cleared ? "CLEARED" : "RAISED";
 	if (IS("trapoid"))
 		return a->trap_oid;
+	if (IS("subject"))
+		return a->subject;
+	if (IS("reading"))
+		return a->reading;
+	if (IS("limit"))
+		return a->limit;
+	if (IS("head"))
+		return a->head;
+	if (IS("summary"))
+		return a->summary;
 	if (IS("index")) {
 		snprintf(idx, sizeof(idx), "%lu", a->alarm_index);
 		return idx;

@@ -230,50 +230,26 @@ gateway_classify(const struct gw_conf *g, long http, const char *body)
 	return GW_PERM;
 }
 
-/* For logs and --dry-run: the password and token never appear, nor the
- * value of a password-like query parameter (Kannel puts it in the URL). */
-char *
-gateway_redact(const struct gw_conf *g, const char *s)
+/* --dry-run: the request as it would leave, secrets masked (redact.c). */
+void
+gateway_dump(FILE *out, const struct gw_conf *g, const struct gw_request *r)
 {
-	static const char *const keys[] = { "password=", "pass=", "pwd=",
-	    "token=", "secret=", NULL };
-	struct strbuf b;
-	const char *p = s;
+	char *u = gateway_redact(g, r->url);
+	size_t i;
 
-	strbuf_init(&b);
-	strbuf_add(&b, "", 0);
-	while (*p) {
-		const char *const *k;
-		bool done = false;
-
-		for (k = keys; *k && !done; k++) {
-			size_t n = strlen(*k);
-
-			if (strncasecmp(p, *k, n) == 0 &&
-			    (p == s || p[-1] == '?' || p[-1] == '&')) {
-				strbuf_add(&b, p, n);
-				strbuf_puts(&b, "***");
-				p += n;
-				while (*p && *p != '&')
-					p++;
-				done = true;
-			}
-		}
-		if (done)
-			continue;
-		if (g->password && g->password[0] &&
-		    strncmp(p, g->password, strlen(g->password)) == 0) {
-			strbuf_puts(&b, "***");
-			p += strlen(g->password);
-			continue;
-		}
-		if (g->bearer_token && g->bearer_token[0] &&
-		    strncmp(p, g->bearer_token, strlen(g->bearer_token)) == 0) {
-			strbuf_puts(&b, "***");
-			p += strlen(g->bearer_token);
-			continue;
-		}
-		strbuf_putc(&b, *p++);
+	fprintf(out, "  request: %s %s\n", r->method == GW_POST ? "POST" :
+	    "GET", u);
+	free(u);
+	if (g->username)
+		fprintf(out, "  auth: basic %s:***\n", g->username);
+	for (i = 0; i < r->nheaders; i++) {
+		u = gateway_redact_header(g, r->headers[i]);
+		fprintf(out, "  header: %s\n", u);
+		free(u);
 	}
-	return strbuf_steal(&b);
+	if (r->body) {
+		u = gateway_redact(g, r->body);
+		fprintf(out, "  body: %s\n", u);
+		free(u);
+	}
 }

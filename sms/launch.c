@@ -154,17 +154,24 @@ int
 launch_sender_ensure(const struct sms_conf *c, char *const *args, int nargs,
     bool keep_stderr)
 {
-	int lockfd = spool_lock(c->spool_dir, "sender.lock", false);
+	int lockfd = spool_lock(c->spool_dir, "sender.lock", 0);
 	int pfd[2] = { -1, -1 }, status, rc = -1;
 	struct launch_report rep;
 	char *path = NULL;
 	ssize_t n;
 	pid_t pid;
 
+	/* a spool that cannot even hold its lock file (read-only, full of
+	 * inodes): the fallback spool's lock names the sender instead */
+	if (lockfd < 0 && errno != EWOULDBLOCK && c->fallback_dir) {
+		log_warn("sender", "cannot open %s/sender.lock", c->spool_dir);
+		if (spool_init(c->fallback_dir) == 0)
+			lockfd = spool_lock(c->fallback_dir, "sender.lock", 0);
+	}
 	if (lockfd < 0) {
 		if (errno == EWOULDBLOCK)
 			return 0;	/* a sender is on it */
-		log_warn("sender", "cannot open %s/sender.lock", c->spool_dir);
+		log_warn("sender", "cannot open a sender.lock");
 		return -1;
 	}
 	path = launch_sender_path();

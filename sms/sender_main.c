@@ -63,7 +63,7 @@ sender_test(const struct sms_conf *c, const char *text0, bool dry_run)
 	gateway_global_init();
 	for (i = 0; i < n; i++) {
 		struct gw_request r;
-		char err[256], *id = spool_unique_name("test");
+		char err[256], *id = spool_unique_name(0, "test");
 		long http;
 
 		if (dry_run) {
@@ -98,25 +98,39 @@ sender_test(const struct sms_conf *c, const char *text0, bool dry_run)
 }
 
 /*
- * --detached=FD: FD must be this spool's sender.lock, and ours. flock on
+ * --detached=FD: FD must be this spool's sender.lock (or the fallback
+ * spool's, when the handler could not use the first), and ours. flock on
  * the open file that already holds the lock succeeds at once; on any
  * other it fails (someone else's) or takes it (then it is ours).
  */
 static bool
-sender_lock_ok(const struct sms_conf *c, int fd)
+sender_lock_is(const char *dir, int fd)
 {
-	char *p = spool_path(c->spool_dir, "sender.lock", NULL);
+	char *p = spool_path(dir, "sender.lock", NULL);
 	struct stat a, b;
 	bool ok;
 
 	ok = fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino && flock(fd, LOCK_EX | LOCK_NB) == 0;
-	if (!ok)
-		log_warnx("sender", "--detached=%d is not a lock on %s", fd, p);
-	else
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	    a.st_ino == b.st_ino;
 	free(p);
 	return ok;
+}
+
+/* The spool whose sender.lock fd is, or NULL (logged). */
+static const char *
+sender_lock_ok(const struct sms_conf *c, int fd)
+{
+	const char *dir = sender_lock_is(c->spool_dir, fd) ? c->spool_dir :
+	    c->fallback_dir && sender_lock_is(c->fallback_dir, fd) ?
+	    c->fallback_dir : NULL;
+	bool ok = dir && flock(fd, LOCK_EX | LOCK_NB) == 0;
+
+	if (!ok)
+		log_warnx("sender", "--detached=%d is not a lock on %s/"
+		    "sender.lock", fd, c->spool_dir);
+	else
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return ok ? dir : NULL;
 }
 
 int
@@ -124,6 +138,7 @@ sender_main(int argc, char **argv)
 {
 	struct sms_opts o;
 	struct sms_conf *c = NULL;
+	const char *lock_dir;
 	char err[600];
 	int rc;
 
@@ -159,8 +174,8 @@ sender_main(int argc, char **argv)
 		rc = sender_flush(c, o.dry_run);
 	} else if (o.test_text) {
 		rc = sender_test(c, o.test_text, o.dry_run);
-	} else if (sender_lock_ok(c, o.detached_fd)) {
-		rc = sender_detached(&c, o.detached_fd);
+	} else if ((lock_dir = sender_lock_ok(c, o.detached_fd)) != NULL) {
+		rc = sender_detached(&c, lock_dir, o.detached_fd);
 	} else {
 		rc = SMS_EX_USAGE;
 	}

@@ -7,11 +7,12 @@
  *   SPOOL/state       storm memory (storm.c), guarded by state.lock
  *   SPOOL/state.lock  flock: whoever plans messages or summaries
  *   SPOOL/sender.lock flock: held by the one running sender
+ *   SPOOL/seq         the last sequence number (names sort by it)
  *
  * A message is written to tmp/, fsynced, renamed into outgoing/ and the
  * directory fsynced (the Maildir pattern), so a crash leaves it either
- * absent or complete. File names start with the creation time in
- * nanoseconds, so sorted names are arrival order.
+ * absent or complete. File names start with the spool's sequence number
+ * (not the clock), so sorted names are arrival order.
  *
  * Senders claim a message with flock(LOCK_EX|LOCK_NB) on the open file and
  * then check that the path still names the inode they locked: another
@@ -76,17 +77,73 @@ spool_init(const char *dir)
 	return 0;
 }
 
-/* Sorts in creation order; unique across processes (pid) and within one
+/*
+ * The spool's sequence number: SPOOL/seq holds the last one given out,
+ * 20 digits, updated in place under its own flock (held for
+ * microseconds). Message names start with it, so a sort by name is
+ * arrival order whatever the clock does: a clear spooled after the
+ * clock was stepped back still sorts after its raise. In place, because
+ * overwriting existing bytes needs no new block on a full file system.
+ * When it cannot be advanced (read-only, the lock busy too long) the
+ * last number is used again and the time in the name breaks the tie; 0
+ * when there is no spool at all.
+ */
+#define SPOOL_SEQ_LEN 20
+#define SPOOL_SEQ_LOCK_MS 500
+
+unsigned long long
+spool_next_seq(const char *dir)
+{
+	char *p = spool_path(dir, "seq", NULL);
+	char buf[SPOOL_SEQ_LEN + 1];
+	unsigned long long v = 0;
+	bool rw = true;
+	ssize_t n;
+	int fd, ms;
+
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rw = false;
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+	}
+	free(p);
+	if (fd < 0)
+		return 0;
+	for (ms = 0; rw && flock(fd, LOCK_EX | LOCK_NB) != 0; ms += 5) {
+		if (ms >= SPOOL_SEQ_LOCK_MS) {
+			rw = false;	/* read what is there, do not advance */
+			break;
+		}
+		usleep(5000);
+	}
+	n = pread(fd, buf, SPOOL_SEQ_LEN, 0);
+	if (n > 0) {
+		buf[n] = '\0';
+		v = strtoull(buf, NULL, 10);
+	}
+	if (rw) {
+		snprintf(buf, sizeof(buf), "%0*llu", SPOOL_SEQ_LEN, v + 1);
+		if (pwrite(fd, buf, SPOOL_SEQ_LEN, 0) == SPOOL_SEQ_LEN &&
+		    fdatasync(fd) == 0)
+			v++;
+	}
+	close(fd);	/* drops the flock */
+	return v;
+}
+
+/* "<seq>.<sec>.<nsec>.<pid>.<counter>.<tag>": sorts in arrival order
+ * (see spool_next_seq), unique across processes (pid) and within one
  * (counter). */
 char *
-spool_unique_name(const char *tag)
+spool_unique_name(unsigned long long seq, const char *tag)
 {
 	static unsigned counter;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return xasprintf("%010lld.%09ld.%07d.%04u.%s", (long long)ts.tv_sec,
-	    ts.tv_nsec, (int)getpid(), counter++ % 10000, tag);
+	return xasprintf("%0*llu.%010lld.%09ld.%07d.%04u.%s", SPOOL_SEQ_LEN,
+	    seq, (long long)ts.tv_sec, ts.tv_nsec, (int)getpid(),
+	    counter++ % 10000, tag);
 }
 
 static void
@@ -233,7 +290,7 @@ spool_put(const char *dir, struct spool_msg *m)
 	int fd = -1, rc = -1;
 
 	if (m->name == NULL)
-		m->name = spool_unique_name("m");
+		m->name = spool_unique_name(spool_next_seq(dir), "m");
 	data = spool_encode(m);
 	len = strlen(data);
 	tmp = spool_path(dir, "tmp", m->name);
@@ -257,17 +314,23 @@ spool_put(const char *dir, struct spool_msg *m)
 		log_warn("spool", "cannot rename %s", tmp);
 		goto out;
 	}
-	if (spool_fsync_dir(dir, "outgoing") != 0)
-		goto out;
+	/* Once renamed, the sender sees it: a failed directory fsync
+	 * (logged) must not make the caller spool it a second time. */
+	spool_fsync_dir(dir, "outgoing");
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0 && tmp)
-		unlink(tmp);
-	free(data);
-	free(tmp);
-	free(dst);
+	{
+		int e = errno;	/* the failure's, for the caller's message */
+
+		if (fd >= 0)
+			close(fd);
+		if (rc != 0 && tmp)
+			unlink(tmp);
+		free(data);
+		free(tmp);
+		free(dst);
+		errno = e;
+	}
 	return rc;
 }
 
@@ -341,8 +404,9 @@ out:
 
 /*
  * 0: claimed (locked, still in outgoing/, decoded into c->msg);
- * 1: busy or already gone, skip it; -1: unreadable (caller fails it,
- * and c->fd is then still held so it can).
+ * 1: busy or already gone, skip it; 2: on a read-only spool, leave it;
+ * -1: unreadable (caller fails it, and c->fd is then still held so it
+ * can).
  */
 int
 spool_claim(const char *dir, const char *name, struct spool_claim *c)
@@ -355,6 +419,12 @@ spool_claim(const char *dir, const char *name, struct spool_claim *c)
 	c->fd = -1;
 	c->path = spool_path(dir, "outgoing", name);
 	c->fd = open(c->path, O_RDWR | O_CLOEXEC);
+	if (c->fd < 0 && (errno == EROFS || errno == EACCES)) {
+		/* readable, but we could neither mark nor remove it: sending
+		 * it would send it again on every pass */
+		spool_release(c);
+		return 2;
+	}
 	if (c->fd < 0)
 		goto skip;
 	if (flock(c->fd, LOCK_EX | LOCK_NB) != 0)
@@ -444,22 +514,35 @@ spool_release(struct spool_claim *c)
 	spool_msg_free(&c->msg);
 }
 
-/* An flock'ed lock file in the spool; -1 with errno EWOULDBLOCK when
- * !wait and someone else holds it. The lock lives as long as the fd. */
+/*
+ * An flock'ed lock file in the spool, waited for at most timeout_ms (0:
+ * not at all). -1 with errno EWOULDBLOCK when someone else holds it that
+ * long, or with the open's errno. The lock lives as long as the fd.
+ * Every lock has a deadline: a handler snmptrapd is waiting for must
+ * never hang on a lock some stuck process holds.
+ */
 int
-spool_lock(const char *dir, const char *lockname, bool wait)
+spool_lock(const char *dir, const char *lockname, int timeout_ms)
 {
 	char *p = xasprintf("%s/%s", dir, lockname);
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600), waited = 0;
 
 	free(p);
 	if (fd < 0)
 		return -1;
-	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
-		if (errno == EINTR)
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		if (e == EINTR)
 			continue;
-		close(fd);
-		return -1;
+		if (e != EWOULDBLOCK || waited >= timeout_ms) {
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		/* short sleeps: a handler holds this lock for ~1 ms */
+		usleep(2000);
+		waited += 2;
 	}
 	return fd;
 }

@@ -11,7 +11,8 @@
  *                                                    quiet hours and rate
  *   clear, phone never got the raise              -> UNSENT_CLEAR (dropped)
  *   quiet hours and not critical                  -> QUIET (held)
- *   rate_limit sends in the last rate_window      -> RATE (held)
+ *   rate_limit sends of this severity in the last
+ *     rate_window                                 -> RATE (held)
  *   otherwise                                     -> SEND, carrying the
  *                                                    summary of what was held
  *
@@ -21,9 +22,20 @@
  * rate_window. So a recipient gets at most rate_limit alerts plus one
  * summary per window (plus clears of alarms it was paged for).
  *
+ * The rate limit counts each severity apart: a storm of warnings (or of
+ * forged junk) can use up the warnings' budget, never the criticals'.
+ *
+ * Times come from the handler's clock, which can be stepped. A send time,
+ * raise time or held time in the future (the clock went back) counts as
+ * long past: it neither holds a new alert back nor dedupes it away. A
+ * duplicate page is cheaper than a missed one.
+ *
+ * A raise the sender could not deliver (expired, refused) is noted with
+ * its text; the clear that follows carries it ("OK ...; missed: ...") so
+ * the phone learns what was cleared.
+ *
  * The state is a small text file, rewritten (tmp, fsync, rename) under the
- * spool's state lock. It is bounded: old entries expire, and beyond
- * STORM_MAX_ENTRIES the least recently seen go first.
+ * spool's state lock (storm_file.c).
  */
 #include "config.h"
 
@@ -34,41 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sms.h"
-
-#define STORM_MAX_ENTRIES 4096
-#define STORM_KEEP_RAISED (30 * 86400)	/* remember a paged raise this long */
-#define STORM_KEEP_OTHER 86400
-
-struct storm_entry {
-	char *to, *key;
-	bool raised_sent;	/* the phone shows it raised */
-	bool held;		/* last raise was held back */
-	time_t last_raise, last_held, last_seen;
-	int last_sev;
-};
-
-struct storm_rcpt {
-	char *to;
-	time_t *sent;
-	size_t nsent;
-	unsigned held_total;
-	unsigned held[MH_FAM_COUNT];
-	time_t first_held, last_summary;
-};
-
-struct storm {
-	struct storm_entry *e;
-	size_t ne, ecap;
-	/* (to, key) -> index + 1 into e; 0 = free slot. Open addressing,
-	 * nidx a power of two, at most half full. NULL: rebuilt on the next
-	 * lookup (after load-time growth, trimming or clearing). Without it
-	 * a handler spent 36 ms on a full state (4096 entries), most of it
-	 * in a linear search per entry while loading. */
-	size_t *idx, nidx;
-	struct storm_rcpt *r;
-	size_t nr;
-};
+#include "storm_int.h"
 
 struct storm *
 storm_new(void)
@@ -76,7 +54,7 @@ storm_new(void)
 	return xcalloc(1, sizeof(struct storm));
 }
 
-static void
+void
 storm_clear(struct storm *s)
 {
 	size_t i;
@@ -84,6 +62,7 @@ storm_clear(struct storm *s)
 	for (i = 0; i < s->ne; i++) {
 		free(s->e[i].to);
 		free(s->e[i].key);
+		free(s->e[i].missed);
 	}
 	for (i = 0; i < s->nr; i++) {
 		free(s->r[i].to);
@@ -155,7 +134,7 @@ storm_index_build(struct storm *s)
 		storm_index_put(s, i);
 }
 
-static struct storm_entry *
+struct storm_entry *
 storm_entry(struct storm *s, const char *to, const char *key, bool create)
 {
 	size_t m, h, i;
@@ -186,7 +165,7 @@ storm_entry(struct storm *s, const char *to, const char *key, bool create)
 	return &s->e[i];
 }
 
-static struct storm_rcpt *
+struct storm_rcpt *
 storm_rcpt(struct storm *s, const char *to)
 {
 	size_t i;
@@ -200,6 +179,14 @@ storm_rcpt(struct storm *s, const char *to)
 	return &s->r[s->nr++];
 }
 
+/* Is t within `window` before now? A t in the future (the clock was
+ * stepped back since) is not: it is ignored rather than trusted. */
+static bool
+storm_within(time_t now, time_t t, long window)
+{
+	return t <= now && now - t < window;
+}
+
 static void
 storm_prune_sent(struct storm_rcpt *r, const struct storm_params *p,
     time_t now)
@@ -207,9 +194,24 @@ storm_prune_sent(struct storm_rcpt *r, const struct storm_params *p,
 	size_t i, k = 0;
 
 	for (i = 0; i < r->nsent; i++)
-		if (now - r->sent[i] < p->rate_window)
+		if (storm_within(now, r->sent[i].t, p->rate_window))
 			r->sent[k++] = r->sent[i];
 	r->nsent = k;
+	if (r->first_held > now)
+		r->first_held = now;
+	if (r->last_summary > now)
+		r->last_summary = 0;
+}
+
+static size_t
+storm_sent_of(const struct storm_rcpt *r, int sev)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nsent; i++)
+		if (r->sent[i].sev == sev)
+			n++;
+	return n;
 }
 
 static void
@@ -261,18 +263,19 @@ storm_decide(struct storm *s, const struct storm_params *p, const char *to,
 		bool escalated = sev != MH_SEV_UNKNOWN &&
 		    (e->last_sev == MH_SEV_UNKNOWN || (int)sev < e->last_sev);
 
-		if (e->raised_sent && now - e->last_raise < p->dedupe_window &&
-		    !escalated)
+		if (e->raised_sent && storm_within(now, e->last_raise,
+		    p->dedupe_window) && !escalated)
 			return STORM_DUP;
-		if (e->held && now - e->last_held < p->dedupe_window &&
-		    !escalated)
+		if (e->held && storm_within(now, e->last_held,
+		    p->dedupe_window) && !escalated)
 			return STORM_DUP;	/* counted once in the summary */
 	}
 	if (quiet && sev != MH_SEV_CRITICAL) {
 		storm_hold(r, fam, now);
 		goto held;
 	}
-	if (p->rate_limit > 0 && r->nsent >= (size_t)p->rate_limit) {
+	if (p->rate_limit > 0 &&
+	    storm_sent_of(r, sev) >= (size_t)p->rate_limit) {
 		storm_hold(r, fam, now);
 		if (!cleared) {
 			e = storm_entry(s, to, key, true);
@@ -290,10 +293,13 @@ storm_decide(struct storm *s, const struct storm_params *p, const char *to,
 		e->held = false;
 		e->last_raise = now;
 		e->last_sev = sev;
+		free(e->missed);
+		e->missed = NULL;
 	}
 send:
-	r->sent = xreallocarray(r->sent, r->nsent + 1, sizeof(time_t));
-	r->sent[r->nsent++] = now;
+	r->sent = xreallocarray(r->sent, r->nsent + 1, sizeof(*r->sent));
+	r->sent[r->nsent].t = now;
+	r->sent[r->nsent++].sev = sev;
 	*summary = storm_take_summary(r);
 	return STORM_SEND;
 held:
@@ -329,6 +335,7 @@ storm_due_summaries(struct storm *s, const struct storm_params *p, time_t now,
 	for (i = 0; i < s->nr; i++) {
 		struct storm_rcpt *r = &s->r[i];
 
+		storm_prune_sent(r, p, now);	/* also undoes future times */
 		if (r->held_total == 0 || storm_summary_due(r, p) > now)
 			continue;
 		if (quiet_for && quiet_for(ctx, r->to))
@@ -375,189 +382,34 @@ storm_next_due(const struct storm *s, const struct storm_params *p)
 	return best;
 }
 
-/* ---- persistence ---------------------------------------------------- */
-
-static int
-storm_cmp_seen(const void *a, const void *b)
+/*
+ * The sender could not deliver a raise (expired, refused for good): keep
+ * its text, so the clear that follows says what it clears. Only for a
+ * raise the state says was sent. True when the state changed.
+ */
+bool
+storm_note_undelivered(struct storm *s, const char *to, const char *key,
+    const char *text)
 {
-	const struct storm_entry *x = a, *y = b;
+	struct storm_entry *e = storm_entry(s, to, key, false);
 
-	return (x->last_seen < y->last_seen) - (x->last_seen > y->last_seen);
+	if (e == NULL || !e->raised_sent)
+		return false;
+	free(e->missed);
+	e->missed = xstrdup(text);
+	return true;
 }
 
-/* Expire and bound before saving. */
-static void
-storm_trim(struct storm *s, time_t now)
+/* The undelivered raise's text, once (the caller frees it), or NULL. */
+char *
+storm_take_undelivered(struct storm *s, const char *to, const char *key)
 {
-	size_t i, k = 0;
+	struct storm_entry *e = storm_entry(s, to, key, false);
+	char *t;
 
-	for (i = 0; i < s->ne; i++) {
-		struct storm_entry *e = &s->e[i];
-		time_t keep = e->raised_sent ? STORM_KEEP_RAISED :
-		    STORM_KEEP_OTHER;
-
-		if (now - e->last_seen > keep) {
-			free(e->to);
-			free(e->key);
-			continue;
-		}
-		s->e[k++] = *e;
-	}
-	s->ne = k;
-	if (s->ne > STORM_MAX_ENTRIES) {
-		qsort(s->e, s->ne, sizeof(*s->e), storm_cmp_seen);
-		for (i = STORM_MAX_ENTRIES; i < s->ne; i++) {
-			free(s->e[i].to);
-			free(s->e[i].key);
-		}
-		s->ne = STORM_MAX_ENTRIES;
-	}
-	free(s->idx);	/* entries moved: rebuilt when next needed */
-	s->idx = NULL;
-}
-
-int
-storm_save(const struct storm *cs, const char *path)
-{
-	struct storm *s = (struct storm *)cs;
-	struct strbuf b;
-	char *tmp = xasprintf("%s.tmp", path);
-	size_t i, k;
-	int fd = -1, rc = -1;
-
-	storm_trim(s, time(NULL));
-	strbuf_init(&b);
-	strbuf_puts(&b, "mhsms-state 1\n");
-	for (i = 0; i < s->ne; i++) {
-		const struct storm_entry *e = &s->e[i];
-
-		strbuf_printf(&b, "E\t%s\t%s\t%d\t%d\t%lld\t%lld\t%lld\t%d\n",
-		    e->to, e->key, e->raised_sent, e->held,
-		    (long long)e->last_raise, (long long)e->last_held,
-		    (long long)e->last_seen, e->last_sev);
-	}
-	for (i = 0; i < s->nr; i++) {
-		const struct storm_rcpt *r = &s->r[i];
-
-		if (r->held_total == 0 && r->nsent == 0 && r->last_summary == 0)
-			continue;
-		strbuf_printf(&b, "R\t%s\t%u\t%lld\t%lld\t", r->to,
-		    r->held_total, (long long)r->first_held,
-		    (long long)r->last_summary);
-		for (k = 0; k < MH_FAM_COUNT; k++)
-			strbuf_printf(&b, "%s%u", k ? "," : "", r->held[k]);
-		strbuf_putc(&b, '\t');
-		for (k = 0; k < r->nsent; k++)
-			strbuf_printf(&b, "%s%lld", k ? "," : "",
-			    (long long)r->sent[k]);
-		strbuf_putc(&b, '\n');
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_warn("storm", "cannot create %s", tmp);
-		goto out;
-	}
-	if (write(fd, b.s, b.len) != (ssize_t)b.len || fsync(fd) != 0) {
-		log_warn("storm", "cannot write %s", tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		log_warn("storm", "cannot rename %s", tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	strbuf_free(&b);
-	return rc;
-}
-
-static int
-storm_split(char *line, char **f, int max)
-{
-	int n = 0;
-
-	f[n++] = line;
-	while (n < max && (line = strchr(line, '\t')) != NULL) {
-		*line++ = '\0';
-		f[n++] = line;
-	}
-	return n;
-}
-
-/* A missing file is an empty state; a damaged one is logged and ignored
- * (losing storm memory costs a few extra SMS, never an alert). */
-int
-storm_load(struct storm *s, const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned lineno = 0;
-
-	storm_clear(s);
-	if (fp == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while ((len = getline(&line, &cap, fp)) > 0) {
-		char *f[10];
-		int n;
-
-		lineno++;
-		if (line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		if (lineno == 1) {
-			if (strcmp(line, "mhsms-state 1") != 0)
-				goto bad;
-			continue;
-		}
-		n = storm_split(line, f, 10);
-		if (f[0][0] == 'E' && n == 9) {
-			struct storm_entry *e = storm_entry(s, f[1], f[2], true);
-
-			e->raised_sent = atoi(f[3]) != 0;
-			e->held = atoi(f[4]) != 0;
-			e->last_raise = strtoll(f[5], NULL, 10);
-			e->last_held = strtoll(f[6], NULL, 10);
-			e->last_seen = strtoll(f[7], NULL, 10);
-			e->last_sev = atoi(f[8]);
-		} else if (f[0][0] == 'R' && n == 7) {
-			struct storm_rcpt *r = storm_rcpt(s, f[1]);
-			char *p = f[5], *q;
-			int k;
-
-			r->held_total = (unsigned)strtoul(f[2], NULL, 10);
-			r->first_held = strtoll(f[3], NULL, 10);
-			r->last_summary = strtoll(f[4], NULL, 10);
-			for (k = 0; k < MH_FAM_COUNT && *p; k++) {
-				r->held[k] = (unsigned)strtoul(p, &q, 10);
-				p = *q == ',' ? q + 1 : q;
-			}
-			for (p = f[6]; *p;) {
-				long long t = strtoll(p, &q, 10);
-
-				if (q == p)
-					break;
-				r->sent = xreallocarray(r->sent, r->nsent + 1,
-				    sizeof(time_t));
-				r->sent[r->nsent++] = (time_t)t;
-				p = *q == ',' ? q + 1 : q;
-			}
-		} else
-			goto bad;
-	}
-	free(line);
-	fclose(fp);
-	return 0;
-bad:
-	log_warnx("storm", "%s:%u: damaged state file, starting afresh", path,
-	    lineno);
-	free(line);
-	fclose(fp);
-	storm_clear(s);
-	return 0;
+	if (e == NULL || e->missed == NULL)
+		return NULL;
+	t = e->missed;
+	e->missed = NULL;
+	return t;
 }

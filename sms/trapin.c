@@ -539,3 +539,38 @@ fail:
 	free(buf);
 	return -1;
 }
+
+/*
+ * The sender's address from snmptrapd's transport line (%b):
+ * "UDP: [127.0.0.1]:40000->[127.0.0.1]:162" -> "127.0.0.1",
+ * "UDP/IPv6: [::1]:40000->[::1]:162" -> "::1". NULL when the line has no
+ * bracketed address (then no address can be trusted).
+ */
+char *
+trapin_source(const char *transport)
+{
+	const char *a, *b;
+
+	if (transport == NULL || (a = strchr(transport, '[')) == NULL ||
+	    (b = strchr(a, ']')) == NULL || b == a + 1)
+		return NULL;
+	return xstrndup(a + 1, (size_t)(b - a - 1));
+}
+
+/* s as a quoted value of snmptrapd's output ("a \"b\""), for the
+ * notifications mailhealth-sms makes itself (deadman.c, recon.c). */
+char *
+trapin_quote(const char *s)
+{
+	struct strbuf b;
+
+	strbuf_init(&b);
+	strbuf_putc(&b, '"');
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_putc(&b, '\\');
+		strbuf_putc(&b, *s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+	strbuf_putc(&b, '"');
+	return strbuf_steal(&b);
+}

@@ -67,7 +67,11 @@ sms_unit_tests = tests/unit/test_sms_trapin \
 	tests/unit/test_sms_route \
 	tests/unit/test_sms_storm \
 	tests/unit/test_sms_spool \
-	tests/unit/test_sms_conf
+	tests/unit/test_sms_conf \
+	tests/unit/test_sms_render
+tests_unit_test_sms_render_SOURCES = tests/unit/test_sms_render.c
+tests_unit_test_sms_render_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sms_render_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_trapin_SOURCES = tests/unit/test_sms_trapin.c
 tests_unit_test_sms_trapin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_trapin_LDADD = $(UNIT_SMS_LDADD)
@@ -110,7 +114,10 @@ integration_tests = tests/integration/mib-lint.sh \
 integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-retry.sh tests/integration/sms-storm.sh \
 	tests/integration/sms-concurrency.sh tests/integration/sms-reload.sh \
-	tests/integration/sms-symbolic.sh tests/integration/sms-sender.sh
+	tests/integration/sms-symbolic.sh tests/integration/sms-sender.sh \
+	tests/integration/sms-lost.sh tests/integration/sms-follow.sh \
+	tests/integration/sms-order.sh tests/integration/sms-deadman.sh \
+	tests/integration/sms-auth.sh tests/integration/sms-recon.sh
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh tests/integration/system.sh \
 	tests/integration/collector-hang.sh tests/integration/agent-register.sh

@@ -614,6 +614,33 @@ snmp_notify(const struct snmp_notice *n, const char *host)
 	outq_drain();
 }
 
+/*
+ * The dead-man's switch: mhHeartbeat { mhNotifyHost, mhNotifyInterval },
+ * interval being the seconds until the next one. Sent at once, outside
+ * the paced queue (one small notification per interval cannot flood a
+ * receiver), and dropped while the master is away: a heartbeat is about
+ * now, and the receiver's silence timer is what should notice the gap.
+ */
+void
+snmp_heartbeat(const char *host, uint32_t interval)
+{
+	static const oid hb[] = { MH_OID_ROOT, MH_NOTIFICATIONS,
+	    MH_NOTIFY_HEARTBEAT };
+	netsnmp_variable_list *vl = NULL;
+
+	if (!connected) {
+		log_debug("snmp", "master not connected: heartbeat not sent");
+		return;
+	}
+	snmp_varlist_add_variable(&vl, snmptrap_oid, OID_LENGTH(snmptrap_oid),
+	    ASN_OBJECT_ID, hb, sizeof(hb));
+	add_str(&vl, MH_N_HOST, host);
+	add_int(&vl, MH_N_INTERVAL, ASN_UNSIGNED, (long)interval);
+	send_v2trap(vl);
+	snmp_free_varbind(vl);
+	log_debug("snmp", "sent heartbeat (next in %u s)", interval);
+}
+
 void
 snmp_notice_from_event(struct snmp_notice *n, const struct alarm_event *ev)
 {

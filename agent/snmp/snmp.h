@@ -39,6 +39,9 @@ void snmp_on_connect(void (*cb)(void *), void *arg);
  * so then a clear is held (bounded) and sent on reconnection, and a raise
  * is left to the re-send of the active alarms that follows. */
 void snmp_notify(const struct snmp_notice *, const char *host);
+/* mhHeartbeat: the next one is due in `interval` seconds. Sent at once
+ * if connected, dropped otherwise. */
+void snmp_heartbeat(const char *host, uint32_t interval);
 void snmp_notice_from_event(struct snmp_notice *, const struct alarm_event *);
 
 /* loop.c: the one event loop, with the one bridge to net-snmp. */

@@ -9,13 +9,21 @@
 . "$(dirname "$0")/postfix.sh"
 
 need_root
-need_cmd snmpd snmptrapd snmpget postfix postsuper sendmail
+need_cmd snmpd snmpget postfix postsuper sendmail
+need_sms
 mktestdir
 CLEANUP_HOOK=pf_stop
 plan 15
 
 # --- the SMS side: gateway, handler config, snmptrapd ----------------
-start_pager
+start_gateway ok
+write_conf
+"$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" >/dev/null ||
+	bail "bad sms config: $("$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" 2>&1)"
+start_snmptrapd
+
+# gw_text N: the Nth SMS text the gateway accepted (1-based)
+gw_text() { gwq "ok[$1 - 1]['query']['text']"; }
 
 # --- the agent side: Postfix, snmpd, mailhealthd ------------------------
 pf_start "$T/pf" || bail "cannot start a private Postfix"
@@ -43,9 +51,9 @@ inject() {
 
 inject 6
 pf_wait_deferred 6 || bail "Postfix did not defer the messages"
-wait_until 20 gw_count_is 1
+wait_until 20 gw_count_is 'len(ok)' 1
 ok $? "the raise reached the SMS gateway"
-raise=$(gw_texts | sed -n 1p)
+raise=$(gw_text 1)
 diag "raise SMS: $raise"
 case $raise in *queue*) r=0 ;; *) r=1 ;; esac
 ok $r "the raise SMS names the queue alarm"
@@ -59,9 +67,9 @@ is "$(sget $MH.1.10.10.1.6.$IDX)" 6 "mhAlarmValue is the queue size"
 is "$(sget $MH.1.10.10.1.10.$IDX)" "$MH.0.1" "mhAlarmNotification is mhQueueAlarm"
 
 postsuper -c "$PF_CONF" -d ALL >/dev/null 2>&1
-wait_until 20 gw_count_is 2
+wait_until 20 gw_count_is 'len(ok)' 2
 ok $? "the clear reached the SMS gateway after the queue drained"
-clear=$(gw_texts | sed -n 2p)
+clear=$(gw_text 2)
 diag "clear SMS: $clear"
 case $clear in *[Cc]lear* | *CLEAR* | *OK*) r=0 ;; *) r=1 ;; esac
 ok $r "the clear SMS reads as a clear"
@@ -71,16 +79,16 @@ is "$(sget $MH.1.10.1.0)" 0 "mhAlarmActive.0 is 0 after the clear"
 # sent when snmpd is back (net-snmp would drop it)
 inject 6
 pf_wait_deferred 6 || bail "Postfix did not defer the messages"
-wait_until 20 gw_count_is 3
+wait_until 20 gw_count_is 'len(ok)' 3
 ok $? "raised again after the clear: a third SMS"
 stop_snmpd
 postsuper -c "$PF_CONF" -d ALL >/dev/null 2>&1
 wait_until 15 grep -q "holding the clear" "$T/mailhealthd.log"
 ok $? "with snmpd down the agent holds the clear"
 start_snmpd "$TRAP_PORT"
-wait_until 20 gw_count_is 4
+wait_until 20 gw_count_is 'len(ok)' 4
 ok $? "the held clear arrives once snmpd is back"
-more_than_four() { ! gw_count_is 4; }
+more_than_four() { ! gw_count_is 'len(ok)' 4; }
 wait_until 3 more_than_four
 ok $((!$?)) "and nothing more is sent within 3 s (no duplicate)"
 finish

@@ -3,7 +3,10 @@
 # may run --flush while a sender is busy. 20 handlers released together
 # (two recipients each), with three --flush runs among them: every SMS
 # arrives exactly once, none is lost, nothing lands in failed/.
-. "$top_srcdir/tests/integration/sms-lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+need_sms
+mktestdir
 
 plan 10
 
@@ -20,13 +23,13 @@ round() { # round TAG
 	for i in $(seq 1 20); do
 		trap_text 11 $((100 + i)) drsync-lag drsync.lag "$1-site$i" 2 $((300 + i)) 120 "$1 $i" mx1 \
 		    > "$T/in$i"
-		{ read -r _ < "$T/go"; "$SMS" -c "$T/sms.conf" < "$T/in$i"; echo $? > "$T/rc.$1.$i"; } 3>&- &
+		{ read -r _ < "$T/go"; "$MAILHEALTH_SMS" -c "$T/sms.conf" < "$T/in$i"; echo $? > "$T/rc.$1.$i"; } 3>&- &
 	done
 	for i in 1 2 3; do
-		{ read -r _ < "$T/go"; "$SMS" -c "$T/sms.conf" --flush > /dev/null 2>> "$T/flush.err"; } 3>&- &
+		{ read -r _ < "$T/go"; "$MAILHEALTH_SMS" -c "$T/sms.conf" --flush > /dev/null 2>> "$T/flush.err"; } 3>&- &
 	done
 	printf '\n%.0s' $(seq 23) >&3
-	wait_for 20 eval "[ \$(ls $T/rc.$1.* 2>/dev/null | wc -l) -eq 20 ]"
+	wait_until 20 eval "[ \$(ls $T/rc.$1.* 2>/dev/null | wc -l) -eq 20 ]"
 	local rc=$?
 	exec 3>&-
 	return $rc
@@ -39,27 +42,33 @@ delivered() {
 all_rc_zero() { [ "$(cat "$T"/rc.$1.* | sort -u)" = 0 ]; }
 
 # 1-4: gateway up
-check "round 1: 20 handlers finished" round one
-check "round 1: every handler exited 0" all_rc_zero one
-check "round 1: spool drained" wait_for 30 eval 'spool_empty && no_sender'
-is "round 1: 40 distinct SMS, 40 requests (no loss, no duplicate)" \
-    "$(delivered one)" "(40, 40)"
+round one
+ok $? "round 1: 20 handlers finished"
+all_rc_zero one
+ok $? "round 1: every handler exited 0"
+wait_until 30 eval 'spool_empty && no_sender'
+ok $? "round 1: spool drained"
+is "$(delivered one)" "(40, 40)" \
+    "round 1: 40 distinct SMS, 40 requests (no loss, no duplicate)"
 
 # 5-10: gateway answering 500 while the handlers run, then recovering;
 # three concurrent --flush runs race the detached sender
 gw_mode 500
-check "round 2: 20 handlers finished" round two
-check "round 2: every handler exited 0" all_rc_zero two
-check "round 2: the gateway refused some" \
-    wait_for 10 eval 'audit_count_ge retry 1'
+round two
+ok $? "round 2: 20 handlers finished"
+all_rc_zero two
+ok $? "round 2: every handler exited 0"
+wait_until 10 eval 'audit_count_ge retry 1'
+ok $? "round 2: the gateway refused some"
 gw_mode ok
 for i in 1 2 3; do
-	"$SMS" -c "$T/sms.conf" --flush > /dev/null 2>> "$T/flush.err" &
-	PIDS="$PIDS $!"
+	"$MAILHEALTH_SMS" -c "$T/sms.conf" --flush > /dev/null 2>> "$T/flush.err" &
+	track_pid $!
 done
-check "round 2: spool drained after recovery" \
-    wait_for 30 eval 'spool_empty && no_sender'
-is "round 2: 40 distinct SMS, 40 accepted requests" "$(delivered two)" "(40, 40)"
-is "nothing in failed/" "$(ls "$SPOOL/failed" | wc -l)" 0
+wait_until 30 eval 'spool_empty && no_sender'
+ok $? "round 2: spool drained after recovery"
+is "$(delivered two)" "(40, 40)" \
+    "round 2: 40 distinct SMS, 40 accepted requests"
+is "$(ls "$SPOOL/failed" | wc -l)" 0 "nothing in failed/"
 
 finish

@@ -130,6 +130,23 @@ test_errors_name_file_and_line(void **state)
 	expect_error("recipients = { \"+1\" }\ngateway {\n"
 	    " url = 'http://127.0.0.1/'\n success_body = '(('\n}\n",
 	    ":4: success_body: bad regular expression '(('");
+	/* the sections of issue 9 and 11 */
+	expect_error("recipients = { \"+1\" }\ndeadman {\n missed = 0\n}\n"
+	    GW, ":3: missed: 0 is out of range 1..1000");
+	expect_error("recipients = { \"+1\" }\ndeadman {\n severity = loud\n}\n"
+	    GW, ":3: severity: 'loud' is not one of the allowed values");
+	expect_error("recipients = { \"+1\" }\nreconcile {\n port = 0\n}\n"
+	    GW, ":3: port: 0 is out of range 1..65535");
+	expect_error("recipients = { \"+1\" }\nreconcile {\n user = u\n"
+	    " priv_protocol = ROT13\n}\n" GW,
+	    ":4: priv_protocol: 'ROT13' is not one of the allowed values");
+	expect_error("recipients = { \"+1\" }\nreconcile {\n user = u\n"
+	    " auth_passphrase_file = \"/nonexistent/a\"\n}\n" GW,
+	    ":5: reconcile: cannot read /nonexistent/a: No such file or "
+	    "directory");
+	expect_error("recipients = { \"+1\" }\nfallback_spool = \"rel\"\n" GW,
+	    ":0: fallback_spool must be an absolute path other than "
+	    "spool_directory");
 	expect_error(GW, ":0: no recipients: set recipients or add a route");
 	expect_error("recipients = { \"+1\" }\n", ":0: a gateway section is "
 	    "required");

@@ -170,6 +170,67 @@ test_redact(void **state)
 	free(s);
 }
 
+/* Credentials by name, wherever a gateway puts them (issue 11 item 5):
+ * none of them may reach --dry-run's output or a log line. */
+static void
+test_redact_by_name(void **state)
+{
+	struct gw_conf g;
+	char *s;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	g.bearer_token = (char *)"tok-123";
+	s = gateway_redact(&g, "https://sms.example.net/send?api_key=K3Y&to="
+	    "%2B1&access_token=AT0K&text=hi&apikey=X&client_secret=S#frag");
+	assert_string_equal(s, "https://sms.example.net/send?api_key=***&to="
+	    "%2B1&access_token=***&text=hi&apikey=***&client_secret=***#frag");
+	free(s);
+	/* basic auth in the URL: the user stays, the password goes */
+	s = gateway_redact(&g, "https://acct:pa55w0rd@api.example.net/x?to=1");
+	assert_string_equal(s, "https://acct:***@api.example.net/x?to=1");
+	free(s);
+	/* a form body and a JSON body */
+	s = gateway_redact(&g, "To=%2B1&Body=hi&AuthToken=zz&Sig=abc");
+	assert_string_equal(s, "To=%2B1&Body=hi&AuthToken=***&Sig=***");
+	free(s);
+	s = gateway_redact(&g, "{\"to\": \"+1\", \"apiKey\": \"k\\\"q\", "
+	    "\"text\": \"token=abc is fine\"}");
+	assert_string_equal(s, "{\"to\": \"+1\", \"apiKey\": \"***\", "
+	    "\"text\": \"token=abc is fine\"}");
+	free(s);
+	/* the configured bearer token, anywhere */
+	s = gateway_redact(&g, "curl said tok-123 was refused");
+	assert_string_equal(s, "curl said *** was refused");
+	free(s);
+	/* what is not a credential stays */
+	s = gateway_redact(&g, "http://h/sendsms?username=u&to=%2B1&text=a%3Db");
+	assert_string_equal(s, "http://h/sendsms?username=u&to=%2B1&text=a%3Db");
+	free(s);
+}
+
+static void
+test_redact_header(void **state)
+{
+	struct gw_conf g;
+	char *s;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	s = gateway_redact_header(&g, "Authorization: Bearer abc.def");
+	assert_string_equal(s, "Authorization: Bearer ***");
+	free(s);
+	s = gateway_redact_header(&g, "authorization: Basic dTpw");
+	assert_string_equal(s, "authorization: Basic ***");
+	free(s);
+	s = gateway_redact_header(&g, "X-Api-Key: 12345");
+	assert_string_equal(s, "X-Api-Key: ***");
+	free(s);
+	s = gateway_redact_header(&g, "X-Source: mailhealth");
+	assert_string_equal(s, "X-Source: mailhealth");
+	free(s);
+}
+
 static void
 test_styles_table(void **state)
 {
@@ -192,6 +253,8 @@ main(void)
 		cmocka_unit_test(test_bad_placeholder),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_redact_by_name),
+		cmocka_unit_test(test_redact_header),
 		cmocka_unit_test(test_styles_table),
 	};
 

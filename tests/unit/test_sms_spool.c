@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -117,31 +119,62 @@ test_claim_after_done(void **state)
 	free(m.name);
 }
 
+static long long
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 test_lock(void **state)
 {
+	long long t0;
 	int a, b;
 
 	(void)state;
-	a = spool_lock(dir, "sender.lock", false);
+	a = spool_lock(dir, "sender.lock", 0);
 	assert_true(a >= 0);
-	b = spool_lock(dir, "sender.lock", false);
+	b = spool_lock(dir, "sender.lock", 0);
 	assert_int_equal(b, -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	/* a held lock is given up after the deadline, not waited for */
+	t0 = ms_now();
+	b = spool_lock(dir, "sender.lock", 300);
+	assert_int_equal(b, -1);
+	assert_true(ms_now() - t0 >= 300);
+	assert_true(ms_now() - t0 < 2000);
 	close(a);
-	b = spool_lock(dir, "sender.lock", false);
+	b = spool_lock(dir, "sender.lock", 0);
 	assert_true(b >= 0);
 	close(b);
 }
 
+/* Names sort by the spool's sequence number, not by the clock: a name
+ * made later with a smaller number sorts first. */
 static void
-test_names_sort_in_time_order(void **state)
+test_names_sort_in_arrival_order(void **state)
 {
-	char *a = spool_unique_name("m"), *b = spool_unique_name("m");
+	unsigned long long s1, s2;
+	char *late, *early;
 
 	(void)state;
-	assert_true(strcmp(a, b) < 0);
-	free(a);
-	free(b);
+	s1 = spool_next_seq(dir);
+	s2 = spool_next_seq(dir);
+	assert_int_equal(s2, s1 + 1);
+	late = spool_unique_name(s2, "m");
+	early = spool_unique_name(s1, "m");	/* made after, numbered before */
+	assert_true(strcmp(early, late) < 0);
+	free(late);
+	free(early);
+	/* same number (the counter could not advance): time breaks the tie */
+	late = spool_unique_name(s2, "m");
+	early = spool_unique_name(s2, "m");
+	assert_true(strcmp(late, early) < 0);
+	free(late);
+	free(early);
 }
 
 int
@@ -152,7 +185,7 @@ main(void)
 		cmocka_unit_test(test_put_claim_retry_fail),
 		cmocka_unit_test(test_claim_after_done),
 		cmocka_unit_test(test_lock),
-		cmocka_unit_test(test_names_sort_in_time_order),
+		cmocka_unit_test(test_names_sort_in_arrival_order),
 	};
 	int rc;
 	char *cmd;

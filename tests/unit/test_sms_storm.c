@@ -204,6 +204,151 @@ test_save_load(void **state)
 	storm_free(t);
 }
 
+/* Warnings (or junk) use up the warnings' budget, never the criticals'. */
+static void
+test_rate_per_severity(void **state)
+{
+	struct storm *s = storm_new();
+	char key[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		snprintf(key, sizeof(key), "junk%d", i);
+		assert_int_equal(decide(s, "+1", key, false, MH_FAM_QUEUE,
+		    MH_SEV_WARNING, false, 100 + i, NULL),
+		    i < 3 ? STORM_SEND : STORM_RATE);
+	}
+	assert_int_equal(decide(s, "+1", "real", false, MH_FAM_QUEUE,
+	    MH_SEV_CRITICAL, false, 110, NULL), STORM_SEND);
+	/* the criticals have their own limit */
+	assert_int_equal(decide(s, "+1", "c2", false, MH_FAM_QUEUE,
+	    MH_SEV_CRITICAL, false, 111, NULL), STORM_SEND);
+	assert_int_equal(decide(s, "+1", "c3", false, MH_FAM_QUEUE,
+	    MH_SEV_CRITICAL, false, 112, NULL), STORM_SEND);
+	assert_int_equal(decide(s, "+1", "c4", false, MH_FAM_QUEUE,
+	    MH_SEV_CRITICAL, false, 113, NULL), STORM_RATE);
+	storm_free(s);
+}
+
+/* The clock stepped back an hour: what was sent "in the future" neither
+ * rate-limits nor dedupes a new alert. */
+static void
+test_clock_step_back(void **state)
+{
+	struct storm *s = storm_new();
+	char key[32], **to, **text;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(decide(s, "+1", key, false, MH_FAM_QUEUE,
+		    MH_SEV_MAJOR, false, 10000 + i, NULL), STORM_SEND);
+	}
+	assert_int_equal(decide(s, "+1", "held", false, MH_FAM_QUEUE,
+	    MH_SEV_MAJOR, false, 10005, NULL), STORM_RATE);
+	/* now = 6400: 3600 s earlier than those sends */
+	assert_int_equal(decide(s, "+1", "after-step", false, MH_FAM_QUEUE,
+	    MH_SEV_MAJOR, false, 6400, NULL), STORM_SEND);
+	assert_int_equal(decide(s, "+1", "k0", false, MH_FAM_QUEUE,
+	    MH_SEV_MAJOR, false, 6401, NULL), STORM_SEND);
+	storm_free(s);
+
+	/* a held alert's summary is not put off by an hour either */
+	s = storm_new();
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		decide(s, "+1", key, false, MH_FAM_QUEUE, MH_SEV_MAJOR, false,
+		    10000 + i, NULL);
+	}
+	assert_int_equal(decide(s, "+1", "held", false, MH_FAM_QUEUE,
+	    MH_SEV_MAJOR, false, 10005, NULL), STORM_RATE);
+	assert_int_equal(storm_due_summaries(s, &P, 6400, NULL, NULL, &to,
+	    &text), 0);
+	free(to);
+	free(text);
+	assert_int_equal(storm_due_summaries(s, &P, 6400 + P.summary_delay,
+	    NULL, NULL, &to, &text), 1);
+	assert_string_equal(text[0], "+1 more: 1 queue");
+	free(to[0]);
+	free(text[0]);
+	free(to);
+	free(text);
+	storm_free(s);
+}
+
+/* A raise the sender could not deliver: the clear carries its text. */
+static void
+test_undelivered_raise(void **state)
+{
+	char path[] = "/tmp/test_sms_storm.XXXXXX";
+	int fd = mkstemp(path);
+	struct storm *s = storm_new();
+	time_t now = time(NULL);
+	char *t;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(decide(s, "+1", "k", false, MH_FAM_QUEUE,
+	    MH_SEV_CRITICAL, false, now - 100, NULL), STORM_SEND);
+	/* not for a key the phone was never sent */
+	assert_false(storm_note_undelivered(s, "+1", "other", "x"));
+	assert_true(storm_note_undelivered(s, "+1", "k",
+	    "CRITICAL mx1 queue 5,234 msgs (>= 5000)"));
+	/* it survives the state file */
+	assert_int_equal(storm_save(s, path), 0);
+	assert_int_equal(storm_load(s, path), 0);
+	unlink(path);
+	assert_int_equal(decide(s, "+1", "k", true, MH_FAM_QUEUE,
+	    MH_SEV_CRITICAL, false, now, NULL), STORM_SEND);
+	t = storm_take_undelivered(s, "+1", "k");
+	assert_non_null(t);
+	assert_string_equal(t, "CRITICAL mx1 queue 5,234 msgs (>= 5000)");
+	free(t);
+	assert_null(storm_take_undelivered(s, "+1", "k"));
+	storm_free(s);
+}
+
+/* A full state drops what a phone does not show first: the clear of a
+ * raise it shows must still go out. */
+static void
+test_full_state_keeps_raises(void **state)
+{
+	char path[] = "/tmp/test_sms_storm.XXXXXX";
+	int fd = mkstemp(path);
+	struct storm *s = storm_new();
+	struct storm_params p = P;
+	time_t now = time(NULL);
+	char key[32], *sum = NULL;
+	int i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	p.rate_limit = 0;
+	assert_int_equal(storm_decide(s, &p, "+1", "old-raise", false,
+	    MH_FAM_QUEUE, MH_SEV_CRITICAL, false, now - 1000, &sum),
+	    STORM_SEND);
+	free(sum);
+	/* 5000 newer clears of raises never sent: entries, not raised */
+	for (i = 0; i < 5000; i++) {
+		sum = NULL;
+		snprintf(key, sizeof(key), "k%d", i);
+		storm_decide(s, &p, "+1", key, false, MH_FAM_QUEUE,
+		    MH_SEV_WARNING, true, now, &sum);	/* quiet: held */
+		free(sum);
+	}
+	assert_int_equal(storm_save(s, path), 0);
+	assert_int_equal(storm_load(s, path), 0);
+	unlink(path);
+	assert_int_equal(storm_decide(s, &p, "+1", "old-raise", true,
+	    MH_FAM_QUEUE, MH_SEV_CRITICAL, false, now, &sum), STORM_SEND);
+	free(sum);	/* the held ones ride along */
+	storm_free(s);
+}
+
 int
 main(void)
 {
@@ -213,6 +358,10 @@ main(void)
 		cmocka_unit_test(test_rate_and_summary),
 		cmocka_unit_test(test_quiet),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_rate_per_severity),
+		cmocka_unit_test(test_clock_step_back),
+		cmocka_unit_test(test_undelivered_raise),
+		cmocka_unit_test(test_full_state_keeps_raises),
 	};
 
 	log_init("test", LOG_TO_STDERR);

@@ -390,7 +390,7 @@ test_missing_varbinds(void **state)
 	    "mhNotifyValue, mhNotifyThreshold, mhNotifyHost");
 	free(s);
 	s = default_text(&a);
-	assert_string_equal(s, "UNKNOWN mx9.example service disk almost full");
+	assert_string_equal(s, "UNKNOWN mx9.example service: disk almost full");
 	free(s);
 	alert_free(&a);
 	trapin_free(&t);
@@ -403,7 +403,7 @@ test_missing_varbinds(void **state)
 	assert_string_equal(s, "mhNotifyInstance, mhNotifyThreshold");
 	free(s);
 	s = default_text(&a);
-	assert_string_equal(s, "OK mx1 queue-high cleared: 3900 back");
+	assert_string_equal(s, "OK mx1 queue 3,900 msgs");
 	free(s);
 	alert_free(&a);
 	trapin_free(&t);
@@ -416,7 +416,7 @@ test_missing_varbinds(void **state)
 	assert_false(a.cleared);
 	assert_int_equal(a.family, MH_FAM_QUEUE);
 	s = default_text(&a);
-	assert_string_equal(s, "CRITICAL mx1 queue.total: 5234/5000");
+	assert_string_equal(s, "CRITICAL mx1 queue 5,234 msgs (>= 5000)");
 	free(s);
 	alert_free(&a);
 	trapin_free(&t);
@@ -434,8 +434,8 @@ test_missing_varbinds(void **state)
 	assert_int_equal(alert_from_trap(&t, &a, err, sizeof(err)), 0);
 	assert_null(alert_missing_names(&a));
 	s = default_text(&a);
-	assert_string_equal(s, "MAJOR mx1 auth-fail j\"o\\e: -12/50 "
-	    "café queue high..");
+	assert_string_equal(s, "MAJOR mx1 auth j\"o\\e: -12 failed logins "
+	    "(<= 50) (café queue high..)");
 	free(s);
 	alert_free(&a);
 	trapin_free(&t);
