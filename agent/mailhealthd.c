@@ -30,6 +30,7 @@ struct daemon {
 	int sig_pipe[2];
 	bool pidfile_written;
 	int64_t last_tick;		/* monotonic ms */
+	int64_t last_heartbeat;		/* monotonic ms, 0: none sent */
 	uint32_t seen_errors[64];	/* part seq already counted, per row */
 };
 
@@ -156,6 +157,15 @@ on_tick(void *arg)
 		return;
 	d->last_tick = now;
 	refresh(d);
+	/* the dead-man's switch: a dead server sends no trap, so a live
+	 * one says so every `heartbeat` seconds (mailhealth-sms --daemon
+	 * pages when they stop) */
+	if (d->conf->heartbeat > 0 && snmp_connected() &&
+	    (d->last_heartbeat == 0 ||
+	    now - d->last_heartbeat >= d->conf->heartbeat * 1000)) {
+		snmp_heartbeat(d->ai.hostname, (uint32_t)d->conf->heartbeat);
+		d->last_heartbeat = now;
+	}
 }
 
 /* On every (re)connection, re-send the notifications of active alarms:

@@ -120,7 +120,8 @@ integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-auth.sh tests/integration/sms-recon.sh
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh tests/integration/system.sh \
-	tests/integration/collector-hang.sh tests/integration/agent-register.sh
+	tests/integration/collector-hang.sh tests/integration/agent-register.sh \
+	tests/integration/deadman-agent.sh
 integration_tests += tests/integration/probe.sh \
 	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh
 TESTS += $(integration_tests)
