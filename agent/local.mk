@@ -27,7 +27,7 @@ agent_libmhagent_la_SOURCES = agent/collectors.c \
 agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 agent_libmhagent_la_LIBADD =
 
-agent_libmhsnmp_la_SOURCES = agent/snmp/snmp.h agent/snmp/snmp.c \
+agent_libmhsnmp_la_SOURCES = agent/snmp/snmp.h agent/snmp/snmp.c agent/snmp/notify.c \
 	agent/snmp/loop.c agent/mailhealthd.c
 agent_libmhsnmp_la_CFLAGS = $(AM_CFLAGS) $(NETSNMP_CFLAGS) $(CONFUSE_CFLAGS)
 agent_libmhsnmp_la_LIBADD =

@@ -44,6 +44,11 @@ void snmp_notify(const struct snmp_notice *, const char *host);
 void snmp_heartbeat(const char *host, uint32_t interval);
 void snmp_notice_from_event(struct snmp_notice *, const struct alarm_event *);
 
+/* notify.c: the paced queue and the clears held while disconnected,
+ * for snmp.c's connection callbacks */
+void notify_release_held(void);
+void notify_shutdown(void);
+
 /* loop.c: the one event loop, with the one bridge to net-snmp. */
 typedef void (*loop_fd_cb)(int fd, void *arg);
 void loop_add_fd(int fd, loop_fd_cb cb, void *arg);
