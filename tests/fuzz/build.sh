@@ -25,7 +25,7 @@ for t in $targets; do
 	name=$(basename "$t" .c)
 	case $name in
 	fuzz_sms_* | fuzz_trap*) srcs=$sms_srcs; libs="-lconfuse -lcurl" ;;
-	*) srcs=$agent_srcs; libs="-lconfuse" ;;
+	*) srcs=$agent_srcs; libs="-lconfuse -lpcre2-8" ;;
 	esac
 	# shellcheck disable=SC2086
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -include "$out/config.h" \

@@ -1,0 +1,21 @@
+## agent/logs/ parsers and counters (logparse.h, logstats.h): log lines
+## in, events out, events counted. Pure engines, tested on their own;
+## the log sources (local.mk) and the collector glue are elsewhere.
+agent_libmhagent_la_SOURCES += \
+	agent/logs/logline.h agent/logs/logparse.h agent/logs/lp_int.h \
+	agent/logs/logparse.c agent/logs/lpscan.c agent/logs/lpmap.c \
+	agent/logs/lp_postfix.c agent/logs/lp_dovecot.c \
+	agent/logs/lp_qmail.c agent/logs/lp_exim.c agent/logs/lp_rules.c
+agent_libmhagent_la_CFLAGS += $(PCRE2_CFLAGS)
+agent_libmhagent_la_LIBADD += $(PCRE2_LIBS)
+
+## unit tests of the parsers and counters (cmocka, TAP)
+if HAVE_CMOCKA
+logs_unit_tests = tests/unit/test_lp_postfix
+LPTEST_SRC = tests/unit/lptest.c tests/unit/lptest.h
+tests_unit_test_lp_postfix_SOURCES = tests/unit/test_lp_postfix.c $(LPTEST_SRC)
+tests_unit_test_lp_postfix_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lp_postfix_LDADD = $(UNIT_AGENT_LDADD)
+check_PROGRAMS += $(logs_unit_tests)
+TESTS += $(logs_unit_tests)
+endif
