@@ -279,15 +279,17 @@ ex_delivery(struct lp_emit *e, struct lp_exim *x, struct log_str id,
 	lp_event_init(&ev, kind);
 	ev.qid = id;
 	rcpt = lpscan_until(m, m.p, ' ');
-	if (rcpt.n > 0 && rcpt.p[rcpt.n - 1] == ':')
-		rcpt.n--;	/* "** x@y: Unrouteable address" */
 	rest = lpscan_from(m, rcpt.p + rcpt.n);
-	if (LPS_STARTS(rest, " <"))	/* "=> alias <orig@dom>" */
+	if (LPS_STARTS(rest, " <"))	/* "=> :blackhole: <orig@dom>" */
 		rcpt = lpscan_until(rest, rest.p + 2, '>');
+	else if (rcpt.n > 0 && rcpt.p[rcpt.n - 1] == ':') {
+		rcpt.n--;	/* "** x@y: Unrouteable address" */
+		ev.reason = lpscan_trim(rest);
+	}
 	ev.domain = lpscan_domain(rcpt);
 	if ((h = LPS_FIND(m, " H=")) != NULL)
 		ev.relay = lpscan_until(m, h + 3, ' ');
-	if (kind != LEV_DELIVERED)
+	if (kind != LEV_DELIVERED && ev.reason.n == 0)
 		ex_reason(rest, &ev);
 	msg = lpmap_get(x->msgs, id.p, id.n);
 	if (msg != NULL) {

@@ -54,6 +54,17 @@ struct qm_del {
 	char domain[LP_DOMAIN_MAX];
 };
 
+/* The two halves of an SMTP AUTH submission meet by qmail-queue's pid:
+ * qmail-smtpd's qlogreceived line (the user) and qmail-send's info line
+ * (the message). They are in different logs and either may be read
+ * first, so whichever comes first waits here for the other. */
+struct qm_qp {
+	char user[LP_USER_MAX];
+	char client[LP_IP_MAX];
+	uint8_t proto;
+	char msg[24];
+};
+
 struct qm_pid {
 	char client[LP_IP_MAX];
 	unsigned long port;
@@ -76,7 +87,7 @@ lp_qmail_new(size_t msg_slots, size_t session_slots)
 	q->msgs = lpmap_new(msg_slots, sizeof(struct qm_msg));
 	q->dels = lpmap_new(session_slots, sizeof(struct qm_del));
 	q->pids = lpmap_new(session_slots, sizeof(struct qm_pid));
-	q->qps = lpmap_new(session_slots, sizeof(struct qm_msg));
+	q->qps = lpmap_new(session_slots, sizeof(struct qm_qp));
 	return q;
 }
 
@@ -145,41 +156,13 @@ qm_new(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 	lp_emit(e, &ev);
 }
 
-/* "M: bytes B from <s> qp Q uid U" */
 static void
-qm_info(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
+qm_submit(struct lp_emit *e, struct lp_qmail *q, struct log_str id,
+    struct log_str user, struct log_str client, enum log_proto proto)
 {
-	struct log_str id = lpscan_until(m, m.p, ':'), qp, uidp;
-	struct log_str user = { NULL, 0 }, client = { NULL, 0 };
-	enum log_proto proto = LPROTO_NONE;
-	const struct qm_msg *a;
-	struct qm_msg *msg;
+	struct qm_msg *msg = lpmap_put(q->msgs, id.p, id.n);
 	struct log_event ev;
-	char name[LP_USER_MAX];
-	unsigned long uid;
-	const char *p;
 
-	p = lpscan_rfind(m, "> qp ", 5);
-	if (p == NULL || id.n == m.n)
-		return;
-	qp = lpscan_until(m, p + 5, ' ');
-	uidp = LPS_FIELD(lpscan_from(m, p), " uid ", " ");
-	if (!lpscan_ulong(&uidp, &uid, 0xffffffffUL))
-		return;
-	user = lp_uid_name(e->lp, uid, name, sizeof(name));
-	if (lp_not_submitter(e->lp, user)) {
-		/* qmaild: an SMTP submission, authenticated or not */
-		user = lps_mk(NULL, 0);
-		a = lpmap_get(q->qps, qp.p, qp.n);
-		if (a != NULL) {
-			user = lps_cstr(a->user);
-			client = lps_cstr(a->client);
-			proto = (enum log_proto)a->proto;
-		}
-	}
-	if (user.n == 0)
-		return;
-	msg = lpmap_put(q->msgs, id.p, id.n);
 	if (msg != NULL) {
 		lpscan_copy(msg->user, sizeof(msg->user), user);
 		lpscan_copy(msg->client, sizeof(msg->client), client);
@@ -191,6 +174,39 @@ qm_info(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 	ev.client = client;
 	ev.proto = proto;
 	lp_emit(e, &ev);
+}
+
+/* "M: bytes B from <s> qp Q uid U" */
+static void
+qm_info(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
+{
+	struct log_str id = lpscan_until(m, m.p, ':'), qp, uidp, user;
+	struct qm_qp *a;
+	char name[LP_USER_MAX];
+	unsigned long uid;
+	const char *p;
+
+	p = lpscan_rfind(m, "> qp ", 5);
+	if (p == NULL || id.n == m.n || id.n >= sizeof(a->msg))
+		return;
+	qp = lpscan_until(m, p + 5, ' ');
+	uidp = LPS_FIELD(lpscan_from(m, p), " uid ", " ");
+	if (!lpscan_ulong(&uidp, &uid, 0xffffffffUL))
+		return;
+	user = lp_uid_name(e->lp, uid, name, sizeof(name));
+	if (!lp_not_submitter(e->lp, user)) {
+		qm_submit(e, q, id, user, lps_mk(NULL, 0), LPROTO_NONE);
+		return;
+	}
+	/* qmaild: an SMTP submission, authenticated if qmail-smtpd said so */
+	a = lpmap_get(q->qps, qp.p, qp.n);
+	if (a != NULL && a->user[0] != '\0') {
+		qm_submit(e, q, id, lps_cstr(a->user), lps_cstr(a->client),
+		    (enum log_proto)a->proto);
+		lpmap_del(q->qps, qp.p, qp.n);
+	} else if ((a = lpmap_put(q->qps, qp.p, qp.n)) != NULL) {
+		lpscan_copy(a->msg, sizeof(a->msg), id);
+	}
 }
 
 /* "D: msg M to local|remote R" */
@@ -223,6 +239,7 @@ qm_result(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 	const struct qm_msg *msg = NULL;
 	const struct qm_del *del;
 	struct log_event ev;
+	const char *p;
 
 	if (d.n == m.n)
 		return;
@@ -249,10 +266,12 @@ qm_result(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 		ev.relay = lpscan_until(rest, rest.p, '_');
 	if (LPS_FIND(ev.relay, ".") == NULL && LPS_FIND(ev.relay, ":") == NULL)
 		ev.relay = lps_mk(NULL, 0);
-	r = lpscan_reply(rest);
+	ev.reason = qm_text(e, rest);
+	r = lpscan_reply(ev.reason);
 	if (r.n > 4)
 		ev.dsn = lpscan_dsn(lpscan_from(r, r.p + 4));
-	ev.reason = qm_text(e, rest);
+	else if ((p = LPS_FIND(ev.reason, "(#")) != NULL)
+		ev.dsn = lpscan_dsn(lpscan_from(ev.reason, p + 2));	/* qmail's own */
 	lp_emit(e, &ev);
 	if (del != NULL)
 		lpmap_del(q->dels, d.p, d.n);
@@ -420,15 +439,21 @@ qm_qlog(struct lp_emit *e, struct lp_qmail *q, struct log_str m, bool received)
 	struct log_str pids = LPS_FIELD(m, " pid=", " ");
 	unsigned long port = 0, pid;
 	struct log_event ev;
-	struct qm_msg *a;
+	struct qm_qp *a;
 	struct qm_pid *p = NULL;
 
 	(void)lpscan_ulong(&lport, &port, 65535);
 	if (lpscan_ulong(&pids, &pid, 0x7fffffffUL))
 		p = qm_pid(q, (long)pid);
 	if (LPS_EQ(result, "accepted")) {
-		if (received && user.n > 0 && qp.n > 0 &&
-		    (a = lpmap_put(q->qps, qp.p, qp.n)) != NULL) {
+		if (!received || user.n == 0 || qp.n == 0)
+			return;
+		a = lpmap_get(q->qps, qp.p, qp.n);
+		if (a != NULL && a->msg[0] != '\0') {	/* info came first */
+			qm_submit(e, q, lps_cstr(a->msg), user, ip,
+			    qm_port_proto(port));
+			lpmap_del(q->qps, qp.p, qp.n);
+		} else if ((a = lpmap_put(q->qps, qp.p, qp.n)) != NULL) {
 			lpscan_copy(a->user, sizeof(a->user), user);
 			lpscan_copy(a->client, sizeof(a->client), ip);
 			a->proto = (uint8_t)qm_port_proto(port);

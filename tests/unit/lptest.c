@@ -112,6 +112,16 @@ lpt_split(const char *text, enum lpt_fmt fmt, struct log_line *l)
 		l->parser = LOGP_EXIM;
 		break;
 	case LPT_BARE:
+		/* multilog's "@" + TAI64N: 2^62 + 10 + unix seconds */
+		if (t[0] == '@' && strlen(t) > 26 && t[25] == ' ') {
+			char sec[17];
+
+			memcpy(sec, t + 1, 16);
+			sec[16] = '\0';
+			l->ts = (int64_t)(strtoull(sec, NULL, 16) -
+			    (1ULL << 62) - 10);
+			t += 26;
+		}
 		l->msg = mk(t, strlen(t));
 		l->parser = LOGP_QMAIL;
 		break;

@@ -19,8 +19,8 @@ enum lpt_fmt {
 	LPT_SYSLOG,	/* "Mmm dd HH:MM:SS host prog[pid]: msg" */
 	LPT_NOHOST,	/* "Mmm dd HH:MM:SS prog: msg" (Dovecot log_path) */
 	LPT_EXIM,	/* "YYYY-MM-DD HH:MM:SS msg" (mainlog, parser forced) */
-	LPT_BARE,	/* the whole text is the message (multilog, parser
-			 * forced to qmail) */
+	LPT_BARE,	/* "[@TAI64N ]msg" (multilog), parser forced to
+			 * qmail */
 };
 
 /* Split text (NUL-terminated, no newline) into *line; line points into

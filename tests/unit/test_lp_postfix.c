@@ -1,7 +1,7 @@
 /*
  * test_lp_postfix.c: the Postfix log parser (agent/logs/lp_postfix.c).
  *
- * The main test reads tests/data/logs/postfix-3.7.log, written by a real
+ * The main test reads tests/data/logs/postfix-3.7.maillog, written by a real
  * Postfix 3.7.11 (Debian 12) with Dovecot SASL on loopback
  * (tests/logs/collect.sh): authenticated submissions from three client
  * addresses, wrong passwords on smtpd and submission, an AUTH aborted
@@ -10,7 +10,7 @@
  * (450 4.7.28) and rejects (550 5.1.1), discard, error, local, virtual
  * and lmtp, header and body checks, and messages expiring. Every event
  * of every line, with every field, is compared with
- * postfix-3.7.log.events. The other tests check what that file cannot:
+ * postfix-3.7.maillog.events. The other tests check what that file cannot:
  * the counting rules one by one, other versions' wording, and bounds.
  */
 #include "config.h"
@@ -34,7 +34,7 @@ test_golden(void **state)
 	struct logparse *lp = lpt_parser();
 
 	(void)state;
-	lpt_golden(lp, "postfix-3.7.log", LPT_SYSLOG);
+	lpt_golden(lp, "postfix-3.7.maillog", LPT_SYSLOG);
 	logparse_free(lp);
 }
 
@@ -43,7 +43,7 @@ static void
 test_totals(void **state)
 {
 	struct logparse *lp = lpt_parser();
-	char *path = xasprintf("%s/tests/data/logs/postfix-3.7.log",
+	char *path = xasprintf("%s/tests/data/logs/postfix-3.7.maillog",
 	    getenv("top_srcdir") ? getenv("top_srcdir") : "../..");
 	FILE *f = fopen(path, "r");
 	struct lpt_evs evs = { 0 };
