@@ -5,14 +5,17 @@ agent_libmhagent_la_SOURCES += \
 	agent/logs/logline.h agent/logs/logparse.h agent/logs/lp_int.h \
 	agent/logs/logparse.c agent/logs/lpscan.c agent/logs/lpmap.c \
 	agent/logs/lp_postfix.c agent/logs/lp_dovecot.c \
-	agent/logs/lp_qmail.c agent/logs/lp_exim.c agent/logs/lp_rules.c
+	agent/logs/lp_qmail.c agent/logs/lp_exim.c agent/logs/lp_rules.c \
+	agent/logs/logstats.h agent/logs/ls_int.h agent/logs/logstats.c \
+	agent/logs/ls_wtop.c agent/logs/ls_dist.c
 agent_libmhagent_la_CFLAGS += $(PCRE2_CFLAGS)
 agent_libmhagent_la_LIBADD += $(PCRE2_LIBS)
 
 ## unit tests of the parsers and counters (cmocka, TAP)
 if HAVE_CMOCKA
 logs_unit_tests = tests/unit/test_lp_postfix tests/unit/test_lp_dovecot \
-	tests/unit/test_lp_exim tests/unit/test_lp_qmail tests/unit/test_lp_rules
+	tests/unit/test_lp_exim tests/unit/test_lp_qmail tests/unit/test_lp_rules \
+	tests/unit/test_logstats
 LPTEST_SRC = tests/unit/lptest.c tests/unit/lptest.h
 tests_unit_test_lp_postfix_SOURCES = tests/unit/test_lp_postfix.c $(LPTEST_SRC)
 tests_unit_test_lp_postfix_CFLAGS = $(UNIT_CFLAGS)
@@ -29,6 +32,9 @@ tests_unit_test_lp_qmail_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_lp_rules_SOURCES = tests/unit/test_lp_rules.c $(LPTEST_SRC)
 tests_unit_test_lp_rules_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_lp_rules_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_logstats_SOURCES = tests/unit/test_logstats.c
+tests_unit_test_logstats_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
 check_PROGRAMS += $(logs_unit_tests)
 TESTS += $(logs_unit_tests)
 endif
