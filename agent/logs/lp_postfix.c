@@ -74,6 +74,8 @@ lp_postfix_evicted(const struct lp_postfix *pf, uint64_t *msg, uint64_t *sess)
 	*sess = lpmap_evicted(pf->sess);
 }
 
+static struct pf_sess *pf_sess(struct lp_postfix *, long, bool);
+
 /* smtpd under submission or smtps (master.cf's -o syslog_name=
  * postfix/submission, postfix/smtps) is submission; anything else SMTP. */
 static enum log_proto
@@ -122,20 +124,35 @@ pf_with_submitter(struct log_event *ev, const struct pf_msg *m)
 	ev->client = lps_cstr(m->client);
 }
 
-/* "to=<rcpt>, [orig_to=<o>, ]relay=R, ..., dsn=D, status=S (reason)" */
+/* "to=<rcpt>, [orig_to=<o>, ]relay=R, [conn_use=N, ]delay=..., delays=...,
+ * dsn=D, status=S (reason)": the fields are walked once, in order (a
+ * delivery line is the most common line of a busy log). */
 static void
 pf_delivery(struct lp_emit *e, struct lp_postfix *pf, struct log_str qid,
     struct log_str m)
 {
 	struct log_event ev;
-	struct log_str rcpt, st, rest;
-	const char *p;
+	struct log_str rcpt, st = { NULL, 0 }, relay = { NULL, 0 };
+	struct log_str dsn = { NULL, 0 }, f, rest;
+	const char *p = m.p + 4, *end = m.p + m.n, *c;
 
-	rcpt = lpscan_until(m, m.p + 4, '>');
-	p = LPS_FIND(m, ", status=");
-	if (p == NULL)
-		return;
-	st = lpscan_until(m, p + 9, ' ');
+	rcpt = lpscan_until(m, p, '>');
+	p = rcpt.p + rcpt.n;
+	while (p < end) {
+		c = memchr(p, ',', (size_t)(end - p));
+		if (c == NULL || c + 1 >= end || c[1] != ' ')
+			return;
+		p = c + 2;
+		f = lps_mk(p, (size_t)(end - p));
+		if (LPS_SKIP(&f, "relay="))
+			relay = lpscan_until(f, f.p, ',');
+		else if (LPS_SKIP(&f, "dsn="))
+			dsn = lpscan_until(f, f.p, ',');
+		else if (LPS_SKIP(&f, "status=")) {
+			st = lpscan_until(f, f.p, ' ');
+			break;
+		}
+	}
 	if (LPS_EQ(st, "sent"))
 		lp_event_init(&ev, LEV_DELIVERED);
 	else if (LPS_EQ(st, "deferred"))
@@ -146,8 +163,8 @@ pf_delivery(struct lp_emit *e, struct lp_postfix *pf, struct log_str qid,
 		return;	/* deliverable/undeliverable: address probes */
 	ev.qid = qid;
 	ev.domain = lpscan_domain(rcpt);
-	ev.relay = LPS_FIELD(m, ", relay=", ",");
-	ev.dsn = LPS_FIELD(m, ", dsn=", ",");
+	ev.relay = relay;
+	ev.dsn = dsn;
 	rest = lpscan_from(m, st.p + st.n);
 	if (LPS_SKIP(&rest, " (") && rest.n > 0) {
 		ev.reason = rest;
@@ -211,8 +228,6 @@ pf_client(struct lp_postfix *pf, struct log_str prog, long pid,
 	struct log_str ip = lpscan_bracket(m, m.p);
 	struct pf_msg *msg;
 	struct pf_sess *s;
-	char key[24];
-	int kn;
 
 	if (user.n == 0)
 		return;
@@ -222,10 +237,7 @@ pf_client(struct lp_postfix *pf, struct log_str prog, long pid,
 	lpscan_copy(msg->user, sizeof(msg->user), user);
 	lpscan_copy(msg->client, sizeof(msg->client), ip);
 	msg->proto = (uint8_t)pf_proto(prog);
-	if (pid < 0)
-		return;
-	kn = snprintf(key, sizeof(key), "%ld", pid);
-	s = lpmap_get(pf->sess, key, (size_t)kn);
+	s = pf_sess(pf, pid, false);
 	if (s != NULL)
 		lpscan_copy(s->user, sizeof(s->user), user);
 }
@@ -284,30 +296,22 @@ pf_expired(struct lp_emit *e, struct lp_postfix *pf, struct log_str qid)
 	lp_emit(e, &ev);
 }
 
+/* smtpd sessions are keyed by the pid's bytes: no formatting per line */
 static struct pf_sess *
 pf_sess(struct lp_postfix *pf, long pid, bool create)
 {
-	char key[24];
-	int kn;
-
 	if (pid < 0)
 		return NULL;
-	kn = snprintf(key, sizeof(key), "%ld", pid);
 	if (create)
-		return lpmap_put(pf->sess, key, (size_t)kn);
-	return lpmap_get(pf->sess, key, (size_t)kn);
+		return lpmap_put(pf->sess, (const char *)&pid, sizeof(pid));
+	return lpmap_get(pf->sess, (const char *)&pid, sizeof(pid));
 }
 
 static void
 pf_sess_end(struct lp_postfix *pf, long pid)
 {
-	char key[24];
-	int kn;
-
-	if (pid < 0)
-		return;
-	kn = snprintf(key, sizeof(key), "%ld", pid);
-	lpmap_del(pf->sess, key, (size_t)kn);
+	if (pid >= 0)
+		lpmap_del(pf->sess, (const char *)&pid, sizeof(pid));
 }
 
 /* "warning: host[ip]: SASL LOGIN authentication failed: REASON[,

@@ -28,6 +28,8 @@ lpscan_rfind(struct log_str s, const char *needle, size_t n)
 
 	if (s.p == NULL || n == 0 || n > s.n)
 		return NULL;
+	if (n == 1)
+		return memrchr(s.p, *needle, s.n);
 	for (p = s.p + s.n - n;; p--) {
 		if (*p == *needle && memcmp(p, needle, n) == 0)
 			return p;
@@ -95,8 +97,14 @@ lpscan_field(struct log_str s, const char *key, size_t kn, const char *stops)
 		return r;
 	r.p = p + kn;
 	r.n = 0;
+	if (stops[0] != '\0' && stops[1] == '\0') {	/* one stop: memchr */
+		const char *q = memchr(r.p, stops[0], (size_t)(s.p + s.n - r.p));
+
+		r.n = q ? (size_t)(q - r.p) : (size_t)(s.p + s.n - r.p);
+		return r;
+	}
 	for (i = (size_t)(r.p - s.p); i < s.n; i++) {
-		if (strchr(stops, s.p[i]) != NULL && s.p[i] != '\0')
+		if (s.p[i] != '\0' && strchr(stops, s.p[i]) != NULL)
 			break;
 		r.n++;
 	}

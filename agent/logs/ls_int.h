@@ -51,6 +51,7 @@ struct wtop_ent {
 	uint32_t win;		/* sum of ring over the window */
 	uint32_t err;		/* inherited bound still in the window */
 	int64_t err_until;	/* bucket after which err has aged out */
+	int64_t aged;		/* ring is current up to this bucket */
 	uint64_t total;		/* rank weight since admission */
 	uint64_t aux_total[WTOP_NAUX];
 	int64_t since;
@@ -67,7 +68,8 @@ struct wtop;
 struct wtop *wtop_new(size_t cap, size_t naux);
 void wtop_free(struct wtop *);
 void wtop_reset(struct wtop *);
-/* Move the current bucket on to cur (never back). */
+/* Move the current bucket on to cur (never back): O(LS_BUCKETS); the
+ * entries catch up when next touched or read. */
 void wtop_advance(struct wtop *, int64_t cur);
 /* Count weight for key in bucket b (in the window); admits the key,
  * evicting the entry with the smallest window count when full. NULL
@@ -86,7 +88,8 @@ void wtop_set_last(struct wtop_ent *, const char *s, size_t n, size_t max,
 /* Remember s among the first `limit` distinct values of e. */
 void wtop_add_first(struct wtop_ent *, const char *s, size_t n, size_t limit);
 /* Entries with a non-zero window count, highest first (ties by key); or
- * all entries by total. Returns how many (<= n). */
+ * all entries by total. Returns how many (<= n). Brings every entry up
+ * to the current bucket first: O(k log k), once per read-out. */
 size_t wtop_top(struct wtop *, const struct wtop_ent **out, size_t n,
     bool by_total);
 uint64_t wtop_evicted(const struct wtop *);

@@ -10,9 +10,14 @@
  *  - k entries, never more. Each holds a count per bucket (ring of
  *    LS_BUCKETS); its window count is their sum. A min-heap on the
  *    window count (ties: the smaller total) picks the victim.
- *  - When a bucket leaves the window, every entry drops it and the heap
- *    is rebuilt: O(k) once per bucket (every window/10 seconds of log
- *    time), not per event.
+ *  - Buckets leave the window lazily: an entry drops the buckets that
+ *    left since it was last touched when it is touched again (or read
+ *    out). So a heap key may be stale, but only ever too high: the root
+ *    is brought up to date before it is evicted, and each eviction also
+ *    brings two more entries up to date, round robin, so that stale
+ *    entries do not crowd the table: every k/2 evictions all entries
+ *    are current. Moving the clock costs O(LS_BUCKETS), not O(k):
+ *    replaying a day's log moves it thousands of times.
  *  - A new key when all entries are taken replaces the heap's root. As
  *    in Space-Saving it must inherit an upper bound of what it may have
  *    had in the window while it was not counted, or a flooder mixed with
@@ -51,6 +56,7 @@ struct wtop {
 	uint32_t *aux;		/* cap x naux x LS_BUCKETS */
 	uint32_t emax[LS_BUCKETS];
 	int64_t cur;		/* current bucket; INT64_MIN before any */
+	size_t rr;		/* next entry to bring up to date */
 	uint64_t evicted;
 };
 
@@ -200,39 +206,62 @@ sift_up(struct wtop *t, size_t i)
 	heap_set(t, i, x);
 }
 
-void
-wtop_advance(struct wtop *t, int64_t cur)
+static unsigned
+slot(int64_t b)
 {
-	int64_t b, from;
-	size_t i, j;
+	return (unsigned)(((b % LS_BUCKETS) + LS_BUCKETS) % LS_BUCKETS);
+}
 
-	if (t->cur == INT64_MIN || cur - t->cur >= LS_BUCKETS)
-		from = cur - LS_BUCKETS + 1;	/* every bucket leaves */
-	else
-		from = t->cur + 1;
-	if (t->cur != INT64_MIN && cur <= t->cur)
+static uint32_t *
+aux_of(const struct wtop *t, const struct wtop_ent *e)
+{
+	return t->aux ? t->aux + (size_t)(e - t->ent) * t->naux * LS_BUCKETS :
+	    NULL;
+}
+
+/* Drop from e the buckets that left the window since it was touched. */
+static void
+age(struct wtop *t, struct wtop_ent *e)
+{
+	uint32_t *aux = aux_of(t, e);
+	int64_t b;
+	size_t j;
+
+	if (e->aged >= t->cur)
 		return;
-	for (b = from; b <= cur; b++) {
-		unsigned s = (unsigned)(((b % LS_BUCKETS) + LS_BUCKETS) %
-		    LS_BUCKETS);
-
-		t->emax[s] = 0;
-		for (i = 0; i < t->n; i++) {
-			struct wtop_ent *e = &t->ent[t->heap[i]];
-			uint32_t *aux = t->aux ? t->aux + (size_t)(e - t->ent) *
-			    t->naux * LS_BUCKETS : NULL;
+	if (t->cur - e->aged >= LS_BUCKETS) {
+		memset(e->ring, 0, sizeof(e->ring));
+		e->win = 0;
+		if (aux != NULL)
+			memset(aux, 0, t->naux * LS_BUCKETS * sizeof(*aux));
+	} else {
+		for (b = e->aged + 1; b <= t->cur; b++) {
+			unsigned s = slot(b);
 
 			e->win -= e->ring[s];
 			e->ring[s] = 0;
 			for (j = 0; aux != NULL && j < t->naux; j++)
 				aux[j * LS_BUCKETS + s] = 0;
-			if (e->err > 0 && b > e->err_until)
-				e->err = 0;
 		}
 	}
+	if (e->err > 0 && t->cur > e->err_until)
+		e->err = 0;
+	e->aged = t->cur;
+}
+
+void
+wtop_advance(struct wtop *t, int64_t cur)
+{
+	int64_t b;
+
+	if (t->cur != INT64_MIN && cur <= t->cur)
+		return;
+	if (t->cur == INT64_MIN || cur - t->cur >= LS_BUCKETS)
+		memset(t->emax, 0, sizeof(t->emax));
+	else
+		for (b = t->cur + 1; b <= cur; b++)
+			t->emax[slot(b)] = 0;
 	t->cur = cur;
-	for (i = t->n / 2; i-- > 0;)
-		sift_down(t, i);
 }
 
 static size_t
@@ -288,22 +317,24 @@ wtop_find(struct wtop *t, const char *key, size_t n)
 	return found ? &t->ent[t->hash[s] - 1] : NULL;
 }
 
-static unsigned
-slot(int64_t b)
-{
-	return (unsigned)(((b % LS_BUCKETS) + LS_BUCKETS) % LS_BUCKETS);
-}
-
 /* Take the root's place for a new key: remember its counts as the bound
  * any untracked key may have had. */
 static uint32_t
 evict(struct wtop *t)
 {
-	uint32_t idx = t->heap[0];
-	struct wtop_ent *e = &t->ent[idx];
+	uint32_t idx;
+	struct wtop_ent *e;
 	bool found;
 	size_t j, s;
 
+	for (j = 0; j < 2; j++) {	/* aged keys only go down */
+		e = &t->ent[t->rr++ % t->n];
+		age(t, e);
+		sift_up(t, e->pos);
+	}
+	idx = t->heap[0];
+	e = &t->ent[idx];
+	age(t, e);	/* (a smaller key: still the root) */
 	for (j = 0; j < LS_BUCKETS; j++)
 		if (e->ring[j] > t->emax[j])
 			t->emax[j] = e->ring[j];
@@ -335,12 +366,14 @@ wtop_add(struct wtop *t, const char *key, size_t n, int64_t b,
 	s = hash_find(t, key, n, h, &found);
 	if (found) {
 		e = &t->ent[t->hash[s] - 1];
+		age(t, e);
 	} else {
 		full = t->n == t->cap;
 		idx = full ? evict(t) : (uint32_t)t->n;
 		e = &t->ent[idx];
 		e->key = xstrndup(key, n);
 		e->since = ts;
+		e->aged = t->cur;
 		t->hval[idx] = h;
 		s = hash_find(t, key, n, h, &found);
 		t->hash[s] = idx + 1;
@@ -364,6 +397,8 @@ wtop_add(struct wtop *t, const char *key, size_t n, int64_t b,
 	e->ring[slot(b)] += weight;
 	e->win += weight;
 	e->total += weight;
+	/* aging may have lowered the key, the weight raised it */
+	sift_up(t, e->pos);
 	sift_down(t, e->pos);
 	return e;
 }
@@ -457,6 +492,10 @@ wtop_top(struct wtop *t, const struct wtop_ent **out, size_t n, bool by_total)
 
 	if (t->n == 0 || n == 0)
 		return 0;
+	for (i = 0; i < t->n; i++)
+		age(t, &t->ent[t->heap[i]]);
+	for (i = t->n / 2; i-- > 0;)
+		sift_down(t, i);
 	all = xcalloc(t->n, sizeof(*all));
 	for (i = 0; i < t->n; i++) {
 		const struct wtop_ent *e = &t->ent[t->heap[i]];

@@ -38,3 +38,9 @@ tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
 check_PROGRAMS += $(logs_unit_tests)
 TESTS += $(logs_unit_tests)
 endif
+
+## bench/: the parsers and counters alone (bench/bench-logparse.sh)
+noinst_PROGRAMS += bench/lpbench
+bench_lpbench_SOURCES = bench/lpbench.c
+bench_lpbench_CFLAGS = $(AM_CFLAGS)
+bench_lpbench_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
