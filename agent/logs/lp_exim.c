@@ -150,9 +150,8 @@ ex_hostip(struct log_str m, const char *p)
 	const char *q;
 	size_t i;
 
-	if (s.n > 0 && s.p[0] != '(' && s.p[0] != '[')
-		s = lpscan_from(m, lpscan_until(s, s.p, ' ').p +
-		    lpscan_until(s, s.p, ' ').n);
+	if (s.n > 0 && s.p[0] != '(' && s.p[0] != '[')	/* the host name */
+		s = lpscan_from(m, lpscan_end(lpscan_until(s, s.p, ' ')));
 	(void)LPS_SKIP(&s, " ");
 	if (LPS_STARTS(s, "(")) {
 		while ((q = LPS_FIND(s, ") [")) != NULL) {
@@ -279,7 +278,7 @@ ex_delivery(struct lp_emit *e, struct lp_exim *x, struct log_str id,
 	lp_event_init(&ev, kind);
 	ev.qid = id;
 	rcpt = lpscan_until(m, m.p, ' ');
-	rest = lpscan_from(m, rcpt.p + rcpt.n);
+	rest = lpscan_from(m, lpscan_end(rcpt));
 	if (LPS_STARTS(rest, " <"))	/* "=> :blackhole: <orig@dom>" */
 		rcpt = lpscan_until(rest, rest.p + 2, '>');
 	else if (rcpt.n > 0 && rcpt.p[rcpt.n - 1] == ':') {

@@ -84,6 +84,12 @@ lps_cstr(const char *p)
 		s.n++;
 	return s;
 }
+/* The end of x, or NULL for an absent string (never NULL + 0). */
+static inline const char *
+lpscan_end(struct log_str x)
+{
+	return x.p != NULL ? x.p + x.n : NULL;
+}
 static inline struct log_str
 lps_mk(const char *p, size_t n)
 {

@@ -165,12 +165,16 @@ pf_delivery(struct lp_emit *e, struct lp_postfix *pf, struct log_str qid,
 	ev.domain = lpscan_domain(rcpt);
 	ev.relay = relay;
 	ev.dsn = dsn;
-	rest = lpscan_from(m, st.p + st.n);
+	rest = lpscan_from(m, lpscan_end(st));
 	if (LPS_SKIP(&rest, " (") && rest.n > 0) {
 		ev.reason = rest;
 		if (rest.p[rest.n - 1] == ')')
 			ev.reason.n--;
 	}
+	/* local(8) forwarding: a new queue id carries the message on, and
+	 * its own deliveries count */
+	if (ev.kind == LEV_DELIVERED && LPS_STARTS(ev.reason, "forwarded as "))
+		return;
 	pf_with_submitter(&ev, pf_msg_get(pf, qid));
 	lp_emit(e, &ev);
 }

@@ -124,7 +124,7 @@ qm_word(struct log_str *m)
 {
 	struct log_str w = lpscan_until(*m, m->p, ' ');
 
-	*m = lpscan_from(*m, w.p + w.n);
+	*m = lpscan_from(*m, lpscan_end(w));
 	(void)LPS_SKIP(m, " ");
 	return w;
 }
@@ -218,7 +218,7 @@ qm_start(struct lp_qmail *q, struct log_str m)
 
 	if (d.n == m.n)
 		return;
-	rest = lpscan_from(m, d.p + d.n);
+	rest = lpscan_from(m, lpscan_end(d));
 	if (!LPS_SKIP(&rest, ": msg "))
 		return;
 	mid = qm_word(&rest);
@@ -243,7 +243,7 @@ qm_result(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 
 	if (d.n == m.n)
 		return;
-	rest = lpscan_from(m, d.p + d.n);
+	rest = lpscan_from(m, lpscan_end(d));
 	if (LPS_SKIP(&rest, ": success: "))
 		lp_event_init(&ev, LEV_DELIVERED);
 	else if (LPS_SKIP(&rest, ": deferral: ") ||
@@ -405,7 +405,7 @@ qm_smtpd(struct lp_emit *e, struct lp_qmail *q, long pid, struct log_str m)
 		lp_event_init(&ev, LEV_AUTH_FAIL);
 		ev.proto = LPROTO_SMTP;
 		ev.client = lpscan_bracket(m, at);
-		m = lpscan_from(m, ev.client.p + ev.client.n);
+		m = lpscan_from(m, lpscan_end(ev.client));
 		(void)LPS_SKIP(&m, "] ");
 		ev.user = qm_word(&m);
 		lp_emit(e, &ev);
@@ -499,7 +499,7 @@ qm_vchkpw(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 
 	if (svc.n == m.n)
 		return;
-	body = lpscan_from(m, svc.p + svc.n);
+	body = lpscan_from(m, lpscan_end(svc));
 	(void)LPS_SKIP(&body, ": ");
 	(void)LPS_SKIP(&svc, "vchkpw-");
 	if (LPS_EQ(svc, "smtp"))
@@ -572,7 +572,7 @@ lp_qmail_line(struct lp_emit *e, struct log_str prog, struct log_str m)
 		w = pid;
 		if (!lpscan_ulong(&w, &v, 0x7fffffffUL) || w.n != 0)
 			return;
-		m = lpscan_from(m, pid.p + pid.n);
+		m = lpscan_from(m, lpscan_end(pid));
 		if (LPS_SKIP(&m, "]: "))
 			qm_smtpd(e, q, (long)v, m);
 	} else if (LPS_SKIP(&m, "qmail-smtpd: "))

@@ -31,6 +31,9 @@ struct ent {
 	char key[LPMAP_KEYMAX];
 };
 
+/* values start 8-aligned after the header (which is 44 bytes) */
+#define HDR ((sizeof(struct ent) + 7) & ~(size_t)7)
+
 struct lpmap {
 	size_t slots, vsize, stride;
 	unsigned char *ents;
@@ -51,7 +54,7 @@ ent_at(const struct lpmap *m, uint32_t i)
 static void *
 ent_val(const struct lpmap *m, uint32_t i)
 {
-	return m->ents + (size_t)i * m->stride + sizeof(struct ent);
+	return m->ents + (size_t)i * m->stride + HDR;
 }
 
 static uint32_t
@@ -99,7 +102,7 @@ lpmap_new(size_t slots, size_t vsize)
 	m->slots = slots;
 	m->vsize = vsize;
 	/* keep values aligned for any struct the caller stores */
-	m->stride = (sizeof(struct ent) + vsize + 7) & ~(size_t)7;
+	m->stride = (HDR + vsize + 7) & ~(size_t)7;
 	m->ents = xcalloc(slots, m->stride);
 	m->hash = xcalloc(hs, sizeof(*m->hash));
 	m->hmask = hs - 1;

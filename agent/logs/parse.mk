@@ -44,3 +44,5 @@ noinst_PROGRAMS += bench/lpbench
 bench_lpbench_SOURCES = bench/lpbench.c
 bench_lpbench_CFLAGS = $(AM_CFLAGS)
 bench_lpbench_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
+## the scripts that made tests/data/logs (real programs, or byte for byte)
+EXTRA_DIST += tests/logs

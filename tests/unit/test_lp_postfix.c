@@ -127,6 +127,11 @@ test_submitter_follows_message(void **state)
 	    "relay=gmail-smtp-in.l.google.com[192.0.2.9]:25 dsn=4.7.28 "
 	    "reason=host gmail-smtp-in.l.google.com[192.0.2.9] said: "
 	    "421-4.7.28 rate limited (in reply to end of DATA command)");
+	/* forwarded by local(8): the new queue id's deliveries count */
+	one(lp, "Nov 30 10:00:02 mx postfix/local[14]: ABCDE12345: "
+	    "to=<eve@example.org>, relay=local, delay=0.1, delays=0/0/0/0.1, "
+	    "dsn=2.0.0, status=sent (forwarded as 4F1A2B3C4D)", &e);
+	assert_int_equal(e.n, 0);
 	one(lp, "Nov 30 10:00:03 mx postfix/qmgr[13]: ABCDE12345: removed", &e);
 	assert_int_equal(e.n, 0);
 	one(lp, "Nov 30 10:00:04 mx postfix/smtp[12]: ABCDE12345: "
