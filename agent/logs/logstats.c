@@ -4,7 +4,7 @@
  * Two clocks, one per window (rate_window for traffic, senders and
  * deferring domains; auth_window for logins), each a ring of LS_BUCKETS
  * buckets of window/LS_BUCKETS seconds, moved on by the events' own time
- * stamps. Four bounded tables (ls_wtop.c): senders, auth users, auth
+ * stamps. Four bounded tables (wtop.c): senders, auth users, auth
  * clients, deferring domains. Nothing here grows with the number of
  * distinct keys in the log.
  */
@@ -177,7 +177,7 @@ mkkey(char *buf, struct log_str s, bool lower)
 static uint32_t
 h32(const char *s, size_t n)
 {
-	return (uint32_t)(ls_hash(s, n) >> 32);
+	return (uint32_t)(wtop_hash(s, n) >> 32);
 }
 
 static bool

@@ -4,9 +4,9 @@
  * fails to log in and from where, which domains refuse our mail).
  *
  *   logstats.c  the event -> counters glue and the read-out (report)
- *   ls_wtop.c   windowed Space-Saving: k keys with a window count, a
+ *   wtop.c   windowed Space-Saving: k keys with a window count, a
  *               total, distinct-value sketches and a few strings each
- *   ls_dist.c   distinct values per key: exact up to 64 in the window,
+ *   lsdist.c   distinct values per key: exact up to 64 in the window,
  *               then a HyperLogLog
  *
  * Time is the events' own: the windows end at the newest event counted

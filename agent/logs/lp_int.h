@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "logs/logparse.h"
 
@@ -42,13 +43,31 @@ const char *lpscan_find(struct log_str s, const char *needle, size_t n);
 #define LPS_FIND(s, lit) lpscan_find((s), (lit), sizeof(lit) - 1)
 /* The last occurrence of needle in s, or NULL. */
 const char *lpscan_rfind(struct log_str s, const char *needle, size_t n);
-/* If s starts with lit, advance past it and return true. */
-bool lpscan_skip(struct log_str *s, const char *lit, size_t n);
-#define LPS_SKIP(s, lit) lpscan_skip((s), (lit), sizeof(lit) - 1)
-bool lpscan_starts(struct log_str s, const char *lit, size_t n);
+/* Inline, so that a comparison with a short literal compiles to a few
+ * instructions rather than a call: these run several times per line. */
+static inline bool
+lpscan_starts(struct log_str s, const char *lit, size_t n)
+{
+	return s.n >= n && memcmp(s.p, lit, n) == 0;
+}
 #define LPS_STARTS(s, lit) lpscan_starts((s), (lit), sizeof(lit) - 1)
-bool lpscan_eq(struct log_str s, const char *lit, size_t n);
+static inline bool
+lpscan_eq(struct log_str s, const char *lit, size_t n)
+{
+	return s.n == n && memcmp(s.p, lit, n) == 0;
+}
 #define LPS_EQ(s, lit) lpscan_eq((s), (lit), sizeof(lit) - 1)
+/* If s starts with lit, advance past it and return true. */
+static inline bool
+lpscan_skip(struct log_str *s, const char *lit, size_t n)
+{
+	if (!lpscan_starts(*s, lit, n))
+		return false;
+	s->p += n;
+	s->n -= n;
+	return true;
+}
+#define LPS_SKIP(s, lit) lpscan_skip((s), (lit), sizeof(lit) - 1)
 /* The string from p to the end of s. */
 struct log_str lpscan_from(struct log_str s, const char *p);
 /* Up to (not including) the first byte c at or after p, within s. */

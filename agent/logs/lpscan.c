@@ -38,28 +38,6 @@ lpscan_rfind(struct log_str s, const char *needle, size_t n)
 	}
 }
 
-bool
-lpscan_starts(struct log_str s, const char *lit, size_t n)
-{
-	return s.n >= n && memcmp(s.p, lit, n) == 0;
-}
-
-bool
-lpscan_eq(struct log_str s, const char *lit, size_t n)
-{
-	return s.n == n && memcmp(s.p, lit, n) == 0;
-}
-
-bool
-lpscan_skip(struct log_str *s, const char *lit, size_t n)
-{
-	if (!lpscan_starts(*s, lit, n))
-		return false;
-	s->p += n;
-	s->n -= n;
-	return true;
-}
-
 struct log_str
 lpscan_from(struct log_str s, const char *p)
 {

@@ -19,10 +19,8 @@ ls_in_window(int64_t b, int64_t cur)
 	return b <= cur && b > cur - LS_BUCKETS;
 }
 
-uint64_t ls_hash(const char *s, size_t n);
-
 /* ------------------------------------------------------------------ */
-/* ls_dist.c: distinct values of one key within the window. */
+/* lsdist.c: distinct values of one key within the window. */
 
 #define LSD_EXACT_MAX 64	/* exact up to this many in the window */
 #define LSD_HLL_M 256		/* HyperLogLog registers per half */
@@ -39,7 +37,7 @@ void lsdist_clear(struct lsdist *);
 size_t lsdist_bytes(const struct lsdist *);
 
 /* ------------------------------------------------------------------ */
-/* ls_wtop.c: windowed Space-Saving with a payload per key. */
+/* wtop.c: windowed Space-Saving with a payload per key. */
 
 #define WTOP_NDIST 2
 #define WTOP_NAUX 2
@@ -65,6 +63,8 @@ struct wtop_ent {
 };
 
 struct wtop;
+/* The hash of a key (and of the values the distinct sketches count). */
+uint64_t wtop_hash(const char *s, size_t n);
 struct wtop *wtop_new(size_t cap, size_t naux);
 void wtop_free(struct wtop *);
 void wtop_reset(struct wtop *);

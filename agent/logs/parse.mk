@@ -7,7 +7,7 @@ agent_libmhagent_la_SOURCES += \
 	agent/logs/lp_postfix.c agent/logs/lp_dovecot.c \
 	agent/logs/lp_qmail.c agent/logs/lp_exim.c agent/logs/lp_rules.c \
 	agent/logs/logstats.h agent/logs/ls_int.h agent/logs/logstats.c \
-	agent/logs/ls_wtop.c agent/logs/ls_dist.c
+	agent/logs/wtop.c agent/logs/lsdist.c
 agent_libmhagent_la_CFLAGS += $(PCRE2_CFLAGS)
 agent_libmhagent_la_LIBADD += $(PCRE2_LIBS)
 

@@ -466,7 +466,7 @@ login_server:
 EOF
 chmod 644 "$E/exim.conf"
 EX="env LD_LIBRARY_PATH=${EXIM_LIBS:-} $EXIM_BIN -C $E/exim.conf"
-$EX -bd &
+$EX -bdf &	# -bdf: stays in the foreground, so $! is the daemon
 PIDS+=($!)
 wait_for "$E/log/mainlog" "daemon started"
 S="swaks -S -S -S --server 127.0.0.1:23027"

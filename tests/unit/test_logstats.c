@@ -1,6 +1,6 @@
 /*
- * test_logstats.c: the counters (agent/logs/logstats.c, ls_wtop.c,
- * ls_dist.c). Events are made here directly (the parsers have their own
+ * test_logstats.c: the counters (agent/logs/logstats.c, wtop.c,
+ * lsdist.c). Events are made here directly (the parsers have their own
  * tests), with time stamps chosen to test the windows: sliding, a replay
  * of an old log, events too old for the window. Then the claims of
  * docs/logs.md: flooders exact among a million junk keys in bounded
@@ -424,20 +424,20 @@ test_distinct(void **state)
 	(void)state;
 	memset(&d, 0, sizeof(d));
 	for (i = 0; i < 64; i++)
-		lsdist_add(&d, (uint32_t)(ls_hash((char *)&i, 4) >> 32), 100);
+		lsdist_add(&d, (uint32_t)(wtop_hash((char *)&i, 4) >> 32), 100);
 	for (i = 0; i < 64; i++)	/* the same again: no change */
-		lsdist_add(&d, (uint32_t)(ls_hash((char *)&i, 4) >> 32), 101);
+		lsdist_add(&d, (uint32_t)(wtop_hash((char *)&i, 4) >> 32), 101);
 	assert_int_equal(lsdist_count(&d, 101, &exact), 64);
 	assert_true(exact);
 	assert_int_equal(lsdist_bytes(&d), 64 * 8);
 	/* ten buckets later they have left the window: room for new ones */
 	for (i = 1000; i < 1064; i++)
-		lsdist_add(&d, (uint32_t)(ls_hash((char *)&i, 4) >> 32), 111);
+		lsdist_add(&d, (uint32_t)(wtop_hash((char *)&i, 4) >> 32), 111);
 	assert_int_equal(lsdist_count(&d, 111, &exact), 64);
 	assert_true(exact);
 	/* 5000 in the window: an estimate */
 	for (i = 2000; i < 7000; i++)
-		lsdist_add(&d, (uint32_t)(ls_hash((char *)&i, 4) >> 32), 112);
+		lsdist_add(&d, (uint32_t)(wtop_hash((char *)&i, 4) >> 32), 112);
 	h = lsdist_count(&d, 112, &exact);
 	assert_false(exact);
 	print_message("# 5064 distinct estimated as %llu\n",

@@ -1,5 +1,5 @@
 /*
- * ls_dist.c: how many distinct values (client IPs, recipient domains,
+ * lsdist.c: how many distinct values (client IPs, recipient domains,
  * user names) one key saw within the window, in bounded memory.
  *
  * Exact while at most LSD_EXACT_MAX (64) distinct values fall in the

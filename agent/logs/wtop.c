@@ -1,5 +1,5 @@
 /*
- * ls_wtop.c: Space-Saving over a sliding window, with a payload per key.
+ * wtop.c: Space-Saving over a sliding window, with a payload per key.
  *
  * Why not core/topk.c: that one ranks by counts that only grow. Here a
  * key's rank is its count in the window, which shrinks as buckets leave
@@ -61,7 +61,7 @@ struct wtop {
 };
 
 uint64_t
-ls_hash(const char *s, size_t n)
+wtop_hash(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
 	size_t i;
@@ -313,7 +313,7 @@ wtop_find(struct wtop *t, const char *key, size_t n)
 
 	if (n == 0)
 		return NULL;
-	s = hash_find(t, key, n, ls_hash(key, n), &found);
+	s = hash_find(t, key, n, wtop_hash(key, n), &found);
 	return found ? &t->ent[t->hash[s] - 1] : NULL;
 }
 
@@ -362,7 +362,7 @@ wtop_add(struct wtop *t, const char *key, size_t n, int64_t b,
 		wtop_advance(t, b);
 	if (!ls_in_window(b, t->cur))
 		return NULL;
-	h = ls_hash(key, n);
+	h = wtop_hash(key, n);
 	s = hash_find(t, key, n, h, &found);
 	if (found) {
 		e = &t->ent[t->hash[s] - 1];
