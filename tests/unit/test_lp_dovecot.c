@@ -5,8 +5,10 @@
  * Dovecot 2.3.19 (Debian 12) on loopback (tests/logs/collect.sh): IMAP,
  * POP3 and submission logins, wrong passwords (several in one session),
  * an unknown user, sessions with no auth attempt, a session dropped
- * after a failure, plaintext refused on a non-secured connection, and
- * sessions that fail and then log in. Every event is compared with
+ * after a failure, plaintext refused on a non-secured connection,
+ * sessions that fail and then log in, and at the end the auth server's
+ * lines for Postfix's SASL requests (no session id: Postfix counts
+ * those, never Dovecot). Every event is compared with
  * dovecot-2.3.maillog.events; the other tests take the syslog form and
  * other versions' wording.
  */
