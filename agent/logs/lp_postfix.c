@@ -35,6 +35,8 @@ struct pf_msg {
 	char user[LP_USER_MAX];
 	char client[LP_IP_MAX];
 	uint8_t proto;
+	bool relayed;		/* the same message, back from a content
+				 * filter: its submission was counted */
 };
 
 struct pf_sess {
@@ -223,18 +225,33 @@ pf_reject(struct lp_emit *e, struct log_str prog, struct log_str qid,
 	lp_emit(e, &ev);
 }
 
-/* "client=host[ip][:port], sasl_method=M, sasl_username=U[, ...]" */
+/* "client=host[ip][:port], sasl_method=M, sasl_username=U[, ...]", or
+ * from a content filter's reinjection "client=localhost[127.0.0.1],
+ * orig_queue_id=Q, orig_client=..." (XFORWARD): the new queue id is the
+ * same message, its deliveries belong to the first one's submitter. */
 static void
 pf_client(struct lp_postfix *pf, struct log_str prog, long pid,
     struct log_str qid, struct log_str m)
 {
 	struct log_str user = LPS_FIELD(m, ", sasl_username=", ",");
 	struct log_str ip = lpscan_bracket(m, m.p);
-	struct pf_msg *msg;
+	struct log_str orig = LPS_FIELD(m, ", orig_queue_id=", ",");
+	struct pf_msg *msg, *o;
 	struct pf_sess *s;
 
-	if (user.n == 0)
+	if (user.n == 0) {
+		if (orig.n == 0 || (o = pf_msg_get(pf, orig)) == NULL ||
+		    (msg = lpmap_put(pf->msgs, qid.p, qid.n)) == NULL)
+			return;
+		/* (the put may have evicted o: look again) */
+		if ((o = pf_msg_get(pf, orig)) == NULL) {
+			lpmap_del(pf->msgs, qid.p, qid.n);
+			return;
+		}
+		*msg = *o;
+		msg->relayed = true;
 		return;
+	}
 	msg = lpmap_put(pf->msgs, qid.p, qid.n);
 	if (msg == NULL)
 		return;
@@ -279,7 +296,7 @@ pf_received(struct lp_emit *e, struct lp_postfix *pf, struct log_str qid)
 	ev.qid = qid;
 	pf_with_submitter(&ev, msg);
 	lp_emit(e, &ev);
-	if (msg == NULL)
+	if (msg == NULL || msg->relayed)
 		return;
 	lp_event_init(&ev, LEV_SUBMIT);
 	ev.qid = qid;

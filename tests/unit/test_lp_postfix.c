@@ -144,6 +144,47 @@ test_submitter_follows_message(void **state)
 	logparse_free(lp);
 }
 
+/* A content filter (amavis) hands the message back under a new queue
+ * id: received twice (two queue ids), submitted once, and the final
+ * deliveries carry the submitter. */
+static void
+test_content_filter(void **state)
+{
+	struct logparse *lp = lpt_parser();
+	struct lpt_evs e = { 0 };
+	char b[1024];
+
+	(void)state;
+	one(lp, "Nov 30 10:00:00 mx postfix/submission/smtpd[10]: AAA111: "
+	    "client=unknown[192.0.2.7], sasl_method=PLAIN, sasl_username=eve",
+	    &e);
+	one(lp, "Nov 30 10:00:00 mx postfix/cleanup[11]: AAA111: "
+	    "message-id=<x@y>", &e);
+	assert_int_equal(e.n, 2);
+	one(lp, "Nov 30 10:00:01 mx postfix/smtp[12]: AAA111: to=<a@b.example>, "
+	    "relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0/0/0/1, "
+	    "dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025)"
+	    ": 250 2.0.0 Ok: queued as BBB222)", &e);
+	assert_int_equal(e.n, 1);
+	one(lp, "Nov 30 10:00:01 mx postfix/smtpd[13]: BBB222: "
+	    "client=localhost[127.0.0.1], orig_queue_id=AAA111, "
+	    "orig_client=unknown[192.0.2.7]", &e);
+	one(lp, "Nov 30 10:00:01 mx postfix/cleanup[11]: BBB222: "
+	    "message-id=<x@y>", &e);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(lpt_fmt(&e.v[0], b, sizeof(b)),
+	    "received - 1 qid=BBB222 user=eve client=192.0.2.7");
+	one(lp, "Nov 30 10:00:02 mx postfix/smtp[12]: BBB222: to=<a@b.example>, "
+	    "relay=mx.b.example[192.0.2.8]:25, delay=1, delays=0/0/0/1, "
+	    "dsn=2.0.0, status=sent (250 ok)", &e);
+	assert_string_equal(lpt_fmt(&e.v[0], b, sizeof(b)),
+	    "delivered - 1 qid=BBB222 user=eve client=192.0.2.7 "
+	    "domain=b.example relay=mx.b.example[192.0.2.8]:25 dsn=2.0.0 "
+	    "reason=250 ok");
+	lpt_evs_free(&e);
+	logparse_free(lp);
+}
+
 /* A SASL failure line before Postfix 3.9 has no user: it counts, with
  * no user. One with "sasl_username=(unavailable)" neither. A lost
  * authentication server is no verdict on a password. */
@@ -341,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_totals),
 		cmocka_unit_test(test_submitter_follows_message),
+		cmocka_unit_test(test_content_filter),
 		cmocka_unit_test(test_sasl_variants),
 		cmocka_unit_test(test_disconnect_counts),
 		cmocka_unit_test(test_rejects),
