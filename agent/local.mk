@@ -37,7 +37,3 @@ agent_mailhealthd_SOURCES = agent/main.c
 agent_mailhealthd_LDADD = agent/libmhsnmp.la agent/libmhagent.la lib/libmhutil.la \
 	$(NETSNMP_LIBS) $(CONFUSE_LIBS)
 
-## Not yet included by any source (the log collectors build on it); the
-## tarball needs it all the same (distcheck-hook). Drop this line when
-## agent/logs/logline.h joins a _SOURCES list.
-EXTRA_DIST += agent/logs/logline.h

@@ -14,6 +14,10 @@ fuzz_targets += tests/fuzz/fuzz_drstamp
 fuzz_targets += tests/fuzz/fuzz_runcmd
 fuzz_targets += tests/fuzz/fuzz_probe_text
 fuzz_targets += tests/fuzz/fuzz_probe_words
+fuzz_targets += tests/fuzz/fuzz_logparse_postfix
+fuzz_targets += tests/fuzz/fuzz_logparse_dovecot
+fuzz_targets += tests/fuzz/fuzz_logparse_qmail
+fuzz_targets += tests/fuzz/fuzz_logparse_exim
 
 ## Nothing per target: automake builds fuzz_NAME from fuzz_NAME.c and
 ## links it with the global LDADD, which only the fuzz targets use (every
