@@ -153,3 +153,30 @@ tests_unit_test_drsync_LDADD = $(UNIT_AGENT_LDADD)
 endif
 integration_tests += tests/integration/conn-count.sh \
 	tests/integration/drsync-rsync.sh tests/integration/drsync-peer-dns.sh
+
+## ---- unit tests of the log parsers and counters (agent/logs)
+if HAVE_CMOCKA
+agent_unit_tests += tests/unit/test_lp_postfix tests/unit/test_lp_dovecot \
+	tests/unit/test_lp_exim tests/unit/test_lp_qmail tests/unit/test_lp_rules \
+	tests/unit/test_logstats
+LPTEST_SRC = tests/unit/lptest.c tests/unit/lptest.h
+tests_unit_test_lp_postfix_SOURCES = tests/unit/test_lp_postfix.c $(LPTEST_SRC)
+tests_unit_test_lp_postfix_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lp_postfix_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_lp_dovecot_SOURCES = tests/unit/test_lp_dovecot.c $(LPTEST_SRC)
+tests_unit_test_lp_dovecot_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lp_dovecot_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_lp_exim_SOURCES = tests/unit/test_lp_exim.c $(LPTEST_SRC)
+tests_unit_test_lp_exim_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lp_exim_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_lp_qmail_SOURCES = tests/unit/test_lp_qmail.c $(LPTEST_SRC)
+tests_unit_test_lp_qmail_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lp_qmail_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_lp_rules_SOURCES = tests/unit/test_lp_rules.c $(LPTEST_SRC)
+tests_unit_test_lp_rules_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lp_rules_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_logstats_SOURCES = tests/unit/test_logstats.c
+tests_unit_test_logstats_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
+endif
+
