@@ -69,11 +69,32 @@ tests_unit_test_sms_spool_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_conf_SOURCES = tests/unit/test_sms_conf.c
 tests_unit_test_sms_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_conf_LDADD = $(UNIT_SMS_LDADD)
-check_PROGRAMS += $(agent_unit_tests) $(sms_unit_tests)
-TESTS += $(agent_unit_tests) $(sms_unit_tests)
+## ---- unit tests of agent/logs/ (log sources, header reader)
+UNIT_LOGS_LDADD = agent/logs/libmhlogs.la lib/libmhutil.la $(CMOCKA_LIBS)
+logs_unit_tests = tests/unit/test_logts tests/unit/test_logsrc_file \
+	tests/unit/test_logsrc_multilog
+tests_unit_test_logts_SOURCES = tests/unit/test_logts.c
+tests_unit_test_logts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logts_LDADD = $(UNIT_LOGS_LDADD)
+tests_unit_test_logsrc_file_SOURCES = tests/unit/test_logsrc_file.c \
+	tests/unit/logtest.c tests/unit/logtest.h
+tests_unit_test_logsrc_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logsrc_file_LDADD = $(UNIT_LOGS_LDADD)
+tests_unit_test_logsrc_multilog_SOURCES = tests/unit/test_logsrc_multilog.c \
+	tests/unit/logtest.c tests/unit/logtest.h
+tests_unit_test_logsrc_multilog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logsrc_multilog_LDADD = $(UNIT_LOGS_LDADD)
+check_PROGRAMS += $(agent_unit_tests) $(sms_unit_tests) $(logs_unit_tests)
+TESTS += $(agent_unit_tests) $(sms_unit_tests) $(logs_unit_tests)
 else
 TESTS += tests/no-cmocka.sh
 endif
+
+## logcat: a log source printed line by line with its parsed header; the
+## log integration tests and bench/bench-logs.sh run it
+noinst_PROGRAMS += tests/logcat
+tests_logcat_SOURCES = tests/logcat.c
+tests_logcat_LDADD = agent/logs/libmhlogs.la lib/libmhutil.la
 
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
