@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,12 @@ logsrc_seterr(struct logsrc *src, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(src->err, sizeof(src->err), fmt, ap);
 	va_end(ap);
+}
+
+const char *
+logsrc_strerror(int e)
+{
+	return e == ENOTSUP ? "not a regular file" : strerror(e);
 }
 
 void

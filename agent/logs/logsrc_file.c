@@ -211,7 +211,7 @@ file_rotated(struct logsrc *src, struct fsrc *fs)
 		 * still append to the file we have open */
 		if (++fs->missing > 1 || errno != ENOENT)
 			logsrc_seterr(src, "%s: %s (still reading the file "
-			    "it named)", src->path, strerror(errno));
+			    "it named)", src->path, logsrc_strerror(errno));
 		return false;
 	}
 	fs->missing = 0;
@@ -235,7 +235,7 @@ file_open_cur(struct logsrc *src, struct fsrc *fs)
 	}
 	/* just after a rotation the name may be missing for a moment */
 	if (++fs->missing > 1 || errno != ENOENT || fs->nold == 0)
-		logsrc_seterr(src, "%s: %s", src->path, strerror(errno));
+		logsrc_seterr(src, "%s: %s", src->path, logsrc_strerror(errno));
 	return -1;
 }
 
@@ -253,7 +253,7 @@ file_read_old(struct logsrc *src, struct fsrc *fs)
 			return LOGSRC_MORE;
 		if (r == LOGFOLLOW_ERR)
 			logsrc_seterr(src, "%s (rotated): %s", src->path,
-			    strerror(errno));
+			    logsrc_strerror(errno));
 		else if (o->linger && src->ts.now - o->grew < LINGER) {
 			i++;
 			continue;
@@ -281,7 +281,7 @@ file_read_cur(struct logsrc *src, struct fsrc *fs, bool *again)
 		c = logfollow_check(&fs->cur);
 		if (c < 0) {
 			logsrc_seterr(src, "%s: %s", src->path,
-			    strerror(errno));
+			    logsrc_strerror(errno));
 			return LOGSRC_ERROR;
 		}
 		if (c == 0) {
@@ -294,7 +294,7 @@ file_read_cur(struct logsrc *src, struct fsrc *fs, bool *again)
 	if (r == LOGFOLLOW_MORE)
 		return LOGSRC_MORE;
 	if (r == LOGFOLLOW_ERR) {
-		logsrc_seterr(src, "%s: %s", src->path, strerror(errno));
+		logsrc_seterr(src, "%s: %s", src->path, logsrc_strerror(errno));
 		return LOGSRC_ERROR;
 	}
 	if (src->once) {
@@ -334,7 +334,7 @@ file_resume(struct logsrc *src, struct fsrc *fs, const struct logstate *st)
 	int fd;
 
 	if (!have)
-		logsrc_seterr(src, "%s: %s", src->path, strerror(errno));
+		logsrc_seterr(src, "%s: %s", src->path, logsrc_strerror(errno));
 	if (have && fs->cur.ino == st->ino) {
 		if (logfollow_resume(&fs->cur, st->off, st->tailn,
 		    st->hash) == 0)
@@ -394,12 +394,12 @@ file_open(struct logsrc *src, const struct logstate *st, char **why)
 	}
 	if (logfollow_open(&fs->cur, src->path) < 0) {
 		/* when it appears, it is read from its start */
-		logsrc_seterr(src, "%s: %s", src->path, strerror(errno));
+		logsrc_seterr(src, "%s: %s", src->path, logsrc_strerror(errno));
 		return 0;
 	}
 	if (!src->once && !src->from_start &&
 	    logfollow_seek_end(&fs->cur) < 0) {
-		logsrc_seterr(src, "%s: %s", src->path, strerror(errno));
+		logsrc_seterr(src, "%s: %s", src->path, logsrc_strerror(errno));
 		logfollow_close(&fs->cur);
 	}
 	return 0;

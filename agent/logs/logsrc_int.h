@@ -110,6 +110,9 @@ bool logsrc_deliver(struct logsrc *, const char *p, size_t n,
 /* A line split already (the journal): ts, host, prog, pid, msg set. */
 bool logsrc_emit(struct logsrc *, struct log_line *);
 void logsrc_seterr(struct logsrc *, const char *fmt, ...) MH_PRINTF(2, 3);
+/* strerror(), but "not a regular file" for what logfollow_open
+ * refuses (ENOTSUP) */
+const char *logsrc_strerror(int);
 /* "dir" and "base" of a path: newly allocated */
 void logsrc_split_path(const char *path, char **dir, char **base);
 

@@ -65,7 +65,8 @@ ml_pending_free(struct msrc *ms)
 {
 	size_t i;
 
-	for (i = 0; i < ms->npending; i++)
+	/* the names before ipending were freed as they were taken */
+	for (i = ms->ipending; i < ms->npending; i++)
 		free(ms->pending[i]);
 	free(ms->pending);
 	ms->pending = NULL;
@@ -90,7 +91,7 @@ ml_scan(struct logsrc *src, struct msrc *ms, const char *after,
 	if (found)
 		found[0] = '\0';
 	if (d == NULL) {
-		logsrc_seterr(src, "%s: %s", src->path, strerror(errno));
+		logsrc_seterr(src, "%s: %s", src->path, logsrc_strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -109,7 +110,9 @@ ml_scan(struct logsrc *src, struct msrc *ms, const char *after,
 		ms->pending[ms->npending++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(ms->pending, ms->npending, sizeof(*ms->pending), ml_cmp);
+	if (ms->npending > 1)
+		qsort(ms->pending, ms->npending, sizeof(*ms->pending),
+		    ml_cmp);
 	return 0;
 }
 
@@ -148,6 +151,9 @@ ml_rotated(struct logsrc *src, struct msrc *ms)
 		memcpy(ms->last, found, sizeof(found));
 		ml_pending_after(ms, found);
 	}
+	/* one per rotation multilog made, also those we never saw as
+	 * current */
+	src->st.rotations += ms->npending - ms->ipending;
 }
 
 static enum logsrc_rc
@@ -163,7 +169,7 @@ ml_read_rot(struct logsrc *src, struct msrc *ms)
 				return LOGSRC_MORE;
 			if (r == LOGFOLLOW_ERR)
 				logsrc_seterr(src, "%s/%s: %s", src->path,
-				    ms->rotname, strerror(errno));
+				    ms->rotname, logsrc_strerror(errno));
 			else if (!logfollow_flush(&ms->rot, src)) {
 				logfollow_close(&ms->rot);
 				memcpy(ms->last, ms->rotname, sizeof(ms->last));
@@ -180,7 +186,7 @@ ml_read_rot(struct logsrc *src, struct msrc *ms)
 		free(ms->pending[ms->ipending++]);
 		/* gone already (multilog's n limit): nothing to read */
 		if (logfollow_open(&ms->rot, p) < 0 && errno != ENOENT)
-			logsrc_seterr(src, "%s: %s", p, strerror(errno));
+			logsrc_seterr(src, "%s: %s", p, logsrc_strerror(errno));
 		free(p);
 	}
 }
@@ -204,7 +210,7 @@ ml_read(struct logsrc *src)
 				if (++ms->missing == 1 && errno == ENOENT)
 					return LOGSRC_IDLE;
 				logsrc_seterr(src, "%s: %s", ms->curpath,
-				    strerror(errno));
+				    logsrc_strerror(errno));
 				return LOGSRC_ERROR;
 			}
 			ms->missing = 0;
@@ -214,7 +220,7 @@ ml_read(struct logsrc *src)
 			return LOGSRC_MORE;
 		if (r == LOGFOLLOW_ERR) {
 			logsrc_seterr(src, "%s: %s", ms->curpath,
-			    strerror(errno));
+			    logsrc_strerror(errno));
 			return LOGSRC_ERROR;
 		}
 		if (src->once) {
@@ -244,16 +250,11 @@ ml_resume(struct logsrc *src, struct msrc *ms, const struct logstate *st)
 	if (st->name && ml_is_rotated(st->name))
 		memcpy(ms->last, st->name, ML_NAME_LEN + 1);
 	if (logfollow_open(&ms->cur, ms->curpath) == 0) {
-		if (ms->cur.ino == st->ino) {
-			if (logfollow_resume(&ms->cur, st->off, st->tailn,
-			    st->hash) == 0)
-				return;
-			log_notice("logs", "log %s: %s does not hold what we "
-			    "read last: reading it from its start", src->name,
-			    ms->curpath);
+		if (ms->cur.ino == st->ino && logfollow_resume(&ms->cur,
+		    st->off, st->tailn, st->hash) == 0)
 			return;
-		}
-		/* it is read after the rotated files */
+		/* another file (perhaps with the inode of ours, deleted):
+		 * it is read after the rotated files */
 		logfollow_close(&ms->cur);
 	}
 	src->st.rotations++;
@@ -297,9 +298,9 @@ ml_open(struct logsrc *src, const struct logstate *st, char **why)
 	}
 	ml_newest(src, ms);
 	if (logfollow_open(&ms->cur, ms->curpath) < 0)
-		logsrc_seterr(src, "%s: %s", ms->curpath, strerror(errno));
+		logsrc_seterr(src, "%s: %s", ms->curpath, logsrc_strerror(errno));
 	else if (logfollow_seek_end(&ms->cur) < 0) {
-		logsrc_seterr(src, "%s: %s", ms->curpath, strerror(errno));
+		logsrc_seterr(src, "%s: %s", ms->curpath, logsrc_strerror(errno));
 		logfollow_close(&ms->cur);
 	}
 	return 0;
