@@ -108,6 +108,8 @@ integration_tests += tests/integration/sms-trap.sh \
 	tests/integration/sms-symbolic.sh tests/integration/sms-sender.sh
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh
+## the log sources through tests/logcat
+integration_tests += tests/integration/log-rotate.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
 	tests/qmail-queue-gen.py
