@@ -6,7 +6,7 @@
  * see what mailhealthd reads, so perhaps a debug option of the daemon
  * one day.
  *
- *   logcat [-k file|multilog|journal] [-s STATE] [-o [-S SECS]] [-b]
+ *   logcat [-D] [-k file|multilog|journal] [-s STATE] [-o [-S SECS]] [-b]
  *          [-f [-i MS] [-t SECS]] [-n LINES] [-x LINES] [-p PARSER]
  *          [-J FILE]... [-u UNIT]... [-I IDENT]... [-r | -q | -c] [PATH]
  *
@@ -17,6 +17,7 @@
  *   -b  following without a state: start at the beginning
  *   -n  at most LINES per read call; -x: stop (and save) after LINES
  *   -r  print the raw line; -q nothing; -c the number of lines at the end
+ *   -D  debug messages of the sources on stderr
  *
  * Default output, one line each: ts TAB host TAB prog TAB pid TAB
  * parser TAB msg. At exit, on stderr: "logcat:" and the source's
@@ -91,7 +92,7 @@ on_line(void *arg, const struct log_line *l)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: logcat [-k file|multilog|journal] [-s STATE] "
+	fprintf(stderr, "usage: logcat [-D] [-k file|multilog|journal] [-s STATE] "
 	    "[-o [-S SECS]] [-b] [-f [-i MS] [-t SECS]] [-n LINES] "
 	    "[-x LINES] [-p PARSER] [-J FILE]... [-u UNIT]... [-I IDENT]... "
 	    "[-r|-q|-c] [PATH]\n");
@@ -154,8 +155,11 @@ main(int argc, char **argv)
 	c.name = "logcat";
 	c.kind = LOGSRC_FILE;
 	log_init("logcat", LOG_TO_STDERR);
-	while ((ch = getopt(argc, argv, "bcfi:I:J:k:n:op:qrs:S:t:u:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "bcDfi:I:J:k:n:op:qrs:S:t:u:x:")) != -1) {
 		switch (ch) {
+		case 'D':
+			log_set_debug("logs");
+			break;
 		case 'b':
 			c.from_start = true;
 			break;

@@ -31,7 +31,8 @@
  *   saved 1796040000
  *   sum 0b1c2d3e4f5a6b7c
  *
- * (multilog adds "name @4000...", the newest rotated file already read;
+ * (multilog adds "name @4000...", the newest rotated file already read,
+ * and "prev INODE", a file read while it was still called "previous";
  * the journal has "cursor s=...;i=..." instead of ino/off/tail). "tail N
  * H" is the FNV-1a hash H of the N bytes before off: the end of the last
  * line read. "sum" is the FNV-1a hash of every byte before its line:
@@ -45,7 +46,8 @@ struct logstate {
 	uint32_t tailn;
 	uint64_t hash;
 	int64_t saved;
-	char *name;		/* multilog */
+	char *name;		/* multilog: newest rotated file done */
+	uint64_t prev;		/* multilog: inode of a "previous" read */
 	char *cursor;		/* journal */
 };
 

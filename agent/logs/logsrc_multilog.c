@@ -1,24 +1,35 @@
 /*
  * logsrc_multilog.c: kind "multilog": a daemontools multilog directory
- * (qmail's usual logging). multilog writes `current` (mode 644 while it
- * writes, 744 when finished); when it is full, multilog finishes it and
- * renames it to @<TAI64N of the rename>.s, then starts a new `current`.
- * At start-up it renames an unfinished `current` (a crash) to
- * @<TAI64N>.u. Every line starts with "@<TAI64N> ".
+ * (qmail's usual logging). Every line starts with "@<TAI64N> ".
  *
- * The names of rotated files sort in the order they were written, so
- * nothing is lost when several rotations pass between two rounds, or
- * while we are stopped: when `current` is another file, the one we read
- * is finished and read to its end, then every rotated file newer than it
- * (by name) in order, then the new `current` from its start. "Newer than
- * it" needs its name: found by its inode; if multilog already deleted
- * it (its n limit), the newest name we know we had read or skipped is
- * the limit instead (kept in the state as "name").
+ * What multilog does with its files (daemontools 0.76, checked by
+ * running it): it appends to `current` (mode 644). When it is full it
+ * renames it to `previous`, creates a new `current`, sets `previous` to
+ * mode 744, then links it to @<TAI64N of now>.s and unlinks `previous`:
+ * the same file (inode) under its final name, named a moment after the
+ * new `current` was started. With a processor (!cmd) the @ file is
+ * instead the processor's output, a new file, and `previous` is removed.
+ * When there are n @ files it deletes the oldest. At start-up it
+ * renames an unfinished `current` or `previous` to @<TAI64N>.u.
+ *
+ * So the files, oldest first, are: the @ files in name order,
+ * `previous`, `current`. We follow files by inode, never by name alone:
+ *  - last: the newest @ name we are done with (read, or skipped when we
+ *    started at the end); every @ name after it is new to us;
+ *  - prev_ino: a file we read while it was called `previous`; when an @
+ *    name with its inode appears, that name is done. If `previous` goes
+ *    away without one (a processor made the @ file), the next @ name is
+ *    its output, done too.
+ * When `current` is another file, the one we read is read to its end,
+ * then every newer file in order, then the new `current`; so several
+ * rotations between two rounds, or while we are stopped, lose nothing
+ * multilog still has.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,14 +38,21 @@
 #include "logs/logsrc_int.h"
 
 #define ML_NAME_LEN 27		/* "@" 24 hex ".s" */
+#define ML_PREV "previous"
+
+struct ment {
+	char name[ML_NAME_LEN + 1];	/* an @ name, or "previous" */
+	uint64_t ino;
+};
 
 struct msrc {
 	struct logfollow cur;	/* current */
-	struct logfollow rot;	/* a rotated file being read */
-	char rotname[ML_NAME_LEN + 1];
-	char last[ML_NAME_LEN + 1];	/* newest rotated file done with */
-	char **pending;		/* rotated files to read next, in order */
-	size_t npending, ipending;
+	struct logfollow rot;	/* an older file being read */
+	struct ment rotent;
+	char last[ML_NAME_LEN + 1];
+	uint64_t prev_ino;
+	struct ment *pend;	/* older files to read next, oldest first */
+	size_t npend, ipend;
 	char *curpath;
 	unsigned missing;
 };
@@ -54,113 +72,224 @@ ml_is_rotated(const char *n)
 	return true;
 }
 
+static bool
+ml_is_prev(const char *n)
+{
+	return strcmp(n, ML_PREV) == 0;
+}
+
 static int
 ml_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct ment *)a)->name,
+	    ((const struct ment *)b)->name);
+}
+
+static int64_t
+ml_since(const struct logsrc *src)
+{
+	return src->once && src->since > 0 ?
+	    (int64_t)time(NULL) - src->since : INT64_MIN;
+}
+
+/* last = name, if later */
+static void
+ml_done(struct msrc *ms, const char *name)
+{
+	if (strcmp(name, ms->last) > 0)
+		memcpy(ms->last, name, ML_NAME_LEN + 1);
 }
 
 static void
-ml_pending_free(struct msrc *ms)
+ml_drop(struct ment *v, size_t *n, size_t i)
 {
-	size_t i;
-
-	/* the names before ipending were freed as they were taken */
-	for (i = ms->ipending; i < ms->npending; i++)
-		free(ms->pending[i]);
-	free(ms->pending);
-	ms->pending = NULL;
-	ms->npending = ms->ipending = 0;
+	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+	(*n)--;
 }
 
 /*
- * List the rotated files after `after` (by name; "" for all) and newer
- * than `since` (rotated at or after it), sorted, as the pending list.
- * With ino, also find the name of that inode (into *found, "" if none).
- * -1 if the directory cannot be read.
+ * The files we are not done with, oldest first: @ names after last (and
+ * rotated at or after since), then `previous`; each with its inode.
+ * A previous read earlier is resolved here. -1 if the directory cannot
+ * be read.
  */
 static int
-ml_scan(struct logsrc *src, struct msrc *ms, const char *after,
-    int64_t since, uint64_t ino, char *found)
+ml_scan(struct logsrc *src, struct msrc *ms, struct ment **out,
+    size_t *nout)
 {
 	DIR *d = opendir(src->path);
 	struct dirent *de;
-	size_t cap = 0;
+	struct stat st;
+	struct ment *v = NULL, prev;
+	size_t n = 0, cap = 0, i;
+	bool have_prev = false;
+	int64_t since = ml_since(src);
 
-	ml_pending_free(ms);
-	if (found)
-		found[0] = '\0';
+	*out = NULL;
+	*nout = 0;
 	if (d == NULL) {
-		logsrc_seterr(src, "%s: %s", src->path, logsrc_strerror(errno));
+		logsrc_seterr(src, "%s: %s", src->path,
+		    logsrc_strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (!ml_is_rotated(de->d_name))
+		bool isprev = ml_is_prev(de->d_name);
+
+		if (!isprev && (!ml_is_rotated(de->d_name) ||
+		    strcmp(de->d_name, ms->last) <= 0))
 			continue;
-		if (found && ino && (uint64_t)de->d_ino == ino)
-			memcpy(found, de->d_name, ML_NAME_LEN + 1);
-		if (strcmp(de->d_name, after) <= 0 ||
-		    logts_tai64(de->d_name + 1) < since)
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
-		if (ms->npending == cap) {
-			cap = cap ? 2 * cap : 16;
-			ms->pending = xreallocarray(ms->pending, cap,
-			    sizeof(*ms->pending));
+		if (isprev) {
+			memcpy(prev.name, ML_PREV, sizeof(ML_PREV));
+			prev.ino = (uint64_t)st.st_ino;
+			have_prev = true;
+			continue;
 		}
-		ms->pending[ms->npending++] = xstrdup(de->d_name);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = xreallocarray(v, cap + 1, sizeof(*v));
+		}
+		memcpy(v[n].name, de->d_name, ML_NAME_LEN + 1);
+		v[n++].ino = (uint64_t)st.st_ino;
 	}
+	/* previous linked to the name we are done with already */
+	if (have_prev && ms->last[0] && fstatat(dirfd(d), ms->last, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && (uint64_t)st.st_ino == prev.ino)
+		have_prev = false;
 	closedir(d);
-	if (ms->npending > 1)
-		qsort(ms->pending, ms->npending, sizeof(*ms->pending),
-		    ml_cmp);
+	if (v == NULL)
+		v = xmalloc(sizeof(*v));
+	if (n > 1)
+		qsort(v, n, sizeof(*v), ml_cmp);
+	/* between multilog's link and unlink: one file, two names */
+	for (i = 0; have_prev && i < n; i++)
+		if (v[i].ino == prev.ino)
+			have_prev = false;
+	if (ms->prev_ino) {
+		for (i = 0; i < n; i++)
+			if (v[i].ino == ms->prev_ino)
+				break;
+		if (i < n) {
+			ml_done(ms, v[i].name);
+			ml_drop(v, &n, i);
+			ms->prev_ino = 0;
+		} else if (have_prev && prev.ino == ms->prev_ino)
+			have_prev = false;	/* not linked yet */
+		else if (n > 0) {
+			/* gone without an @ name of its own: a processor
+			 * made the next one from it */
+			ml_done(ms, v[0].name);
+			ml_drop(v, &n, 0);
+			ms->prev_ino = 0;
+		}
+	}
+	for (i = 0; i < n;)
+		if (logts_tai64(v[i].name + 1) < since)
+			ml_drop(v, &n, i);
+		else
+			i++;
+	if (have_prev)
+		v[n++] = prev;
+	*out = v;
+	*nout = n;
 	return 0;
 }
 
-/* keep only the pending names after `after` */
 static void
-ml_pending_after(struct msrc *ms, const char *after)
+ml_pend_set(struct msrc *ms, struct ment *v, size_t n)
 {
-	while (ms->ipending < ms->npending &&
-	    strcmp(ms->pending[ms->ipending], after) <= 0)
-		free(ms->pending[ms->ipending++]);
+	free(ms->pend);
+	ms->pend = v;
+	ms->npend = n;
+	ms->ipend = 0;
 }
 
-static void
-ml_newest(struct logsrc *src, struct msrc *ms)
+static ssize_t
+ml_find(const struct ment *v, size_t n, uint64_t ino)
 {
-	if (ml_scan(src, ms, "", INT64_MIN, 0, NULL) == 0 && ms->npending)
-		memcpy(ms->last, ms->pending[ms->npending - 1],
-		    ML_NAME_LEN + 1);
-	ml_pending_free(ms);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].ino == ino)
+			return (ssize_t)i;
+	return -1;
 }
 
-/* `current` is another file now: finish the one we read, then queue
- * every rotated file newer than it. */
+/* `current` is another file now: the one we read is finished; every
+ * file after it is read next. */
 static void
 ml_rotated(struct logsrc *src, struct msrc *ms)
 {
-	char found[ML_NAME_LEN + 1];
 	uint64_t ino = ms->cur.ino;
+	struct ment *v;
+	size_t n;
+	ssize_t i;
 
 	(void)logfollow_flush(&ms->cur, src);
 	logfollow_close(&ms->cur);
 	src->st.rotations++;
-	if (ml_scan(src, ms, ms->last, INT64_MIN, ino, found) < 0)
+	if (ml_scan(src, ms, &v, &n) < 0)
 		return;
-	if (found[0]) {
-		memcpy(ms->last, found, sizeof(found));
-		ml_pending_after(ms, found);
+	i = ml_find(v, n, ino);
+	if (i >= 0) {
+		if (ml_is_prev(v[i].name))
+			ms->prev_ino = ino;
+		else
+			ml_done(ms, v[i].name);
+		ml_drop(v, &n, (size_t)i);
 	}
-	/* one per rotation multilog made, also those we never saw as
+	log_debug("logs", "log %s: current was rotated to %s; %zu more "
+	    "files to read", src->name, i >= 0 ? v[i].name : "(gone)", n);
+	/* one per file multilog finished, also those never seen as
 	 * current */
-	src->st.rotations += ms->npending - ms->ipending;
+	src->st.rotations += n;
+	ml_pend_set(ms, v, n);
+}
+
+/* The file of e: by its name, or by its inode under its new name. */
+static int
+ml_open_ent(struct logsrc *src, struct msrc *ms, struct ment *e)
+{
+	struct ment *v;
+	size_t n;
+	ssize_t i;
+	char *p = xasprintf("%s/%s", src->path, e->name);
+	int rc = logfollow_open(&ms->rot, p);
+
+	free(p);
+	if (rc == 0 && ms->rot.ino == e->ino)
+		return 0;
+	logfollow_close(&ms->rot);
+	/* renamed since the scan (previous linked to its @ name) */
+	if (ml_scan(src, ms, &v, &n) < 0)
+		return -1;
+	i = ml_find(v, n, e->ino);
+	if (i >= 0) {
+		memcpy(e->name, v[i].name, sizeof(e->name));
+		p = xasprintf("%s/%s", src->path, e->name);
+		rc = logfollow_open(&ms->rot, p);
+		free(p);
+	}
+	free(v);
+	return i >= 0 && rc == 0 && ms->rot.ino == e->ino ? 0 : -1;
+}
+
+static void
+ml_rot_done(struct msrc *ms)
+{
+	logfollow_close(&ms->rot);
+	if (ml_is_prev(ms->rotent.name))
+		ms->prev_ino = ms->rotent.ino;
+	else
+		ml_done(ms, ms->rotent.name);
 }
 
 static enum logsrc_rc
 ml_read_rot(struct logsrc *src, struct msrc *ms)
 {
 	enum logfollow_rc r;
-	char *p;
 
 	for (;;) {
 		if (ms->rot.fd >= 0) {
@@ -169,26 +298,53 @@ ml_read_rot(struct logsrc *src, struct msrc *ms)
 				return LOGSRC_MORE;
 			if (r == LOGFOLLOW_ERR)
 				logsrc_seterr(src, "%s/%s: %s", src->path,
-				    ms->rotname, logsrc_strerror(errno));
+				    ms->rotent.name, logsrc_strerror(errno));
 			else if (!logfollow_flush(&ms->rot, src)) {
-				logfollow_close(&ms->rot);
-				memcpy(ms->last, ms->rotname, sizeof(ms->last));
+				ml_rot_done(ms);
 				return LOGSRC_MORE;
 			}
-			logfollow_close(&ms->rot);
-			memcpy(ms->last, ms->rotname, sizeof(ms->last));
+			ml_rot_done(ms);
 		}
-		if (ms->ipending == ms->npending)
+		if (ms->ipend == ms->npend)
 			return LOGSRC_IDLE;
-		p = xasprintf("%s/%s", src->path, ms->pending[ms->ipending]);
-		memcpy(ms->rotname, ms->pending[ms->ipending],
-		    sizeof(ms->rotname));
-		free(ms->pending[ms->ipending++]);
-		/* gone already (multilog's n limit): nothing to read */
-		if (logfollow_open(&ms->rot, p) < 0 && errno != ENOENT)
-			logsrc_seterr(src, "%s: %s", p, logsrc_strerror(errno));
-		free(p);
+		ms->rotent = ms->pend[ms->ipend++];
+		log_debug("logs", "log %s: reading %s", src->name,
+		    ms->rotent.name);
+		/* gone (multilog's n limit): nothing to read */
+		(void)ml_open_ent(src, ms, &ms->rotent);
 	}
+}
+
+/* Open current; what multilog finished before (while current was
+ * missing, or between two rounds) is read first. */
+static enum logsrc_rc
+ml_open_cur(struct logsrc *src, struct msrc *ms)
+{
+	struct ment *v;
+	size_t n;
+	ssize_t i;
+
+	if (logfollow_open(&ms->cur, ms->curpath) < 0) {
+		if (src->once && errno == ENOENT)
+			return LOGSRC_DONE;
+		/* a moment without current is normal (multilog creates
+		 * it after its rename); a second round is not */
+		if (++ms->missing == 1 && errno == ENOENT)
+			return LOGSRC_IDLE;
+		logsrc_seterr(src, "%s: %s", ms->curpath,
+		    logsrc_strerror(errno));
+		return LOGSRC_ERROR;
+	}
+	ms->missing = 0;
+	if (ml_scan(src, ms, &v, &n) < 0)
+		return LOGSRC_MORE;
+	/* current rotated already: what follows it waits for that */
+	i = ml_find(v, n, ms->cur.ino);
+	if (i >= 0)
+		n = (size_t)i;
+	src->st.rotations += n;
+	ml_pend_set(ms, v, n);
+	return LOGSRC_MORE;
 }
 
 static enum logsrc_rc
@@ -196,24 +352,18 @@ ml_read(struct logsrc *src)
 {
 	struct msrc *ms = src->impl;
 	enum logfollow_rc r;
+	enum logsrc_rc rc;
 	struct stat st;
 	int n;
 
-	for (n = 0; n < 8; n++) {
+	for (n = 0; n < 16; n++) {
 		if (ml_read_rot(src, ms) == LOGSRC_MORE)
 			return LOGSRC_MORE;
 		if (ms->cur.fd < 0) {
-			if (logfollow_open(&ms->cur, ms->curpath) < 0) {
-				if (src->once && errno == ENOENT)
-					return LOGSRC_DONE;
-				/* between multilog's rename and create */
-				if (++ms->missing == 1 && errno == ENOENT)
-					return LOGSRC_IDLE;
-				logsrc_seterr(src, "%s: %s", ms->curpath,
-				    logsrc_strerror(errno));
-				return LOGSRC_ERROR;
-			}
-			ms->missing = 0;
+			rc = ml_open_cur(src, ms);
+			if (rc != LOGSRC_MORE)
+				return rc;
+			continue;
 		}
 		r = logfollow_read(&ms->cur, src);
 		if (r == LOGFOLLOW_MORE)
@@ -231,7 +381,7 @@ ml_read(struct logsrc *src)
 		    (uint64_t)st.st_ino == ms->cur.ino &&
 		    (uint64_t)st.st_dev == ms->cur.dev)
 			return LOGSRC_IDLE;
-		/* renamed: what multilog wrote before it is read first */
+		/* renamed: what multilog wrote before that first */
 		r = logfollow_read(&ms->cur, src);
 		if (r == LOGFOLLOW_MORE)
 			return LOGSRC_MORE;
@@ -240,69 +390,90 @@ ml_read(struct logsrc *src)
 	return LOGSRC_IDLE;
 }
 
+/* Starting at the end: what is there now is done with. */
+static void
+ml_skip_existing(struct logsrc *src, struct msrc *ms)
+{
+	struct ment *v;
+	size_t n, i;
+
+	if (ml_scan(src, ms, &v, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!ml_is_prev(v[i].name))
+			ml_done(ms, v[i].name);
+		else if (v[i].ino != ms->cur.ino)
+			ms->prev_ino = v[i].ino;
+	}
+	free(v);
+}
+
 /* A restart: the file we read, by inode, from our offset; then every
- * rotated file after it; then current. */
+ * file after it; then current. */
 static void
 ml_resume(struct logsrc *src, struct msrc *ms, const struct logstate *st)
 {
-	char found[ML_NAME_LEN + 1], *p;
+	struct ment *v;
+	size_t n;
+	ssize_t i;
 
 	if (st->name && ml_is_rotated(st->name))
 		memcpy(ms->last, st->name, ML_NAME_LEN + 1);
+	ms->prev_ino = st->prev;
 	if (logfollow_open(&ms->cur, ms->curpath) == 0) {
 		if (ms->cur.ino == st->ino && logfollow_resume(&ms->cur,
 		    st->off, st->tailn, st->hash) == 0)
 			return;
 		/* another file (perhaps with the inode of ours, deleted):
-		 * it is read after the rotated files */
+		 * it is read after the older ones */
 		logfollow_close(&ms->cur);
 	}
 	src->st.rotations++;
-	if (ml_scan(src, ms, ms->last, INT64_MIN, st->ino, found) < 0)
+	if (ml_scan(src, ms, &v, &n) < 0)
 		return;
-	if (found[0] == '\0')
-		return;
-	ml_pending_after(ms, found);
-	memcpy(ms->rotname, found, sizeof(found));
-	p = xasprintf("%s/%s", src->path, found);
-	if (logfollow_open(&ms->rot, p) == 0 &&
-	    logfollow_resume(&ms->rot, st->off, st->tailn, st->hash) < 0) {
-		/* its inode, not its content: a newer file, read whole */
-		logfollow_rewind(&ms->rot);
+	i = ml_find(v, n, st->ino);
+	if (i >= 0) {
+		ms->rotent = v[i];
+		ml_drop(v, &n, (size_t)i);
+		if (ml_open_ent(src, ms, &ms->rotent) == 0 &&
+		    logfollow_resume(&ms->rot, st->off, st->tailn,
+		    st->hash) < 0)
+			logfollow_rewind(&ms->rot);	/* its inode only */
 	}
-	free(p);
+	ml_pend_set(ms, v, n);
 }
 
 static int
 ml_open(struct logsrc *src, const struct logstate *st, char **why)
 {
 	struct msrc *ms = xcalloc(1, sizeof(*ms));
+	struct ment *v;
+	size_t n;
 
 	(void)why;
 	logfollow_init(&ms->cur);
 	logfollow_init(&ms->rot);
 	ms->curpath = xasprintf("%s/current", src->path);
 	src->impl = ms;
-	if (src->once) {
-		(void)ml_scan(src, ms, "", src->since > 0 ?
-		    (int64_t)time(NULL) - src->since : INT64_MIN, 0, NULL);
-		return 0;
-	}
-	if (st != NULL) {
+	if (st != NULL && !src->once) {
 		ml_resume(src, ms, st);
 		return 0;
 	}
-	if (src->from_start) {
-		(void)ml_scan(src, ms, "", INT64_MIN, 0, NULL);
+	if (src->once || src->from_start) {
+		if (ml_scan(src, ms, &v, &n) == 0)
+			ml_pend_set(ms, v, n);
 		return 0;
 	}
-	ml_newest(src, ms);
+	/* current first: a rotation after this is one to follow */
 	if (logfollow_open(&ms->cur, ms->curpath) < 0)
-		logsrc_seterr(src, "%s: %s", ms->curpath, logsrc_strerror(errno));
+		logsrc_seterr(src, "%s: %s", ms->curpath,
+		    logsrc_strerror(errno));
 	else if (logfollow_seek_end(&ms->cur) < 0) {
-		logsrc_seterr(src, "%s: %s", ms->curpath, logsrc_strerror(errno));
+		logsrc_seterr(src, "%s: %s", ms->curpath,
+		    logsrc_strerror(errno));
 		logfollow_close(&ms->cur);
 	}
+	ml_skip_existing(src, ms);
 	return 0;
 }
 
@@ -320,6 +491,7 @@ ml_state(struct logsrc *src, struct logstate *st)
 	st->hash = logfollow_hash(f);
 	if (ms->last[0])
 		st->name = xstrdup(ms->last);
+	st->prev = ms->prev_ino;
 	return 0;
 }
 
@@ -332,7 +504,7 @@ ml_close(struct logsrc *src)
 		return;
 	logfollow_close(&ms->cur);
 	logfollow_close(&ms->rot);
-	ml_pending_free(ms);
+	free(ms->pend);
 	free(ms->curpath);
 	free(ms);
 	src->impl = NULL;

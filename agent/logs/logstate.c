@@ -138,6 +138,8 @@ logstate_write(const char *file, const struct logstate *st, char **why)
 	}
 	if (st->name)
 		put_str(&b, "name", st->name);
+	if (st->prev)
+		strbuf_printf(&b, "prev %" PRIu64 "\n", st->prev);
 	strbuf_printf(&b, "saved %" PRId64 "\n", st->saved);
 	strbuf_printf(&b, "sum %016" PRIx64 "\n", logstate_hash(b.s, b.len));
 
@@ -223,6 +225,9 @@ state_line(struct logstate *st, char *key, char *v, unsigned *seen)
 			return "bad tail";
 		st->tailn = (uint32_t)x;
 		*seen |= 16;
+	} else if (strcmp(key, "prev") == 0) {
+		if (!get_u64(v, 10, &st->prev))
+			return "bad inode number";
 	} else if (strcmp(key, "saved") == 0) {
 		if (!get_u64(v, 10, &x) || x > INT64_MAX)
 			return "bad time";

@@ -2,9 +2,11 @@
  * test_logsrc_multilog.c: the multilog directory source (agent/logs/
  * logsrc_multilog.c) on directories made as daemontools' multilog makes
  * them: "@" + 24 hex digits of TAI64N + " " + the line in `current`
- * (mode 644 while written); a full `current` set to mode 744 and renamed
- * to @<TAI64N>.s, a new empty `current`; an unfinished one renamed to
- * .u at start-up. Checked: the lines of every file once, in order, across
+ * (mode 644 while written); a full `current` renamed to `previous`, a new
+ * empty `current`, `previous` set to mode 744 and linked to @<TAI64N>.s
+ * then unlinked (daemontools 0.76's fullcurrent and finish, each step
+ * seen by a round of its own); a processor's output as the @ file; an
+ * unfinished current renamed to .u at start-up. Checked: the lines of every file once, in order, across
  * rotations between two rounds and while stopped (with the file we were
  * reading still there, and deleted by multilog's n limit), replay of the
  * whole directory with and without since, a .u file's partial last line.
@@ -71,16 +73,53 @@ mlog(const char *text)
 	free(l);
 }
 
-/* what multilog does when current is full: finish, rename, start */
+/* What multilog does when current is full, step by step: rename it to
+ * previous, start a new current, set previous to 744 (ROT_PREV); link
+ * previous to @<now>.s (ROT_LINKED); unlink previous (ROT_DONE). */
+enum rot_step { ROT_PREV, ROT_LINKED, ROT_DONE };
+static char rot_name[32];
+
+static void
+rotate_to(enum rot_step upto)
+{
+	char s[26];
+
+	assert_int_equal(rename(lt_path(&T, "current"),
+	    lt_path(&T, "previous")), 0);
+	lt_puts(&T, "current", "");
+	assert_int_equal(chmod(lt_path(&T, "current"), 0644), 0);
+	assert_int_equal(chmod(lt_path(&T, "previous"), 0744), 0);
+	stamp(s);
+	snprintf(rot_name, sizeof(rot_name), "%s.s", s);
+	if (upto >= ROT_LINKED)
+		assert_int_equal(link(lt_path(&T, "previous"),
+		    lt_path(&T, rot_name)), 0);
+	if (upto >= ROT_DONE)
+		assert_int_equal(unlink(lt_path(&T, "previous")), 0);
+}
+
+static void
+rotate_finish(enum rot_step from)
+{
+	if (from < ROT_LINKED)
+		assert_int_equal(link(lt_path(&T, "previous"),
+		    lt_path(&T, rot_name)), 0);
+	assert_int_equal(unlink(lt_path(&T, "previous")), 0);
+}
+
+/* a full rotation; "u": multilog's start-up after a crash, which
+ * renames an unfinished current to @<now>.u */
 static void
 rotate(const char *suffix)
 {
 	char s[26], name[32];
 
+	if (*suffix == 's') {
+		rotate_to(ROT_DONE);
+		return;
+	}
 	stamp(s);
-	snprintf(name, sizeof(name), "%s.%s", s, suffix);
-	assert_int_equal(chmod(lt_path(&T, "current"),
-	    *suffix == 's' ? 0744 : 0644), 0);
+	snprintf(name, sizeof(name), "%s.u", s);
 	assert_int_equal(rename(lt_path(&T, "current"), lt_path(&T, name)),
 	    0);
 	lt_puts(&T, "current", "");
@@ -304,6 +343,111 @@ test_restart_file_deleted(void **state)
 	free(sf);
 }
 
+/* the moments inside one rotation, seen by a round each */
+static void
+test_rotation_steps(void **state)
+{
+	struct logsrc_conf c;
+
+	(void)state;
+	ml_conf(&c);
+	lt_open(&T, NULL, &c);
+	mlog("a1");
+	lt_drain(&T);
+	EXPECT_TEXTS("a1");
+	/* renamed to previous, new current started, not linked yet */
+	mlog("a2");
+	rotate_to(ROT_PREV);
+	mlog("b1");
+	lt_drain(&T);
+	EXPECT_TEXTS("a2,b1");
+	/* linked: two names, one file we read already */
+	rotate_finish(ROT_PREV);
+	mlog("b2");
+	lt_drain(&T);
+	EXPECT_TEXTS("b2");
+	/* a file we never saw as current, caught as previous */
+	mlog("b3");
+	rotate_to(ROT_DONE);
+	mlog("c1");
+	rotate_to(ROT_PREV);
+	mlog("d1");
+	lt_drain(&T);
+	EXPECT_TEXTS("b3,c1,d1");
+	/* and caught at both names */
+	rotate_finish(ROT_PREV);
+	mlog("d2");
+	rotate_to(ROT_LINKED);
+	mlog("e1");
+	lt_drain(&T);
+	EXPECT_TEXTS("d2,e1");
+	rotate_finish(ROT_LINKED);
+	lt_drain(&T);
+	EXPECT_TEXTS("");
+}
+
+/* multilog with a processor (!cmd): the @ file is its output, a new
+ * file made from previous, which is then removed; not read again */
+static void
+test_processor(void **state)
+{
+	struct logsrc_conf c;
+	char s[26], *cmd;
+
+	(void)state;
+	ml_conf(&c);
+	lt_open(&T, NULL, &c);
+	mlog("p1");
+	lt_drain(&T);
+	EXPECT_TEXTS("p1");
+	mlog("p2");
+	rotate_to(ROT_PREV);
+	mlog("q1");
+	lt_drain(&T);
+	EXPECT_TEXTS("p2,q1");
+	stamp(s);
+	cmd = xasprintf("cd '%s' && tr a-z A-Z <previous >processed && "
+	    "chmod 744 processed && rm previous && ln processed %s.s && "
+	    "rm processed", T.dir, s);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	mlog("q2");
+	lt_drain(&T);
+	EXPECT_TEXTS("q2");
+	/* and the next rotation, plain, is followed as usual */
+	rotate_to(ROT_DONE);
+	mlog("r1");
+	lt_drain(&T);
+	EXPECT_TEXTS("r1");
+}
+
+/* stopped while previous, already read, waits for its @ name */
+static void
+test_restart_previous(void **state)
+{
+	struct logsrc_conf c;
+	char *sf = xstrdup(lt_path(&T, "mh-state"));
+
+	(void)state;
+	ml_conf(&c);
+	c.state_file = sf;
+	lt_open(&T, NULL, &c);
+	mlog("v1");
+	rotate_to(ROT_PREV);
+	mlog("w1");
+	lt_drain(&T);
+	EXPECT_TEXTS("v1,w1");
+	assert_int_equal(logsrc_save(T.src), 0);
+	logsrc_close(T.src);
+	T.src = NULL;
+	rotate_finish(ROT_PREV);
+	mlog("w2");
+	lt_open(&T, NULL, &c);
+	lt_drain(&T);
+	EXPECT_TEXTS("w2");
+	free(sf);
+}
+
 static void
 test_missing_dir(void **state)
 {
@@ -313,7 +457,7 @@ test_missing_dir(void **state)
 	ml_conf(&c);
 	lt_open(&T, "nonexistent", &c);
 	assert_non_null(logsrc_error(T.src));
-	assert_non_null(strstr(logsrc_error(T.src), "nonexistent/current"));
+	assert_non_null(strstr(logsrc_error(T.src), "nonexistent"));
 	assert_int_equal(lt_drain(&T), LOGSRC_IDLE);
 	assert_int_equal(lt_drain(&T), LOGSRC_ERROR);
 	assert_non_null(strstr(logsrc_error(T.src), "nonexistent/current"));
@@ -329,6 +473,9 @@ main(void)
 		T_(test_rotations_between_rounds),
 		T_(test_restart),
 		T_(test_restart_file_deleted),
+		T_(test_rotation_steps),
+		T_(test_processor),
+		T_(test_restart_previous),
 		T_(test_missing_dir),
 	};
 
