@@ -191,8 +191,13 @@ j_position(struct logsrc *src, struct jsrc *js)
 		(void)sd_journal_seek_head(js->j);
 	else {
 		(void)sd_journal_seek_tail(js->j);
-		/* onto the last entry: what follows it is new */
-		(void)sd_journal_previous(js->j);
+		/* onto the last entry: what follows it is new, and its
+		 * cursor is where a restart goes on from */
+		if (sd_journal_previous(js->j) > 0) {
+			free(js->cursor);
+			if (sd_journal_get_cursor(js->j, &js->cursor) < 0)
+				js->cursor = NULL;
+		}
 	}
 	js->positioned = true;
 }
