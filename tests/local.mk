@@ -110,7 +110,8 @@ integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh
 ## the log sources through tests/logcat
 integration_tests += tests/integration/log-rotate.sh \
-	tests/integration/log-multilog.sh tests/integration/log-journal.sh
+	tests/integration/log-multilog.sh tests/integration/log-journal.sh \
+	tests/integration/log-writers.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/data \
 	tests/qmail-queue-gen.py
