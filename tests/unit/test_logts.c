@@ -2,7 +2,8 @@
  * test_logts.c: the header reader (agent/logs/logts.c) on each format
  * mail servers write, with the lines as the real programs wrote them
  * where we could run them (Postfix 3.7's maillog_file, Dovecot 2.3's
- * log_path, multilog's TAI64N), and on what breaks readers: New Year
+ * log_path, Exim 4.96's mainlog, multilog's TAI64N), and on what breaks
+ * readers: New Year
  * for year-less stamps, a leap second, daylight saving, junk.
  *
  * Expected times are computed outside the code under test (Python's
@@ -249,6 +250,21 @@ test_exim(void **state)
 	struct log_line l;
 
 	(void)state;
+	/* as Exim 4.96 (Debian 12) wrote them: the default, then with
+	 * log_timezone and log_selector = +pid +millisec */
+	assert_int_equal(P("2026-11-30 14:08:42 1xY23e-00055O-1f <= "
+	    "a@b.example U=root P=local S=3152", &l), LOGTS_EXIM);
+	assert_int_equal(l.ts, 1796047722 - 3600);	/* Paris */
+	assert_int_equal(l.pid, -1);
+	str_is(l.msg, "1xY23e-00055O-1f <= a@b.example U=root P=local "
+	    "S=3152");
+	assert_int_equal(P("2026-11-30 14:08:42.641 +0000 [19580] "
+	    "1xY23e-00055O-1f == y@far.example R=deferall defer (-1): held "
+	    "for the test", &l), LOGTS_EXIM);
+	assert_int_equal(l.ts, 1796047722);
+	assert_int_equal(l.pid, 19580);
+	str_is(l.msg, "1xY23e-00055O-1f == y@far.example R=deferall defer "
+	    "(-1): held for the test");
 	/* local time without a zone; +pid */
 	assert_int_equal(P("2026-11-30 13:14:00 [123] 1xWxic-00007e-1G <= "
 	    "a@b.example H=(x) [127.0.0.2] P=esmtpa A=plain:alice S=300",
