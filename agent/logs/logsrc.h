@@ -186,15 +186,29 @@ enum logts_fmt logts_parse(struct logts *, const char *p, size_t n,
     struct log_line *out);
 const char *logts_fmt_name(enum logts_fmt);
 
-/* Times, for the readers and their tests. */
+/* ------------------------------------------------------------------ */
+/* logtime.c: time arithmetic, for logts.c, the sources and the tests. */
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12). */
-int64_t logts_days(int64_t y, int m, int d);
-/* Unix time of a local wall-clock time (sec may be 60), through the
- * hour cache of t. */
-int64_t logts_local(struct logts *, int y, int m, int d, int h, int mi,
-    int s);
+int64_t logtime_days(int64_t y, int m, int d);
+/* Fill t's hour cache with the local hour (y, m, d, h), key as below. */
+void logtime_hour(struct logts *, int64_t key, int y, int m, int d, int h);
+/* Unix time of a local wall-clock time (sec may be 60): one mktime()
+ * per hour of log. */
+static inline int64_t
+logtime_local(struct logts *t, int y, int m, int d, int h, int mi, int s)
+{
+	int64_t key = (((int64_t)y * 100 + m) * 100 + d) * 100 + h;
+
+	if (key != t->hour_key)
+		logtime_hour(t, key, y, m, d, h);
+	return t->hour_base + mi * 60 + s;
+}
+/* The year of a year-less month and day: the latest that puts it at
+ * most a day after the reader's local date. */
+int logtime_year(struct logts *, int m, int d);
 /* TAI64N label (the 16 hex digits after '@'; 2^62 + 10 + unix seconds
  * by the daemontools convention) to unix seconds; -1 if not one. */
-int64_t logts_tai64(const char *hex16);
+int64_t logtime_tai64(const char *hex16);
 
 #endif

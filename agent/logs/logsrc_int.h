@@ -9,6 +9,7 @@
  *   logsrc_file.c      kind "file": follow a path across rotation
  *   logsrc_multilog.c  kind "multilog": current and its @ files
  *   logsrc_journal.c   kind "journal": sd-journal with a cursor
+ * (logts.c and logtime.c, the header reader, are in logsrc.h)
  */
 #ifndef MH_LOGSRC_INT_H
 #define MH_LOGSRC_INT_H

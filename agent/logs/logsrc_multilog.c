@@ -186,7 +186,7 @@ ml_scan(struct logsrc *src, struct msrc *ms, struct ment **out,
 		}
 	}
 	for (i = 0; i < n;)
-		if (logts_tai64(v[i].name + 1) < since)
+		if (logtime_tai64(v[i].name + 1) < since)
 			ml_drop(v, &n, i);
 		else
 			i++;

@@ -5,8 +5,8 @@
  *
  * Every line of a log goes through here, so this is written for speed:
  * the format is chosen by the first byte, fields are read by hand, and
- * local times cost one mktime() per hour of log (the hour cache), not
- * one per line. Everything is outside input: every index is checked
+ * local times cost one mktime() per hour of log (logtime.c's hour
+ * cache), not one per line. Everything is outside input: every index is checked
  * against the end, nothing is NUL-terminated.
  */
 #include "config.h"
@@ -18,7 +18,6 @@
 #include "util.h"
 #include "logs/logsrc.h"
 
-#define TS_MAX 253402300800LL	/* year 10000: later than any log */
 
 static inline bool
 isdig(char c)
@@ -92,20 +91,6 @@ hms_ok(int h, int mi, int s)
 	return h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s <= 60;
 }
 
-int64_t
-logts_days(int64_t y, int m, int d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 void
 logts_set_now(struct logts *t, int64_t now)
 {
@@ -116,7 +101,7 @@ logts_set_now(struct logts *t, int64_t now)
 	if (localtime_r(&tt, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	t->now_year = tm.tm_year + 1900;
-	t->now_days = logts_days(t->now_year, tm.tm_mon + 1, tm.tm_mday);
+	t->now_days = logtime_days(t->now_year, tm.tm_mon + 1, tm.tm_mday);
 	t->md_key = -1;
 }
 
@@ -134,73 +119,6 @@ logts_fini(struct logts *t)
 	free(t->scratch);
 	t->scratch = NULL;
 	t->scratch_cap = 0;
-}
-
-int64_t
-logts_local(struct logts *t, int y, int m, int d, int h, int mi, int s)
-{
-	int64_t key = (((int64_t)y * 100 + m) * 100 + d) * 100 + h;
-
-	if (key != t->hour_key) {
-		struct tm tm;
-
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = y - 1900;
-		tm.tm_mon = m - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_isdst = -1;
-		t->hour_base = (int64_t)mktime(&tm);
-		t->hour_key = key;
-	}
-	return t->hour_base + mi * 60 + s;
-}
-
-/* The year of a month and day without one: the latest that puts it at
- * most a day after the reader's local date. One answer per (m, d), kept
- * for the next line. */
-static int
-year_for(struct logts *t, int m, int d)
-{
-	int key = m * 32 + d, y = t->now_year;
-
-	if (key == t->md_key)
-		return t->md_year;
-	if (logts_days(y, m, d) > t->now_days + 1)
-		y--;
-	else if (logts_days(y + 1, m, d) <= t->now_days + 1)
-		y++;
-	t->md_key = key;
-	t->md_year = y;
-	return y;
-}
-
-int64_t
-logts_tai64(const char *h)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		char c = h[i];
-		unsigned x;
-
-		if (isdig(c))
-			x = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			x = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			x = (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-		v = v << 4 | x;
-	}
-	/* 2^62 is TAI 1970-01-01 00:00:00; daemontools labels unix time
-	 * t as 2^62 + 10 + t */
-	if (v < ((uint64_t)1 << 62) + 10 ||
-	    v - ((uint64_t)1 << 62) - 10 >= (uint64_t)TS_MAX)
-		return -1;
-	return (int64_t)(v - ((uint64_t)1 << 62) - 10);
 }
 
 static void
@@ -286,57 +204,78 @@ exim_stamp(struct logts *t, const char *p, const char *e, int64_t *ts,
 		}
 	}
 	if (zone)
-		*ts = logts_days(y, m, d) * 86400 + h * 3600 + mi * 60 + s -
+		*ts = logtime_days(y, m, d) * 86400 + h * 3600 + mi * 60 + s -
 		    off;
 	else
-		*ts = logts_local(t, y, m, d, h, mi, s);
+		*ts = logtime_local(t, y, m, d, h, mi, s);
 	return q;
 }
 
-/* Dovecot's own format after its time stamp: "prefix: Level: text". As
- * syslog gets it, the level is dropped for Info only. */
+/* The end of the word at s (a space, or e). */
+static inline const char *
+word_end(const char *s, const char *e)
+{
+	while (s < e && *s != ' ')
+		s++;
+	return s;
+}
+
+/* Dovecot's own format after its time stamp: "prefix: Level: text",
+ * w the end of "prefix:". As syslog gets it, the level is dropped for
+ * Info only. */
 static bool
-dovecot_body(struct logts *t, const char *s, const char *e,
+dovecot_body(struct logts *t, const char *s, const char *w, const char *e,
     struct log_line *out)
 {
-	static const struct {
-		const char *w;
-		size_t n;
-	} lv[] = { { "Info: ", 6 }, { "Warning: ", 9 }, { "Error: ", 7 },
-		{ "Fatal: ", 7 }, { "Panic: ", 7 }, { "Debug: ", 7 } };
-	const char *sp = memchr(s, ' ', (size_t)(e - s)), *l;
-	size_t i, a, b;
+	const char *l = w + 1, *p;
+	size_t n, a, b;
 
-	/* a syslog tag "prog[pid]:" is not a Dovecot prefix */
-	if (sp == NULL || sp == s || sp[-1] != ':' ||
-	    memchr(s, '[', (size_t)(sp - s)) != NULL)
+	if (w == s || w >= e || w[-1] != ':')
 		return false;
-	l = sp + 1;
-	for (i = 0; i < MH_ARRAY_SIZE(lv); i++)
-		if ((size_t)(e - l) >= lv[i].n &&
-		    memcmp(l, lv[i].w, lv[i].n) == 0)
-			break;
-	if (i == MH_ARRAY_SIZE(lv))
+	/* a syslog tag "prog[pid]:" is not a Dovecot prefix */
+	for (p = s; p < w; p++)
+		if (*p == '[')
+			return false;
+	switch (e - l >= 6 ? *l : 0) {
+	case 'I':
+		n = memcmp(l, "Info: ", 6) == 0 ? 6 : 0;
+		break;
+	case 'W':
+		n = e - l >= 9 && memcmp(l, "Warning: ", 9) == 0 ? 9 : 0;
+		break;
+	case 'E':
+	case 'F':
+	case 'P':
+	case 'D':
+		n = e - l >= 7 && (memcmp(l, "Error: ", 7) == 0 ||
+		    memcmp(l, "Fatal: ", 7) == 0 ||
+		    memcmp(l, "Panic: ", 7) == 0 ||
+		    memcmp(l, "Debug: ", 7) == 0) ? 7 : 0;
+		break;
+	default:
+		n = 0;
+	}
+	if (n == 0)
 		return false;
 	out->prog.p = "dovecot";
 	out->prog.n = 7;
 	out->pid = -1;
 	out->host.p = "";
 	out->host.n = 0;
-	if (i > 0) {
+	if (*l != 'I') {
 		out->msg.p = s;
 		out->msg.n = (size_t)(e - s);
 		return true;
 	}
 	/* "prefix: " then the text after "Info: " */
 	a = (size_t)(l - s);
-	b = (size_t)(e - (l + lv[0].n));
+	b = (size_t)(e - (l + n));
 	if (t->scratch_cap < a + b + 1) {
 		t->scratch_cap = a + b + 1 < 256 ? 256 : a + b + 1;
 		t->scratch = xrealloc(t->scratch, t->scratch_cap);
 	}
 	memcpy(t->scratch, s, a);
-	memcpy(t->scratch + a, l + lv[0].n, b);
+	memcpy(t->scratch + a, l + n, b);
 	out->msg.p = t->scratch;
 	out->msg.n = a + b;
 	return true;
@@ -404,11 +343,9 @@ splogger_strip(struct log_line *out)
 /* After a syslog time stamp: "[host ]prog[pid]: msg". Without a tag the
  * first word is the host and the rest the message. */
 static void
-syslog_tail(struct logts *t, const char *s, const char *e,
+syslog_tail(struct logts *t, const char *s, const char *w, const char *e,
     struct log_line *out)
 {
-	const char *sp = memchr(s, ' ', (size_t)(e - s));
-	const char *w = sp ? sp : e;
 	int frac;
 
 	out->msg.p = s;
@@ -416,13 +353,14 @@ syslog_tail(struct logts *t, const char *s, const char *e,
 	if (w == s || w[-1] != ':') {
 		out->host.p = s;
 		out->host.n = (size_t)(w - s);
-		s = sp ? sp + 1 : e;
+		s = w < e ? w + 1 : e;
 		out->msg.p = s;
 		out->msg.n = (size_t)(e - s);
 	}
 	if (!tag_parse(s, e, out))
 		return;
-	if (has_prefix(&out->prog, "exim", 4)) {
+	/* the two programs whose messages carry a stamp of their own */
+	if (out->prog.p[0] == 'e' && has_prefix(&out->prog, "exim", 4)) {
 		int64_t ts;
 		long pid = -1;
 		const char *m = exim_stamp(t, out->msg.p,
@@ -434,7 +372,7 @@ syslog_tail(struct logts *t, const char *s, const char *e,
 			if (out->pid < 0)
 				out->pid = pid;
 		}
-	} else if (has_prefix(&out->prog, "qmail", 5))
+	} else if (out->prog.p[0] == 'q' && has_prefix(&out->prog, "qmail", 5))
 		splogger_strip(out);
 }
 
@@ -478,8 +416,8 @@ parse_3339(struct logts *t, const char *p, const char *e,
 		return LOGTS_NONE;
 	if (q < e && *q++ != ' ')
 		return LOGTS_NONE;
-	out->ts = logts_days(y, m, d) * 86400 + h * 3600 + mi * 60 + s - off;
-	syslog_tail(t, q, e, out);
+	out->ts = logtime_days(y, m, d) * 86400 + h * 3600 + mi * 60 + s - off;
+	syslog_tail(t, q, word_end(q, e), e, out);
 	return LOGTS_RFC3339;
 }
 
@@ -488,7 +426,7 @@ parse_3164(struct logts *t, const char *p, const char *e,
     struct log_line *out)
 {
 	int m, d, h, mi, s;
-	const char *q = p + 16;
+	const char *q = p + 16, *w;
 
 	m = month_of(p);
 	if (m == 0 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' ||
@@ -500,10 +438,11 @@ parse_3164(struct logts *t, const char *p, const char *e,
 	s = num2(p + 13);
 	if (d < 1 || d > 31 || !hms_ok(h, mi, s))
 		return LOGTS_NONE;
-	out->ts = logts_local(t, year_for(t, m, d), m, d, h, mi, s);
-	if (dovecot_body(t, q, e, out))
+	out->ts = logtime_local(t, logtime_year(t, m, d), m, d, h, mi, s);
+	w = word_end(q, e);
+	if (dovecot_body(t, q, w, e, out))
 		return LOGTS_DOVECOT;
-	syslog_tail(t, q, e, out);
+	syslog_tail(t, q, w, e, out);
 	return LOGTS_RFC3164;
 }
 
@@ -519,13 +458,13 @@ parse_tai64n(struct logts *t, const char *p, const char *e,
 		if (!isdig(p[i]) && !(p[i] >= 'a' && p[i] <= 'f') &&
 		    !(p[i] >= 'A' && p[i] <= 'F'))
 			return LOGTS_NONE;
-	ts = logts_tai64(p + 1);
+	ts = logtime_tai64(p + 1);
 	if (ts < 0 || (q < e && *q != ' '))
 		return LOGTS_NONE;
 	if (q < e)
 		q++;
 	out->ts = ts;
-	if (!dovecot_body(t, q, e, out)) {
+	if (!dovecot_body(t, q, word_end(q, e), e, out)) {
 		out->msg.p = q;
 		out->msg.n = (size_t)(e - q);
 	}

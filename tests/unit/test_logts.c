@@ -330,10 +330,10 @@ test_tai64n(void **state)
 	assert_int_equal(l.ts, 0x6b0d7913 - 10);
 	str_is(l.prog, "");
 	str_is(l.msg, "line number 2990");
-	assert_int_equal(logts_tai64("400000006b0d7913"), 0x6b0d7913 - 10);
-	assert_int_equal(logts_tai64("400000000000000a"), 0);
-	assert_int_equal(logts_tai64("3fffffffffffffff"), -1);
-	assert_int_equal(logts_tai64("40000000000000g0"), -1);
+	assert_int_equal(logtime_tai64("400000006b0d7913"), 0x6b0d7913 - 10);
+	assert_int_equal(logtime_tai64("400000000000000a"), 0);
+	assert_int_equal(logtime_tai64("3fffffffffffffff"), -1);
+	assert_int_equal(logtime_tai64("40000000000000g0"), -1);
 	/* qmail-send and tcpserver under multilog: no program name */
 	assert_int_equal(P("@4000000065a1b2c30000000a status: local 0/10 "
 	    "remote 0/20", &l), LOGTS_TAI64N);
@@ -423,14 +423,14 @@ test_days_and_dst(void **state)
 		tm.tm_year = dates[i][0] - 1900;
 		tm.tm_mon = dates[i][1] - 1;
 		tm.tm_mday = dates[i][2];
-		assert_int_equal(logts_days(dates[i][0], dates[i][1],
+		assert_int_equal(logtime_days(dates[i][0], dates[i][1],
 		    dates[i][2]) * 86400, (int64_t)timegm(&tm));
 	}
 	/* the hour cache across the autumn change: 02:30 happens twice,
 	 * mktime takes one; 03:30 after the spring change is summer time */
-	assert_int_equal(logts_local(&T, 2026, 10, 25, 2, 30, 0), 1792891800);
-	assert_int_equal(logts_local(&T, 2026, 3, 29, 3, 30, 0), 1774747800);
-	assert_int_equal(logts_local(&T, 2026, 3, 29, 3, 31, 0),
+	assert_int_equal(logtime_local(&T, 2026, 10, 25, 2, 30, 0), 1792891800);
+	assert_int_equal(logtime_local(&T, 2026, 3, 29, 3, 30, 0), 1774747800);
+	assert_int_equal(logtime_local(&T, 2026, 3, 29, 3, 31, 0),
 	    1774747800 + 60);
 }
 
