@@ -72,11 +72,14 @@ is_packed(const char *name)
  * while we were stopped). Without: a rotated copy of ours (name starts
  * with our name, not compressed, not inode not_ino); when there is no
  * line to compare (off 0), the newest such file changed since `newer`.
- * Returns an open fd and its name, or -1.
+ * Returns an open fd and its name, or -1; *shorter (if not NULL) tells
+ * whether a recent copy shorter than off was seen: we had read past
+ * what logrotate copied, so nothing is missing.
  */
 static int
 file_find(struct fsrc *fs, uint64_t ino, uint64_t off, uint32_t tailn,
-    uint64_t hash, uint64_t not_ino, int64_t newer, char **name)
+    uint64_t hash, uint64_t not_ino, int64_t newer, char **name,
+    bool *shorter)
 {
 	DIR *d = opendir(fs->dir);
 	struct dirent *de;
@@ -85,6 +88,8 @@ file_find(struct fsrc *fs, uint64_t ino, uint64_t off, uint32_t tailn,
 	int64_t best_mtime = INT64_MIN;
 
 	*name = NULL;
+	if (shorter)
+		*shorter = false;
 	if (d == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
@@ -105,6 +110,9 @@ file_find(struct fsrc *fs, uint64_t ino, uint64_t off, uint32_t tailn,
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 		    (uint64_t)st.st_ino == not_ino ||
 		    (uint64_t)st.st_size < off) {
+			if (shorter && ino == 0 && (int64_t)st.st_mtime >=
+			    newer && (uint64_t)st.st_size < off)
+				*shorter = true;
 			close(fd);
 			continue;
 		}
@@ -178,17 +186,21 @@ file_truncated(struct logsrc *src, struct fsrc *fs)
 	uint32_t tailn = logfollow_tailn(c);
 	uint64_t hash = logfollow_hash(c), done = c->done;
 	char *name;
+	bool shorter;
 	int fd;
 
 	src->st.truncations++;
 	fd = file_find(fs, 0, done, tailn, hash, c->ino, c->opened - 1,
-	    &name);
+	    &name, &shorter);
 	if (fd >= 0) {
 		log_debug("logs", "log %s: %s was truncated; reading its "
 		    "rest from %s/%s at %llu", src->name, src->path,
 		    fs->dir, name, (unsigned long long)done);
 		file_push_found(src, fs, fd, done, tailn, hash, false);
-	} else if (c->pos > 0) {
+	} else if (shorter)
+		log_debug("logs", "log %s: %s was truncated after a copy "
+		    "shorter than what we had read", src->name, src->path);
+	else if (c->pos > 0) {
 		src->st.copy_missed++;
 		log_notice("logs", "log %s: %s was truncated and no "
 		    "uncompressed copy holds what we read last: lines "
@@ -343,7 +355,7 @@ file_resume(struct logsrc *src, struct fsrc *fs, const struct logstate *st)
 		 * were: truncated while we were stopped */
 		src->st.truncations++;
 		fd = file_find(fs, 0, st->off, st->tailn, st->hash, st->ino,
-		    st->saved - 1, &name);
+		    st->saved - 1, &name, NULL);
 		if (fd >= 0)
 			file_push_found(src, fs, fd, st->off, st->tailn,
 			    st->hash, false);
@@ -361,7 +373,7 @@ file_resume(struct logsrc *src, struct fsrc *fs, const struct logstate *st)
 	 * rotated (or removed) while we were stopped */
 	src->st.rotations++;
 	fd = file_find(fs, st->ino, st->off, st->tailn, st->hash, not_ino,
-	    INT64_MIN, &name);
+	    INT64_MIN, &name, NULL);
 	if (fd >= 0) {
 		log_debug("logs", "log %s: reading the rest of %s/%s from "
 		    "%llu", src->name, fs->dir, name,
