@@ -98,8 +98,8 @@ lt_open(struct lt *t, const char *name, struct logsrc_conf *c)
 	assert_non_null(t->src);
 }
 
-static void
-lt_line(void *arg, const struct log_line *l)
+void
+lt_record(void *arg, const struct log_line *l)
 {
 	struct lt *t = arg;
 
@@ -117,7 +117,7 @@ lt_read(struct lt *t, size_t lines)
 {
 	struct logsrc_budget b = { lines, 0 };
 
-	return logsrc_read(t->src, lt_line, t, &b);
+	return logsrc_read(t->src, lt_record, t, &b);
 }
 
 enum logsrc_rc

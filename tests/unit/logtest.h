@@ -26,6 +26,8 @@ void lt_puts(struct lt *, const char *name, const char *s);
 /* open a source on DIR/name (NULL: the dir) with conf c (path set
  * here); fails the test if it cannot */
 void lt_open(struct lt *, const char *name, struct logsrc_conf *c);
+/* the callback that records lines (arg: the struct lt) */
+void lt_record(void *arg, const struct log_line *);
 /* one logsrc_read with a budget of `lines` (0: none) */
 enum logsrc_rc lt_read(struct lt *, size_t lines);
 /* read until the source is not LOGSRC_MORE; returns the last rc */

@@ -372,6 +372,7 @@ test_binary(void **state)
 static void
 test_budget(void **state)
 {
+	const struct logsrc_budget b12 = { 0, 12 };
 	struct logsrc_conf c;
 	int i;
 
@@ -387,6 +388,14 @@ test_budget(void **state)
 	assert_int_equal(T.n, 8);
 	assert_int_equal(lt_read(&T, 4), LOGSRC_IDLE);
 	assert_int_equal(T.n, 10);
+	lt_clear(&T);
+	/* bytes: 12 are spent by the third line of 5, never in a line */
+	for (i = 0; i < 4; i++)
+		lt_puts(&T, "mail.log", "line\n");
+	assert_int_equal(logsrc_read(T.src, lt_record, &T, &b12), LOGSRC_MORE);
+	assert_int_equal(T.n, 3);
+	assert_int_equal(logsrc_read(T.src, lt_record, &T, &b12), LOGSRC_IDLE);
+	assert_int_equal(T.n, 4);
 	lt_clear(&T);
 }
 
