@@ -93,11 +93,15 @@ EOF
 		if [ "$i" = "$stop_at" ]; then
 			start_reader "$i"
 		elif [ "$stop_at" = 0 ] && [ "$i" = 2 ]; then
-			# once the writer has left the rotated file: what it
-			# wrote there after gzip removed it is only reachable
-			# through a descriptor opened before
-			wait_until 30 progress $((i * N / 6 + N / 12)) ||
+			# once the writer has left the rotated file and the
+			# reader has read all it wrote there: after gzip
+			# removed it, only a descriptor opened before reaches
+			# it, and a restart loses that one
+			k=$((i * N / 6 + N / 12))
+			wait_until 30 progress $k ||
 				bail "$name: the writer stopped"
+			wait_until 30 lines_seen $k ||
+				bail "$name: the reader is behind"
 			stop_reader
 			start_reader "$i"
 		fi
