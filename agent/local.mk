@@ -34,6 +34,7 @@ agent_libmhsnmp_la_LIBADD =
 
 sbin_PROGRAMS += agent/mailhealthd
 agent_mailhealthd_SOURCES = agent/main.c
-agent_mailhealthd_LDADD = agent/libmhsnmp.la agent/libmhagent.la lib/libmhutil.la \
+agent_mailhealthd_LDADD = agent/libmhsnmp.la agent/libmhagent.la \
+	agent/logs/libmhlogs.la lib/libmhutil.la \
 	$(NETSNMP_LIBS) $(CONFUSE_LIBS)
 

@@ -3,7 +3,7 @@
 ## (tests/integration). Every test speaks TAP.
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CONFUSE_CFLAGS)
-UNIT_AGENT_LDADD = agent/libmhagent.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
+UNIT_AGENT_LDADD = agent/libmhagent.la agent/logs/libmhlogs.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
 ## the handler half (no libcurl): what every sms unit test needs
 UNIT_SMS_LDADD = sms/libmhsms.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
 
@@ -93,6 +93,21 @@ tests_unit_test_sms_spool_LDADD = $(UNIT_SMS_LDADD)
 tests_unit_test_sms_conf_SOURCES = tests/unit/test_sms_conf.c
 tests_unit_test_sms_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sms_conf_LDADD = $(UNIT_SMS_LDADD)
+## ---- unit tests of agent/logs/ (log sources, header reader)
+UNIT_LOGS_LDADD = agent/logs/libmhlogs.la lib/libmhutil.la $(CMOCKA_LIBS)
+agent_unit_tests += tests/unit/test_logts tests/unit/test_logsrc_file \
+	tests/unit/test_logsrc_multilog
+tests_unit_test_logts_SOURCES = tests/unit/test_logts.c
+tests_unit_test_logts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logts_LDADD = $(UNIT_LOGS_LDADD)
+tests_unit_test_logsrc_file_SOURCES = tests/unit/test_logsrc_file.c \
+	tests/unit/logtest.c tests/unit/logtest.h
+tests_unit_test_logsrc_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logsrc_file_LDADD = $(UNIT_LOGS_LDADD)
+tests_unit_test_logsrc_multilog_SOURCES = tests/unit/test_logsrc_multilog.c \
+	tests/unit/logtest.c tests/unit/logtest.h
+tests_unit_test_logsrc_multilog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logsrc_multilog_LDADD = $(UNIT_LOGS_LDADD)
 check_PROGRAMS += $(agent_unit_tests) $(sms_unit_tests)
 TESTS += $(agent_unit_tests) $(sms_unit_tests)
 else
@@ -104,6 +119,11 @@ endif
 check_PROGRAMS += tests/probecheck
 tests_probecheck_SOURCES = tests/probecheck.c
 tests_probecheck_LDADD = agent/libmhagent.la lib/libmhutil.la
+## logcat: a log source printed line by line with its parsed header; the
+## log integration tests and bench/bench-logs.sh run it
+noinst_PROGRAMS += tests/logcat
+tests_logcat_SOURCES = tests/logcat.c
+tests_logcat_LDADD = agent/logs/libmhlogs.la lib/libmhutil.la
 
 ## ---- integration tests (root, real daemons on loopback)
 integration_tests = tests/integration/mib-lint.sh \
@@ -124,6 +144,10 @@ integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/deadman-agent.sh
 integration_tests += tests/integration/probe.sh \
 	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh
+## the log sources through tests/logcat
+integration_tests += tests/integration/log-rotate.sh \
+	tests/integration/log-multilog.sh tests/integration/log-journal.sh \
+	tests/integration/log-writers.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/qmail-queue-gen.py
 

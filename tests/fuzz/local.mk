@@ -18,6 +18,7 @@ fuzz_targets += tests/fuzz/fuzz_logparse_postfix
 fuzz_targets += tests/fuzz/fuzz_logparse_dovecot
 fuzz_targets += tests/fuzz/fuzz_logparse_qmail
 fuzz_targets += tests/fuzz/fuzz_logparse_exim
+fuzz_targets += tests/fuzz/fuzz_logts
 
 ## Nothing per target: automake builds fuzz_NAME from fuzz_NAME.c and
 ## links it with the global LDADD, which only the fuzz targets use (every
@@ -33,7 +34,8 @@ fuzz_targets += tests/fuzz/fuzz_logparse_exim
 ## replays the seeds through libFuzzer (seeds.sh). To fuzz one for N s:
 ##   mkdir -p /tmp/c && tests/fuzz/fuzz_conf -max_total_time=N /tmp/c \
 ##       $(top_srcdir)/tests/fuzz/corpus/conf
-FUZZ_LIBS = agent/libmhagent.la sms/libmhsms.la lib/libmhutil.la \
+FUZZ_LIBS = agent/libmhagent.la agent/logs/libmhlogs.la sms/libmhsms.la \
+	lib/libmhutil.la \
 	$(CONFUSE_LIBS)
 if ENABLE_FUZZING
 noinst_PROGRAMS += $(fuzz_targets)
