@@ -74,7 +74,7 @@ purge_ours() {
 mktestdir
 base_mibs
 CLEANUP_HOOK=purge_ours
-plan 42
+plan 49
 
 # --- 1. build --------------------------------------------------------
 # a copy of the tree: the files git knows (or, outside git, everything
@@ -150,6 +150,21 @@ ok $? "mailhealth-sms-flush.timer enabled"
 is "$(snmptranslate -M "+$BASEMIBS" -m MAILHEALTH-MIB -On MAILHEALTH-MIB::mhQueueMessages.0 2>&1)" \
 	"$MH.1.2.1.0" "snmptranslate finds MAILHEALTH-MIB in net-snmp's default directory"
 
+# the installed units load, and keep their hardening: exposure at most
+# 2.0 ("OK") in systemd-analyze's offline rating
+for u in mailhealthd.service mailhealth-sms.service mailhealth-sms-flush.service \
+	mailhealth-sms-flush.timer; do
+	systemd-analyze verify "$UNITDIR/$u" >"$T/verify.out" 2>&1
+	r=$?
+	ok $r "systemd-analyze verify $u"
+	[ $r -eq 0 ] || sed 's/^/# /' "$T/verify.out"
+done
+for u in mailhealthd.service mailhealth-sms.service mailhealth-sms-flush.service; do
+	systemd-analyze security --offline=yes --threshold=20 "$UNITDIR/$u" >"$T/security.out" 2>&1
+	r=$?
+	ok $r "systemd-analyze security: $(tail -1 "$T/security.out" | sed 's/.*exposure level for //')"
+done
+
 # --- 3. run the units' command lines ---------------------------------
 # unit_get UNIT KEY: the values of KEY= in the installed unit, joined
 unit_get() {
@@ -221,13 +236,13 @@ wait_until 10 test -s /var/spool/mailhealth-sms/sender.lock ||
 # traphandle of contrib/snmptrapd-mailhealth.conf
 TRAP_PORT=$(free_port udp)
 install -d -o Debian-snmp -g Debian-snmp "$T/trapd"
-sed -n 's/^\(authCommunity\|traphandle\) /&/p' \
+sed -n 's/^\(authCommunity\|outputOption\|traphandle\) /&/p' \
 	/usr/share/doc/mailhealth-sms/examples/snmptrapd-mailhealth.conf >"$T/trapd/snmptrapd.conf"
 grep -q "^traphandle default /usr/bin/mailhealth-sms" "$T/trapd/snmptrapd.conf" ||
 	bail "the example snmptrapd.conf has no traphandle line"
 setpriv --reuid=Debian-snmp --regid=Debian-snmp --init-groups -- \
 	env SNMP_PERSISTENT_DIR="$T/trapd" snmptrapd -f -Lf "$T/trapd/snmptrapd.log" -C \
-	-c "$T/trapd/snmptrapd.conf" -On -m '' "udp:127.0.0.1:$TRAP_PORT" &
+	-c "$T/trapd/snmptrapd.conf" -m '' "udp:127.0.0.1:$TRAP_PORT" &
 track_pid $!
 wait_until 10 grep -qs "NET-SNMP version" "$T/trapd/snmptrapd.log" || bail "snmptrapd did not start"
 
