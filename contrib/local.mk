@@ -43,3 +43,17 @@ contrib/mailhealth-sms-flush.service: $(srcdir)/contrib/mailhealth-sms-flush.ser
 	$(contrib_gen)
 contrib/mailhealth-sms-flush.timer: $(srcdir)/contrib/mailhealth-sms-flush.timer.in Makefile
 	$(contrib_gen)
+
+## The Debian packaging (debian/, see the README's Install section) and
+## its test travel in the tarball too: dpkg-buildpackage works from an
+## unpacked release as from a clone.
+EXTRA_DIST += debian/changelog debian/control debian/copyright \
+	debian/rules debian/source/format debian/.gitignore \
+	debian/mailhealthd.install debian/mailhealthd.docs \
+	debian/mailhealthd.examples debian/mailhealthd.postinst \
+	debian/mailhealthd.postrm \
+	debian/mailhealth-sms.install debian/mailhealth-sms.docs \
+	debian/mailhealth-sms.examples debian/mailhealth-sms.logrotate \
+	debian/mailhealth-sms.postinst debian/mailhealth-sms.postrm \
+	debian/mailhealth-sms.prerm \
+	tests/interop/debian-package.sh
