@@ -118,7 +118,8 @@ integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh tests/integration/system.sh \
 	tests/integration/collector-hang.sh tests/integration/agent-register.sh
 integration_tests += tests/integration/probe.sh \
-	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh
+	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh \
+	tests/integration/services.sh tests/integration/services-fw.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/no-cmocka.sh tests/integration tests/qmail-queue-gen.py
 
