@@ -442,8 +442,10 @@ services_collect(void *arg, struct part *p)
 			snprintf(x->fw_last_event, sizeof(x->fw_last_event),
 			    "%s", r->fw_event);
 		}
-		services_note(d, r);
-		services_keep_put(st->owner, d, r, x);
+		/* a state told to stop (a reload) publishes nothing, and
+		 * says nothing either: its successor will */
+		if (services_keep_put(st->owner, d, r, x))
+			services_note(d, r);
 		services_row_fill(&s->rows[i], d, r, x);
 	}
 	s->have = SVC_HAVE_ROWS;

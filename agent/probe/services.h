@@ -92,7 +92,8 @@ void services_row_fill(struct services_row *, const struct probe_desc *,
 uint64_t services_keep_claim(const struct probe_desc *, size_t n);
 bool services_keep_get(const struct probe_desc *, struct probe_result *,
     struct services_extra *);
-void services_keep_put(uint64_t owner, const struct probe_desc *,
+/* false when owner is no longer the newest: nothing was stored */
+bool services_keep_put(uint64_t owner, const struct probe_desc *,
     const struct probe_result *, const struct services_extra *);
 void services_keep_clear(void);	/* for tests */
 

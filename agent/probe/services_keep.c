@@ -109,14 +109,15 @@ services_keep_get(const struct probe_desc *d, struct probe_result *r,
 	return e != NULL;
 }
 
-void
+bool
 services_keep_put(uint64_t owner, const struct probe_desc *d,
     const struct probe_result *r, const struct services_extra *x)
 {
 	struct keep_entry *e;
+	bool newest;
 
 	pthread_mutex_lock(&keep_lock);
-	if (owner != keep_owner)
+	if (!(newest = owner == keep_owner))
 		goto out;	/* a stopped state: not published */
 	if ((e = keep_find(d)) == NULL) {
 		keep_v = xreallocarray(keep_v, keep_n + 1, sizeof(*keep_v));
@@ -129,6 +130,7 @@ services_keep_put(uint64_t owner, const struct probe_desc *d,
 	e->x = *x;
 out:
 	pthread_mutex_unlock(&keep_lock);
+	return newest;
 }
 
 void

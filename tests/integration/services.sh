@@ -23,7 +23,7 @@ need_root
 need_cmd postfix dovecot openssl snmpd snmptrapd snmpget /usr/bin/python3
 mktestdir
 CLEANUP_HOOK=pf_stop
-plan 44
+plan 46
 
 ps_certs
 SMTP_PORT=$(free_port tcp)
@@ -88,6 +88,14 @@ ok $? "--once: imaps up, 2 days left on its certificate"
 ok $? "--once: a refused port is unknown after one failure (fall 2), with its error"
 grep -q "^  service checks$" "$T/once.txt"
 ok $? "--once: under the heading 'service checks'"
+"$MAILHEALTHD" --once -c "$T/mailhealthd.conf" 2>/dev/null |
+	/usr/bin/python3 -c '
+import json, sys
+c = json.load(sys.stdin)["services"]["checks"]
+print(len(c), c[0]["kind"], c[0]["status"], c[1]["cert_days"],
+      c[4]["status"], c[4]["failures"], c[4]["result"], c[4]["response_ms"])' >"$T/once.json.txt"
+is "$(cat "$T/once.json.txt")" "5 smtp up 2 unknown 1 connect refused None" \
+	"--once JSON: services.checks, with null where nothing is known"
 
 # ---- over SNMP ---------------------------------------------------------
 start_pager
@@ -97,6 +105,9 @@ S=$MH.1.6.10.1
 status_is() { [ "$(sget "$S.5.$1")" = "$2" ]; }
 wait_until 20 status_is 5 2 || bail "the refused service never went down: $(tail -5 "$T/mailhealthd.log")"
 
+swalk $MH.1.6 >"$T/walk" 2>&1
+[ "$(grep -c "^$S\.2\." "$T/walk")" = 5 ] && ! grep -q "not increasing" "$T/walk"
+ok $? "a walk of mhServices: 5 rows, in order ($(wc -l <"$T/walk") objects)"
 is "$(sget $S.2.1 $S.2.2 $S.2.3 $S.2.4 $S.2.5 | tr '\n' ' ')" \
 	'"smtp" "imaps" "pop3" "web" "nothing" ' "mhServiceName: the sections in order"
 is "$(sget $S.3.1 $S.3.2 $S.3.3 $S.3.4 $S.3.5 | tr '\n' ' ')" \
