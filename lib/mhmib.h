@@ -94,6 +94,26 @@
 #define MH_DK_USEDPCT 6
 #define MH_DK_INODESPCT 7
 
+/* mhServiceTable columns (position index); 9.. appended */
+#define MH_SVC_TABLE 10
+#define MH_SV_INDEX 1
+#define MH_SV_NAME 2
+#define MH_SV_KIND 3
+#define MH_SV_TARGET 4
+#define MH_SV_STATUS 5
+#define MH_SV_RESPONSE 6
+#define MH_SV_LASTCHANGE 7
+#define MH_SV_LASTERROR 8
+#define MH_SV_CERTDAYS 9
+#define MH_SV_FAILURES 10
+#define MH_SV_CHECKS 11
+#define MH_SV_LASTRESULT 12
+#define MH_SV_FWRULES 13
+#define MH_SV_FWFINGERPRINT 14
+#define MH_SV_FWCHANGES 15
+#define MH_SV_FWLASTCHANGE 16
+#define MH_SV_FWLASTEVENT 17
+
 /* mhAlarms */
 #define MH_ALARM_ACTIVE 1
 #define MH_ALARM_CHANGES 2

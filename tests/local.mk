@@ -16,7 +16,10 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 ## the probe engine (agent/probe)
 agent_unit_tests += tests/unit/test_probe_words tests/unit/test_probe_flap \
 	tests/unit/test_probe_parse tests/unit/test_probe_set \
-	tests/unit/test_probe_reply
+	tests/unit/test_probe_reply tests/unit/test_services
+tests_unit_test_services_SOURCES = tests/unit/test_services.c
+tests_unit_test_services_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_services_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_probe_reply_SOURCES = tests/unit/test_probe_reply.c
 tests_unit_test_probe_reply_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_probe_reply_LDADD = $(UNIT_AGENT_LDADD)
@@ -143,7 +146,8 @@ integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/collector-hang.sh tests/integration/agent-register.sh \
 	tests/integration/deadman-agent.sh
 integration_tests += tests/integration/probe.sh \
-	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh
+	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh \
+	tests/integration/services.sh tests/integration/services-fw.sh
 ## the log sources through tests/logcat
 integration_tests += tests/integration/log-rotate.sh \
 	tests/integration/log-multilog.sh tests/integration/log-journal.sh \

@@ -212,11 +212,76 @@ label(const struct field *f)
 	return f->label ? f->label : f->name;
 }
 
+/* Characters of a cleaned (valid UTF-8) string, for padding. */
+static size_t
+text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static bool
+text_is_str(const struct field *f)
+{
+	return !(f->flags & FF_NOTEXT) &&
+	    (f->kind == FK_STR || f->kind == FK_CHARS);
+}
+
+/* Text columns are padded to their widest value (at most TEXT_PAD_MAX
+ * characters), but for the last, so a table of services or disks reads
+ * in columns; a longer value just pushes the rest of its line. */
+#define TEXT_PAD_MAX 40
+
+static size_t *
+text_widths(const struct ftable *t, const struct part *p, const char *rows,
+    size_t n, size_t top_n)
+{
+	size_t *w = xcalloc(t->ncols, sizeof(*w)), r, c;
+	char val[256];
+	const char *unit;
+	struct fval v;
+
+	for (c = 0; c < t->ncols; c++)
+		if (text_is_str(&t->cols[c]))
+			w[c] = text_width(label(&t->cols[c]));
+	for (r = 0; r < n && (t->index != IX_KEY || r < top_n); r++) {
+		const void *row = rows + r * t->row_size;
+
+		for (c = 0; c < t->ncols; c++) {
+			if (!text_is_str(&t->cols[c]))
+				continue;
+			field_get(&t->cols[c], row, ftable_row_have(t, row),
+			    p->taken, &v);
+			text_value(val, sizeof(val), &t->cols[c], &v, &unit);
+			if (text_width(val) > w[c])
+				w[c] = text_width(val);
+		}
+	}
+	for (c = 0; c < t->ncols; c++)
+		if (w[c] > TEXT_PAD_MAX)
+			w[c] = TEXT_PAD_MAX;
+	return w;
+}
+
+static void
+text_cell(struct strbuf *b, const char *val, size_t width, bool last)
+{
+	size_t k;
+
+	strbuf_printf(b, "  %s", val);
+	for (k = text_width(val); !last && k < width; k++)
+		strbuf_putc(b, ' ');
+}
+
 static void
 text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
     size_t top_n)
 {
-	size_t n, r, c, shown = 0;
+	size_t n, r, c, shown = 0, lastc = 0, *w;
 	const char *rows = ftable_rows(t, p->data, &n);
 
 	strbuf_printf(b, "\n  %s\n", t->title ? t->title : t->name);
@@ -225,15 +290,18 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 		return;
 	}
 	/* numbers first, right-aligned; text columns (keys) last */
+	w = text_widths(t, p, rows, n, top_n);
+	for (c = 0; c < t->ncols; c++)
+		if (text_is_str(&t->cols[c]))
+			lastc = c;
 	strbuf_puts(b, "   ");
 	for (c = 0; c < t->ncols; c++)
 		if (!(t->cols[c].flags & FF_NOTEXT) &&
 		    t->cols[c].kind != FK_STR && t->cols[c].kind != FK_CHARS)
 			strbuf_printf(b, " %12s", label(&t->cols[c]));
 	for (c = 0; c < t->ncols; c++)
-		if (!(t->cols[c].flags & FF_NOTEXT) &&
-		    (t->cols[c].kind == FK_STR || t->cols[c].kind == FK_CHARS))
-			strbuf_printf(b, "  %s", label(&t->cols[c]));
+		if (text_is_str(&t->cols[c]))
+			text_cell(b, label(&t->cols[c]), w[c], c == lastc);
 	strbuf_putc(b, '\n');
 	for (r = 0; r < n; r++) {
 		const void *row = rows + r * t->row_size;
@@ -263,10 +331,11 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 				continue;
 			field_get(f, row, have, p->taken, &v);
 			text_value(val, sizeof(val), f, &v, &unit);
-			strbuf_printf(b, "  %s", val[0] ? val : "<>");
+			text_cell(b, val[0] ? val : "<>", w[c], c == lastc);
 		}
 		strbuf_putc(b, '\n');
 	}
+	free(w);
 }
 
 static void

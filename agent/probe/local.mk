@@ -7,6 +7,8 @@ agent_libmhagent_la_SOURCES += agent/probe/probe.h agent/probe/probe_int.h \
 	agent/probe/probe_reply.c \
 	agent/probe/probe_curl.c agent/probe/probe_dns.c \
 	agent/probe/probe_cmd.c agent/probe/probe_local.c \
-	agent/probe/probe_fw.c
+	agent/probe/probe_fw.c \
+	agent/probe/services.h agent/probe/services.c \
+	agent/probe/services_fields.c agent/probe/services_keep.c
 agent_libmhagent_la_CFLAGS += $(CURL_CFLAGS) $(CARES_CFLAGS) $(NFTABLES_CFLAGS)
 agent_libmhagent_la_LIBADD += $(CURL_LIBS) $(CARES_LIBS) $(NFTABLES_LIBS)

@@ -182,6 +182,12 @@ void probe_set_free(struct probe_set *);
  * fingerprint) of checks of the same name, kind and target over from
  * old, for a configuration reload. */
 void probe_set_adopt(struct probe_set *s, const struct probe_set *old);
+/* The same for check i from a result saved earlier (what
+ * probe_set_result gave for a check of the same name, kind and target),
+ * when the old set itself is gone: the services collector keeps its
+ * last results across the restart a reload makes. */
+void probe_set_restore(struct probe_set *s, size_t i,
+    const struct probe_result *saved);
 
 /* One round: start every check at once; return when all are done or
  * max_ms has passed (0: no limit beyond each probe's timeout). A check

@@ -185,11 +185,19 @@ probe_set_adopt(struct probe_set *s, const struct probe_set *old)
 			    strcmp(o->d.name, p->d.name) == 0 &&
 			    strcmp(o->d.target ? o->d.target : "",
 				p->d.target ? p->d.target : "") == 0) {
-				p->r = o->r;
+				probe_set_restore(s, i, &o->r);
 				break;
 			}
 		}
 	}
+}
+
+void
+probe_set_restore(struct probe_set *s, size_t i,
+    const struct probe_result *saved)
+{
+	if (i < s->n && saved != NULL)
+		s->p[i].r = *saved;
 }
 
 size_t

@@ -1,9 +1,9 @@
 #!/bin/bash
 # probe.sh: the service checks (agent/probe) against real servers on
 # loopback, through tests/probecheck:
-#   - a private Postfix with two smtpd listeners: one with STARTTLS (a
+#   - a private Postfix with three smtpd listeners: one with STARTTLS (a
 #     certificate from a CA made here, valid a year), one that rejects
-#     every client at the greeting (554);
+#     every client at the greeting (554), one without STARTTLS;
 #   - a private Dovecot: IMAP, IMAPS, POP3, POP3S with a self-signed
 #     certificate that expires in 3 days;
 #   - HTTP and HTTPS (python3 http.server), a UDP DNS server for
@@ -13,132 +13,41 @@
 # Every check must come back with the status and the reason a person
 # would give; the hanging ones must cost one timeout for the round, not
 # one each (the figure is printed); state across rounds (flap control)
-# with a server stopped between rounds.
+# with a server stopped between rounds. The servers are set up by
+# probe-setup.sh, shared with services.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/postfix.sh"
+. "$(dirname "$0")/probe-setup.sh"
 
 need_root
 need_cmd postfix dovecot openssl /usr/bin/python3
 PROBECHECK=$top_builddir/tests/probecheck
-SERVERS=$top_srcdir/tests/integration/probe-servers.py
 [ -x "$PROBECHECK" ] || bail "$PROBECHECK not built (make check builds it)"
 
 plan 55
 mktestdir
 CLEANUP_HOOK=pf_stop
 
-tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ps_certs
 
-# ---- certificates: a CA and a server certificate from it (a year), and
-# a self-signed one that ends in 3 days
-C=$T/certs
-mkdir -p "$C"
-(
-	cd "$C" || exit 1
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
-		-days 30 -subj "/CN=mh-test CA" &&
-	openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr \
-		-subj "/CN=mail.mh-test.invalid" &&
-	printf 'subjectAltName=DNS:mail.mh-test.invalid,IP:127.0.0.1\n' >ext &&
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
-		-CAcreateserial -days 365 -extfile ext -out srv.pem &&
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout short.key \
-		-out short.pem -days 3 -subj "/CN=mail.mh-test.invalid"
-) >"$T/openssl.log" 2>&1 || bail "openssl: $(tail -3 "$T/openssl.log")"
-
-# ---- Postfix with two smtpd listeners on loopback
+# ---- Postfix with three smtpd listeners on loopback
 SMTP_PORT=$(free_port tcp)
 REJ_PORT=$(free_port tcp)
 NOTLS_PORT=$(free_port tcp)
-pf_start "$T/pf" || bail "postfix did not start"
-cat >>"$T/pf/etc/main.cf" <<EOF
-smtpd_tls_cert_file = $C/srv.pem
-smtpd_tls_key_file = $C/srv.key
-smtpd_tls_security_level = may
-EOF
-cat >>"$T/pf/etc/master.cf" <<EOF
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-127.0.0.1:$REJ_PORT inet n - n - - smtpd -o smtpd_client_restrictions=reject -o smtpd_delay_reject=no
-127.0.0.1:$NOTLS_PORT inet n - n - - smtpd -o smtpd_tls_security_level=none
-EOF
-postfix -c "$T/pf/etc" reload >/dev/null 2>&1
-wait_until 20 tcp_open "$SMTP_PORT" || bail "postfix smtpd not on $SMTP_PORT"
-wait_until 20 tcp_open "$REJ_PORT" || bail "postfix smtpd not on $REJ_PORT"
-wait_until 20 tcp_open "$NOTLS_PORT" || bail "postfix smtpd not on $NOTLS_PORT"
+ps_postfix "$SMTP_PORT" \
+	"$REJ_PORT -o smtpd_client_restrictions=reject -o smtpd_delay_reject=no" \
+	"$NOTLS_PORT -o smtpd_tls_security_level=none"
 
 # ---- Dovecot, its own base_dir and config, loopback ports
-IMAP_PORT=$(free_port tcp)
-IMAPS_PORT=$(free_port tcp)
-POP3_PORT=$(free_port tcp)
-POP3S_PORT=$(free_port tcp)
-DV=$T/dovecot
-mkdir -p "$DV/run" "$DV/state" "$DV/mail"
-cat >"$DV/dovecot.conf" <<EOF
-base_dir = $DV/run
-state_dir = $DV/state
-instance_name = mh-probe-test
-listen = 127.0.0.1
-protocols = imap pop3
-log_path = $DV/dovecot.log
-ssl = yes
-ssl_cert = <$C/short.pem
-ssl_key = <$C/short.key
-mail_location = maildir:$DV/mail/%u
-passdb {
-  driver = static
-  args = password=unused
-}
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=$DV/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    address = 127.0.0.1
-    port = $IMAPS_PORT
-    ssl = yes
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = $POP3_PORT
-  }
-  inet_listener pop3s {
-    address = 127.0.0.1
-    port = $POP3S_PORT
-    ssl = yes
-  }
-}
-EOF
-dovecot -F -c "$DV/dovecot.conf" >"$DV/stdout" 2>&1 &
-track_pid $!
-for p in $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT; do
-	wait_until 20 tcp_open "$p" ||
-		bail "dovecot not on $p: $(tail -5 "$DV/dovecot.log" "$DV/stdout")"
-done
+ps_dovecot
 
 # ---- our own small servers
-start_server() {	# start_server NAME MODE [ARGS]: sets port in $NAME
-	local name=$1
-	shift
-	/usr/bin/python3 "$SERVERS" "$1" "$T/$name.port" "${@:2}" 2>"$T/$name.log" &
-	track_pid $!
-	printf -v "${name}_PID" '%s' $!
-	wait_until 10 test -s "$T/$name.port" ||
-		bail "$name server did not start: $(cat "$T/$name.log")"
-	printf -v "$name" '%s' "$(cat "$T/$name.port")"
-}
-start_server DNS dns
-start_server HTTP http
-start_server HTTPS http "$C/srv.pem" "$C/srv.key"
-start_server SILENT silent
-start_server KEEPOPEN smtp keepopen
-start_server NOQUIT smtp noquit
+ps_server DNS dns
+ps_server HTTP http
+ps_server HTTPS http "$C/srv.pem" "$C/srv.key"
+ps_server SILENT silent
+ps_server KEEPOPEN smtp keepopen
+ps_server NOQUIT smtp noquit
 REFUSED=$(free_port tcp)
 DEADUDP=$(free_port udp)
 
