@@ -326,7 +326,16 @@ print(eval(sys.argv[2]))
 EOF
 }
 gw_ok_count() { gwq 'len(ok)'; }
-gw_count_is() { [ "$(gwq "$1")" = "$2" ]; }	# gw_count_is PYEXPR WANT
+# gw_count_is PYEXPR WANT: gwq's answer is WANT; gw_count_is N: exactly N
+# SMS accepted so far
+gw_count_is() {
+	if [ $# -eq 1 ]; then
+		[ "$(gw_ok_count)" = "$1" ]
+	else
+		[ "$(gwq "$1")" = "$2" ]
+	fi
+}
+gw_count() { gw_ok_count; }
 
 # write_conf [extra lines...]: $T/sms.conf (or $CONF) for the loopback
 # gateway (Kannel style), spool in $SPOOL, audit log $T/audit.log
@@ -453,5 +462,3 @@ start_pager() {
 
 # gw_texts: the SMS texts the gateway accepted, one per line
 gw_texts() { gwq '"\n".join(r["query"]["text"] for r in ok)' | sed '/^$/d'; }
-# gw_sent N: exactly N SMS accepted by the gateway so far
-gw_sent() { [ "$(gw_ok_count)" = "$1" ]; }

@@ -71,14 +71,14 @@ ok $? "and is in hundredths of a percent ($v)"
 # --- one disk alarm end to end -----------------------------------------
 is "$(sget $MH.1.10.1.0)" 0 "no active alarm while the tmpfs is empty"
 dd if=/dev/zero of="$T/fs/fill" bs=1M count=8 status=none 2>/dev/null
-wait_until 20 gw_sent 1
+wait_until 20 gw_count_is 1
 ok $? "filling the tmpfs raises an SMS"
 raise=$(gw_texts | sed -n 1p)
 diag "raise SMS: $raise"
 case $raise in *"$T/fs"*) r=0 ;; *) r=1 ;; esac
 ok $r "the SMS names the file system"
 rm -f "$T/fs/fill"
-wait_until 20 gw_sent 2
+wait_until 20 gw_count_is 2
 ok $? "emptying it sends the clear"
 diag "clear SMS: $(gw_texts | sed -n 2p)"
 is "$(sget $MH.1.10.1.0)" 0 "and no alarm is active"
