@@ -52,4 +52,4 @@ check_PROGRAMS += $(fuzz_targets)
 LDADD = tests/fuzz/libfuzzreplay.la $(FUZZ_LIBS)
 TESTS += $(fuzz_targets)
 endif
-EXTRA_DIST += tests/fuzz/seeds.sh tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/seeds.sh tests/fuzz/corpus tests/fuzz/fuzz_logparse.h
