@@ -218,6 +218,7 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 {
 	size_t n, r, c, shown = 0;
 	const char *rows = ftable_rows(t, p->data, &n);
+	const void *prev = NULL;
 
 	strbuf_printf(b, "\n  %s\n", t->title ? t->title : t->name);
 	if (n == 0) {
@@ -242,8 +243,12 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 		const char *unit;
 		struct fval v;
 
+		/* top_n rows of a per-key table, of each sub-table */
+		if (ftable_new_sub(t, prev, row))
+			shown = 0;
+		prev = row;
 		if (t->index == IX_KEY && shown++ >= top_n)
-			break;
+			continue;
 		strbuf_puts(b, "   ");
 		for (c = 0; c < t->ncols; c++) {
 			const struct field *f = &t->cols[c];

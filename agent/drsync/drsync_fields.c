@@ -1,0 +1,155 @@
+/*
+ * drsync_fields.c: what the DR sync collector publishes, described
+ * once: mhDrSync in MAILHEALTH-MIB, "drsync" in the JSON and the text
+ * report, and the drsync.* metrics.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "drsync/drsync_col.h"
+
+#define DP struct drsync_part
+
+/* indexed by the MIB's values */
+static const char *const status_names[] = { "?", "ok", "late", "failed",
+	"unknown", NULL };
+static const char *const role_names[] = { "?", "primary", "dr", NULL };
+static const char *const method_names[] = { "?", "stamp", "drbd",
+	"command", NULL };
+static const char *const peer_names[] = { "?", "up", "down", NULL };
+static const char *const yesno[] = { "no", "yes", NULL };
+
+/* "45 s", "47 min", "2 h 05 min", "3 d 4 h": a lag for a phone screen */
+static void
+human(char *buf, size_t len, int64_t s)
+{
+	if (s < 120)
+		snprintf(buf, len, "%" PRId64 " s", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%" PRId64 " min", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%" PRId64 " h %02" PRId64 " min", s / 3600,
+		    s % 3600 / 60);
+	else
+		snprintf(buf, len, "%" PRId64 " d %" PRId64 " h", s / 86400,
+		    s % 86400 / 3600);
+}
+
+/* What the admin needs first about the sync: how far behind against
+ * what is allowed, then what was seen or why it failed. */
+static void
+detail_sync(const void *data, const void *row, char *buf, size_t len)
+{
+	const DP *p = data;
+	char a[32], m[32];
+
+	(void)row;
+	human(m, sizeof(m), p->max_lag);
+	if (p->status == DRSYNC_FAILED) {
+		human(a, sizeof(a), p->bad_for);
+		snprintf(buf, len, "failed%s%s (max %s): %s", p->bad_for ?
+		    ", nothing good for " : "", p->bad_for ? a : "", m,
+		    p->last_error);
+	} else if (p->have & DRS_HAVE_LAG) {
+		human(a, sizeof(a), p->lag);
+		snprintf(buf, len, "lag %s (max %s), %s", a, m, p->detail);
+	} else
+		snprintf(buf, len, "%s", p->detail);
+}
+
+static void
+detail_peer(const void *data, const void *row, char *buf, size_t len)
+{
+	const DP *p = data;
+
+	(void)row;
+	if (p->peer_status == 1)
+		snprintf(buf, len, "peer %s up (%" PRIu32 " ms)", p->peer,
+		    p->peer_ms);
+	else
+		snprintf(buf, len, "peer %s: %s", p->peer, p->peer_error);
+}
+
+static void
+detail_oos(const void *data, const void *row, char *buf, size_t len)
+{
+	const DP *p = data;
+
+	(void)row;
+	snprintf(buf, len, "%s", p->detail);
+}
+
+static const struct field drsync_scalars[] = {
+	{ .name = "status", .kind = FK_INT, FIELD_AT(DP, status),
+	  .names = status_names, .have = DRS_HAVE_ROUND, .smi = FS_INTEGER,
+	  .arc = MH_DR_STATUS },
+	{ .name = "role", .kind = FK_INT, FIELD_AT(DP, role),
+	  .names = role_names, .have = DRS_HAVE_ROUND, .smi = FS_INTEGER,
+	  .arc = MH_DR_ROLE },
+	{ .name = "method", .kind = FK_INT, FIELD_AT(DP, method),
+	  .names = method_names, .have = DRS_HAVE_ROUND, .smi = FS_INTEGER,
+	  .arc = MH_DR_METHOD },
+	{ .name = "lag", .kind = FK_I64, FIELD_AT(DP, lag),
+	  .have = DRS_HAVE_ROUND | DRS_HAVE_LAG, .smi = FS_GAUGE,
+	  .arc = MH_DR_LAG, .metric = "drsync.lag", .unit = "s",
+	  .detail = detail_sync },
+	{ .name = "max_lag", .kind = FK_I64, FIELD_AT(DP, max_lag),
+	  .have = DRS_HAVE_ROUND, .smi = FS_GAUGE, .arc = MH_DR_MAXLAG,
+	  .unit = "s", .label = "allowed lag" },
+	{ .name = "last_success", .kind = FK_TIME, FIELD_AT(DP, last_success),
+	  .have = DRS_HAVE_ROUND, .smi = FS_DATEANDTIME,
+	  .arc = MH_DR_LASTSUCCESS, .flags = FF_NOTEXT },
+	{ .name = "last_success_age", .kind = FK_AGE,
+	  FIELD_AT(DP, last_success), .have = DRS_HAVE_ROUND,
+	  .flags = FF_NOJSON, .label = "since last success" },
+	{ .name = "detail", .kind = FK_CHARS, FIELD_CHARS(DP, detail),
+	  .have = DRS_HAVE_ROUND, .smi = FS_STRING, .arc = MH_DR_DETAIL,
+	  .label = "seen" },
+	{ .name = "last_error", .kind = FK_CHARS, FIELD_CHARS(DP, last_error),
+	  .have = DRS_HAVE_ROUND, .smi = FS_STRING, .arc = MH_DR_LASTERROR,
+	  .label = "last error" },
+	{ .name = "late", .kind = FK_INT, FIELD_AT(DP, late), .names = yesno,
+	  .have = DRS_HAVE_ROUND, .metric = "drsync.late",
+	  .label = "late (alarm)", .detail = detail_sync },
+	{ .name = "out_of_sync", .kind = FK_U64, FIELD_AT(DP, oos_kib),
+	  .have = DRS_HAVE_ROUND | DRS_HAVE_OOS, .smi = FS_GAUGE,
+	  .arc = MH_DR_OUTOFSYNC, .metric = "drsync.out_of_sync",
+	  .unit = "KiB", .label = "out of sync", .detail = detail_oos },
+	{ .name = "peer", .kind = FK_STR, FIELD_AT(DP, peer),
+	  .have = DRS_HAVE_PEER, .smi = FS_STRING, .arc = MH_DR_PEER },
+	{ .name = "peer_status", .kind = FK_INT, FIELD_AT(DP, peer_status),
+	  .names = peer_names, .have = DRS_HAVE_PEER, .smi = FS_INTEGER,
+	  .arc = MH_DR_PEERSTATUS, .label = "peer status" },
+	{ .name = "peer_connect_ms", .kind = FK_U32, FIELD_AT(DP, peer_ms),
+	  .have = DRS_HAVE_PEER | DRS_HAVE_PEER_UP, .smi = FS_GAUGE,
+	  .arc = MH_DR_PEERCONNECTTIME, .unit = "ms",
+	  .label = "peer connect time" },
+	{ .name = "peer_failures", .kind = FK_U32,
+	  FIELD_AT(DP, peer_failures), .have = DRS_HAVE_PEER,
+	  .smi = FS_GAUGE, .arc = MH_DR_PEERFAILURES,
+	  .metric = "drsync.peer_failures", .unit = "rounds",
+	  .label = "peer failed in a row", .detail = detail_peer },
+	{ .name = "peer_error", .kind = FK_CHARS, FIELD_CHARS(DP, peer_error),
+	  .have = DRS_HAVE_PEER, .smi = FS_STRING, .arc = MH_DR_PEERLASTERROR,
+	  .label = "peer error" },
+};
+
+const struct fgroup drsync_groups[] = {
+	{ .name = "drsync", .title = "DR sync", .mib_group = MH_G_DRSYNC,
+	  .family = MH_FAM_DRSYNC, .have_off = offsetof(DP, have),
+	  .fields = FIELDS(drsync_scalars) },
+};
+
+void
+drsync_part_free(void *p)
+{
+	DP *d = p;
+
+	if (d == NULL)
+		return;
+	free(d->peer);
+	free(d);
+}
