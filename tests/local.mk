@@ -115,6 +115,14 @@ tests_unit_test_runcmd_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_drsync_SOURCES = tests/unit/test_drsync.c
 tests_unit_test_drsync_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_drsync_LDADD = $(UNIT_AGENT_LDADD)
+## the collectors built on them
+agent_unit_tests += tests/unit/test_conn_col tests/unit/test_drsync_col
+tests_unit_test_conn_col_SOURCES = tests/unit/test_conn_col.c
+tests_unit_test_conn_col_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conn_col_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_drsync_col_SOURCES = tests/unit/test_drsync_col.c
+tests_unit_test_drsync_col_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drsync_col_LDADD = $(UNIT_AGENT_LDADD)
 endif
 integration_tests += tests/integration/conn-count.sh \
 	tests/integration/drsync-rsync.sh tests/integration/drsync-peer-dns.sh

@@ -22,12 +22,16 @@ static const char *const method_names[] = { "?", "stamp", "drbd",
 static const char *const peer_names[] = { "?", "up", "down", NULL };
 static const char *const yesno[] = { "no", "yes", NULL };
 
-/* "45 s", "47 min", "2 h 05 min", "3 d 4 h": a lag for a phone screen */
+/* "45 s", "2 min 10 s", "47 min", "2 h 05 min", "3 d 4 h": a lag for a
+ * phone screen, as precise as a short max_lag needs */
 static void
 human(char *buf, size_t len, int64_t s)
 {
 	if (s < 120)
 		snprintf(buf, len, "%" PRId64 " s", s);
+	else if (s < 600 && s % 60)
+		snprintf(buf, len, "%" PRId64 " min %" PRId64 " s", s / 60,
+		    s % 60);
 	else if (s < 7200)
 		snprintf(buf, len, "%" PRId64 " min", s / 60);
 	else if (s < 172800)
