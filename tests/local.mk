@@ -125,4 +125,5 @@ tests_unit_test_drsync_col_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_drsync_col_LDADD = $(UNIT_AGENT_LDADD)
 endif
 integration_tests += tests/integration/conn-count.sh \
-	tests/integration/drsync-rsync.sh tests/integration/drsync-peer-dns.sh
+	tests/integration/drsync-rsync.sh tests/integration/drsync-peer-dns.sh \
+	tests/integration/conn-snmp.sh tests/integration/drsync-snmp.sh
