@@ -121,7 +121,8 @@ conn_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 		for (i = 0; i < k->o.nports; i++)
 			k->o.ports[i] = (uint16_t)cfg_getnint(sec, "ports",
 			    (unsigned)i);
-		k->o.force_proc = strcmp(cfg_getstr(sec, "reader"), "proc") == 0;
+		k->o.force_proc = strcmp(cfg_getstr(sec, "reader"),
+		    "proc") == 0;
 		k->o.growth_window = cfg_getint(sec, "growth_window");
 		cc->interval = cfg_getint(sec, "interval");
 		cc->deadline = cfg_getint(sec, "deadline");

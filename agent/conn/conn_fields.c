@@ -172,7 +172,8 @@ conn_part_fill(struct conn_part *c, const struct conn_result *r)
 
 			snprintf(h->key, sizeof(h->key), "%u %s", s->port,
 			    s->top[j].addr);
-			snprintf(h->addr, sizeof(h->addr), "%s", s->top[j].addr);
+			snprintf(h->addr, sizeof(h->addr), "%s",
+			    s->top[j].addr);
 			h->port = s->port;
 			h->count = s->top[j].count;
 			h->error = s->top[j].error;

@@ -37,7 +37,8 @@ conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 	if (cfg && cfg->filename)
 		conf_err = xasprintf("%s:%d: %s", cfg->filename, cfg->line, msg);
 	else if (cfg && conf_cur_file)
-		conf_err = xasprintf("%s:%d: %s", conf_cur_file, cfg->line, msg);
+		conf_err = xasprintf("%s:%d: %s", conf_cur_file, cfg->line,
+		    msg);
 	else
 		conf_err = xasprintf("%s", msg);
 }

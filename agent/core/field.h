@@ -65,6 +65,8 @@ enum fld_conv {
 				 * the instance of its metrics */
 #define FF_NOTEXT	0x02u	/* left out of the text report */
 #define FF_NOJSON	0x04u	/* left out of the JSON */
+#define FF_TEXTKNOWN	0x10u	/* left out of the text report when
+				 * unknown (a peer that is not configured) */
 #define FF_INDEX	0x08u	/* a numeric column that is (part of) the
 				 * row's MIB index, before the agent-kept
 				 * number of an IX_KEY table; see

@@ -291,6 +291,8 @@ text_group(struct strbuf *b, const struct fgroup *g, const struct part *p,
 		if (f->flags & FF_NOTEXT)
 			continue;
 		field_get(f, p->data, have, p->taken, &v);
+		if ((f->flags & FF_TEXTKNOWN) && v.t == FV_NONE)
+			continue;
 		text_value(val, sizeof(val), f, &v, &unit);
 		strbuf_printf(b, "  %-24s %s%s%s\n", label(f), val,
 		    unit[0] ? " " : "", unit);

@@ -240,7 +240,8 @@ drsync_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 	drsync_opts_default(&k->o);
 	k->o.method = (enum drsync_method)drsync_method_parse(
 	    cfg_getstr(sec, "method"));
-	k->o.role = (enum drsync_role)drsync_role_parse(cfg_getstr(sec, "role"));
+	k->o.role = (enum drsync_role)drsync_role_parse(cfg_getstr(sec,
+	    "role"));
 	if ((unused = unused_option(sec, k->o.method)) != NULL) {
 		*err = xasprintf("%sdrsync: %s is not used by method %s", where,
 		    unused, drsync_method_name(k->o.method));

@@ -77,7 +77,8 @@ expect_error(const char *text, int line, const char *want)
 	assert_non_null(err);
 	snprintf(prefix, sizeof(prefix), "%s:%d: ", f, line);
 	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
-		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix, want);
+		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix,
+		    want);
 	free(err);
 	unlink(f);
 }

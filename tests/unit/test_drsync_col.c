@@ -465,6 +465,9 @@ test_stamp_primary(void **state)
 	    "  since last success       0s\n"
 	    "  seen                     wrote stamp seq 2 to "));
 	assert_non_null(strstr(t, "  late (alarm)             no\n"));
+	/* no peer configured, no DRBD: not a line of dashes for them */
+	assert_null(strstr(t, "peer"));
+	assert_null(strstr(t, "out of sync"));
 	free(t);
 	snapshot_free(s);
 
@@ -613,8 +616,8 @@ test_drbd(void **state)
 	s = round_at(&r, T + 121);
 	assert_int_equal(r.nev, 1);
 	assert_string_equal(r.events[0], "raised drsync-late: drsync.late 1 >= "
-	    "1, lag 2 min 1 s (max 2 min), mail/0 to dr1: SyncSource, 131072 KiB "
-	    "out of sync");
+	    "1, lag 2 min 1 s (max 2 min), mail/0 to dr1: SyncSource, "
+	    "131072 KiB out of sync");
 	snapshot_free(s);
 	/* drbdsetup gone: failed, out of sync unknown */
 	unlink(script);
