@@ -278,6 +278,11 @@ drsync_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 		    (double)k->peer_failures, 0, 0, sev, NULL);
 	cc->interval = cfg_getint(sec, "interval");
 	cc->deadline = cfg_getint(sec, "deadline");
+	/* a round may wait for the command and then the peer: the part is
+	 * not stale while a round is within its timeouts */
+	if (cc->deadline == 0)
+		cc->deadline = 2 * (cc->interval ? cc->interval : c->interval) +
+		    2 * k->o.timeout + 30;
 	cc->cc = k;
 	cc->on = true;
 	return 0;
@@ -358,6 +363,8 @@ drsync_part_fill(struct drsync_part *p, const struct drsync_result *r,
 		p->lag = r->lag;
 	}
 	p->last_success = r->last_success;
+	if (r->last_success != 0)
+		p->have |= DRS_HAVE_SUCCESS;
 	snprintf(p->last_error, sizeof(p->last_error), "%s", r->last_error);
 	snprintf(p->detail, sizeof(p->detail), "%s", r->detail);
 	if (k->o.method == DRSYNC_DRBD && r->status != DRSYNC_FAILED) {

@@ -20,6 +20,7 @@
 #define DRS_HAVE_OOS	0x04u	/* drbd: the state was read */
 #define DRS_HAVE_PEER	0x08u	/* a peer is configured */
 #define DRS_HAVE_PEER_UP 0x10u	/* ... and answered this round */
+#define DRS_HAVE_SUCCESS 0x20u	/* a last success is known */
 
 struct drsync_part {
 	uint32_t have;

@@ -107,7 +107,7 @@ static const struct field drsync_scalars[] = {
 	  .have = DRS_HAVE_ROUND, .smi = FS_DATEANDTIME,
 	  .arc = MH_DR_LASTSUCCESS, .flags = FF_NOTEXT },
 	{ .name = "last_success_age", .kind = FK_AGE,
-	  FIELD_AT(DP, last_success), .have = DRS_HAVE_ROUND,
+	  FIELD_AT(DP, last_success), .have = DRS_HAVE_SUCCESS,
 	  .flags = FF_NOJSON, .label = "since last success" },
 	{ .name = "detail", .kind = FK_CHARS, FIELD_CHARS(DP, detail),
 	  .have = DRS_HAVE_ROUND, .smi = FS_STRING, .arc = MH_DR_DETAIL,

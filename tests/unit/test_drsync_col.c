@@ -124,6 +124,8 @@ test_conf(void **state)
 	cc = conf_col_of(c, &collector_drsync);
 	assert_true(cc->on);
 	assert_int_equal(cc->interval, 5);
+	/* 2 x interval + 30, and room for the command and the peer */
+	assert_int_equal(cc->deadline, 2 * 5 + 2 * 10 + 30);
 	k = cc->cc;
 	assert_int_equal(k->o.method, DRSYNC_STAMP);
 	assert_int_equal(k->o.role, DRSYNC_DR);
@@ -352,6 +354,13 @@ test_stamp_dr(void **state)
 	assert_null(GET(m, D, MH_DR_PEERSTATUS, 0));
 	assert_null(GET(m, D, MH_DR_OUTOFSYNC, 0));
 	assert_int_equal(GET(m, D, MH_DR_ROLE, 0)->v.i, 2);
+	{
+		/* never a success: not "0 s ago" at the console */
+		char *t = report_text(s, &ai, r.al, 10);
+
+		assert_non_null(strstr(t, "  since last success       -\n"));
+		free(t);
+	}
 	assert_int_equal(GET(m, D, MH_DR_METHOD, 0)->v.i, 1);
 	assert_int_equal(GET(m, D, MH_DR_MAXLAG, 0)->v.u, 1800);
 	assert_int_equal(r.nev, 0);
