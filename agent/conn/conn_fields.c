@@ -33,21 +33,51 @@ top_host(const CP *c, uint32_t port)
 	return NULL;
 }
 
-/* What an admin paged about a port wants next: how many, from how many
- * hosts, and who holds the most. */
+/* What an admin paged about a port wants after the value and its
+ * threshold (which the notification carries): from how many hosts, who
+ * holds the most, and the other state. */
 static void
-detail_port(const void *data, const void *row, char *buf, size_t len)
+detail_port(char *buf, size_t len, const CP *c, const PR *r, const char *other,
+    uint32_t nother)
 {
-	const PR *r = row;
-	const HR *h = top_host(data, r->port);
+	const HR *h = top_host(c, r->port);
 	int n;
 
-	n = snprintf(buf, len, "%" PRIu32 " established, %" PRIu32
-	    " half-open from %s%" PRIu32 " hosts", r->established, r->halfopen,
-	    r->hosts_estimated ? "about " : "", r->hosts);
+	n = snprintf(buf, len, "from %s%" PRIu32 " hosts", r->hosts_estimated ?
+	    "about " : "", r->hosts);
 	if (h != NULL && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, ", top %s (%" PRIu64 ")",
-		    h->addr, h->count);
+		n += snprintf(buf + n, len - (size_t)n, ", top %s (%"
+		    PRIu64 ")", h->addr, h->count);
+	if (other != NULL && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", %" PRIu32 " %s", nother,
+		    other);
+}
+
+static void
+detail_established(const void *data, const void *row, char *buf, size_t len)
+{
+	const PR *r = row;
+
+	detail_port(buf, len, data, r, "half-open", r->halfopen);
+}
+
+static void
+detail_halfopen(const void *data, const void *row, char *buf, size_t len)
+{
+	const PR *r = row;
+
+	detail_port(buf, len, data, r, "established", r->established);
+}
+
+static void
+detail_growth(const void *data, const void *row, char *buf, size_t len)
+{
+	const PR *r = row;
+	int n = snprintf(buf, len, "now %" PRIu32 " established, %" PRIu32
+	    " half-open, ", r->established, r->halfopen);
+
+	if (n > 0 && (size_t)n < len)
+		detail_port(buf + n, len - (size_t)n, data, r, NULL, 0);
 }
 
 static void
@@ -62,9 +92,8 @@ detail_host(const void *data, const void *row, char *buf, size_t len)
 		if (c->ports[i].port == h->port)
 			total = (uint64_t)c->ports[i].established +
 			    c->ports[i].halfopen;
-	snprintf(buf, len, "%s holds %" PRIu64 " of port %" PRIu32 "'s %"
-	    PRIu64 " connections (%.0f%%)", h->addr, h->count, h->port, total,
-	    h->share);
+	snprintf(buf, len, "%.0f%% of port %" PRIu32 "'s %" PRIu64
+	    " connections", h->share, h->port, total);
 }
 
 static const struct field conn_scalars[] = {
@@ -85,10 +114,10 @@ static const struct field port_cols[] = {
 	  .flags = FF_KEY | FF_INDEX },
 	{ .name = "established", .kind = FK_U32, FIELD_AT(PR, established),
 	  .smi = FS_GAUGE, .arc = MH_CE_ESTABLISHED,
-	  .metric = "conn.established", .detail = detail_port },
+	  .metric = "conn.established", .detail = detail_established },
 	{ .name = "halfopen", .kind = FK_U32, FIELD_AT(PR, halfopen),
 	  .smi = FS_GAUGE, .arc = MH_CE_HALFOPEN, .metric = "conn.halfopen",
-	  .label = "half-open", .detail = detail_port },
+	  .label = "half-open", .detail = detail_halfopen },
 	{ .name = "hosts", .kind = FK_U32, FIELD_AT(PR, hosts),
 	  .smi = FS_GAUGE, .arc = MH_CE_REMOTEHOSTS, .label = "hosts" },
 	{ .name = "hosts_estimated", .kind = FK_INT,
@@ -97,7 +126,7 @@ static const struct field port_cols[] = {
 	{ .name = "growth_per_min", .kind = FK_I64, FIELD_AT(PR, growth),
 	  .have = CONN_ROW_GROWTH, .smi = FS_INTEGER, .arc = MH_CE_GROWTH,
 	  .metric = "conn.growth", .label = "growth/min",
-	  .detail = detail_port },
+	  .detail = detail_growth },
 };
 
 static const struct field host_cols[] = {

@@ -19,12 +19,16 @@
  *   }
  *
  * Each round is one drsync_round() (the primary of the stamp method
- * writes its stamp there). The section implies two alarms, so that a
- * DR sync is watched without an alarm section: "drsync-late" on
- * drsync.late (the sync is late, or has failed with nothing good known
- * for longer than max_lag) and, with a peer, "drsync-peer" on
- * drsync.peer_failures (the peer missed peer_failures rounds in a
- * row: one lost SYN does not page).
+ * writes its stamp there). The section implies its alarms, so that a
+ * DR sync is watched without an alarm section:
+ *   drsync-late    on drsync.lag: raised when the lag reaches max_lag,
+ *                  cleared when it is under it again
+ *   drsync-failed  on drsync.failed: the measurement has failed for
+ *                  max_lag where no lag can show it (the primary cannot
+ *                  write its stamp, the DR never received one)
+ *   drsync-peer    with a peer, on drsync.peer_failures: the peer
+ *                  missed peer_failures rounds in a row (one lost SYN
+ *                  does not page)
  */
 #include "config.h"
 
@@ -63,6 +67,7 @@ static cfg_opt_t drsync_opts[] = {
 
 /* names of the alarms the section implies */
 #define ALARM_LATE "drsync-late"
+#define ALARM_FAILED "drsync-failed"
 #define ALARM_PEER "drsync-peer"
 
 static int
@@ -264,15 +269,20 @@ drsync_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 		goto fail;
 	}
 	drsync_free(d);
-	if (alarm_named(c, ALARM_LATE) || (k->peer && alarm_named(c,
-	    ALARM_PEER))) {
-		*err = xasprintf("%sdrsync: the alarms '%s' and '%s' are made "
-		    "by this section; rename the alarm section of that name",
-		    where, ALARM_LATE, ALARM_PEER);
+	if (alarm_named(c, ALARM_LATE) || alarm_named(c, ALARM_FAILED) ||
+	    (k->peer && alarm_named(c, ALARM_PEER))) {
+		*err = xasprintf("%sdrsync: the alarms '%s', '%s' and '%s' are "
+		    "made by this section; rename the alarm section of that "
+		    "name", where, ALARM_LATE, ALARM_FAILED, ALARM_PEER);
 		goto fail;
 	}
 	sev = (enum mh_severity)cfg_getint(sec, "severity");
-	conf_alarm_add(c, ALARM_LATE, "drsync.late", NULL, 1, 0, 0, sev, NULL);
+	/* the lag the issue's SMS shows ("drsync lag 47 min (>= 30)"),
+	 * cleared once under max_lag (the status is ok again) */
+	conf_alarm_add(c, ALARM_LATE, "drsync.lag", NULL, (double)k->o.max_lag,
+	    (double)(k->o.max_lag - 1), 0, sev, NULL);
+	conf_alarm_add(c, ALARM_FAILED, "drsync.failed", NULL,
+	    (double)k->o.max_lag, 0, 0, sev, NULL);
 	if (k->peer)
 		conf_alarm_add(c, ALARM_PEER, "drsync.peer_failures", NULL,
 		    (double)k->peer_failures, 0, 0, sev, NULL);
@@ -371,15 +381,11 @@ drsync_part_fill(struct drsync_part *p, const struct drsync_result *r,
 		p->have |= DRS_HAVE_OOS;
 		p->oos_kib = r->oos_kib;
 	}
-	/* late, or failing with nothing good known for too long: the DR
-	 * copy may be older than max_lag, and nobody can tell */
-	if (r->status == DRSYNC_LATE) {
-		p->late = 1;
-		p->bad_for = r->lag;
-	} else if (r->status == DRSYNC_FAILED && r->taken > since) {
-		p->bad_for = (int64_t)(r->taken - since);
-		p->late = p->bad_for > k->o.max_lag;
-	}
+	/* failing where no lag shows how old the copy may be: how long,
+	 * from the last success or the first round (a failure with a lag
+	 * is in the lag, which keeps growing) */
+	if (r->status == DRSYNC_FAILED && !r->have_lag && r->taken > since)
+		p->failed_for = (int64_t)(r->taken - since);
 	if (k->peer != NULL) {
 		p->peer = xstrdup(k->peer);
 		p->have |= DRS_HAVE_PEER;

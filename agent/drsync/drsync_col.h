@@ -34,10 +34,10 @@ struct drsync_part {
 	char last_error[256];
 	char detail[256];
 	uint64_t oos_kib;	/* drbd: out of sync */
-	/* the alarm drsync-late: 1 when late, or failed and nothing good
-	 * is known for longer than max_lag */
-	int late;
-	int64_t bad_for;	/* late: seconds without a known good state */
+	/* drsync.failed: seconds this round's failure has lasted where no
+	 * lag can show it (the primary of the stamp method, a DR that never
+	 * saw a success), 0 otherwise */
+	int64_t failed_for;
 	char *peer;		/* "HOST:PORT" as configured */
 	int peer_status;	/* mhDrSyncPeerStatus: up(1), down(2) */
 	uint32_t peer_ms;

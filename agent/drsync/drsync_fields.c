@@ -20,48 +20,28 @@ static const char *const role_names[] = { "?", "primary", "dr", NULL };
 static const char *const method_names[] = { "?", "stamp", "drbd",
 	"command", NULL };
 static const char *const peer_names[] = { "?", "up", "down", NULL };
-static const char *const yesno[] = { "no", "yes", NULL };
 
-/* "45 s", "2 min 10 s", "47 min", "2 h 05 min", "3 d 4 h": a lag for a
- * phone screen, as precise as a short max_lag needs */
-static void
-human(char *buf, size_t len, int64_t s)
-{
-	if (s < 120)
-		snprintf(buf, len, "%" PRId64 " s", s);
-	else if (s < 600 && s % 60)
-		snprintf(buf, len, "%" PRId64 " min %" PRId64 " s", s / 60,
-		    s % 60);
-	else if (s < 7200)
-		snprintf(buf, len, "%" PRId64 " min", s / 60);
-	else if (s < 172800)
-		snprintf(buf, len, "%" PRId64 " h %02" PRId64 " min", s / 3600,
-		    s % 3600 / 60);
-	else
-		snprintf(buf, len, "%" PRId64 " d %" PRId64 " h", s / 86400,
-		    s % 86400 / 3600);
-}
-
-/* What the admin needs first about the sync: how far behind against
- * what is allowed, then what was seen or why it failed. */
+/* What the admin needs after the lag and its threshold: what was seen
+ * last, or why it failed. */
 static void
 detail_sync(const void *data, const void *row, char *buf, size_t len)
 {
 	const DP *p = data;
-	char a[32], m[32];
 
 	(void)row;
-	human(m, sizeof(m), p->max_lag);
-	if (p->status == DRSYNC_FAILED) {
-		human(a, sizeof(a), p->bad_for);
-		snprintf(buf, len, "failed%s%s (max %s): %s", p->bad_for ?
-		    ", nothing good for " : "", p->bad_for ? a : "", m,
-		    p->last_error);
-	} else if (p->have & DRS_HAVE_LAG) {
-		human(a, sizeof(a), p->lag);
-		snprintf(buf, len, "lag %s (max %s), %s", a, m, p->detail);
-	} else
+	if (p->status == DRSYNC_FAILED)
+		snprintf(buf, len, "failed: %s", p->last_error);
+	else
 		snprintf(buf, len, "%s", p->detail);
+}
+
+static void
+detail_failed(const void *data, const void *row, char *buf, size_t len)
+{
+	const DP *p = data;
+
+	(void)row;
+	snprintf(buf, len, "%s", p->last_error);
 }
 
 static void
@@ -115,9 +95,9 @@ static const struct field drsync_scalars[] = {
 	{ .name = "last_error", .kind = FK_CHARS, FIELD_CHARS(DP, last_error),
 	  .have = DRS_HAVE_ROUND, .smi = FS_STRING, .arc = MH_DR_LASTERROR,
 	  .label = "last error" },
-	{ .name = "late", .kind = FK_INT, FIELD_AT(DP, late), .names = yesno,
-	  .have = DRS_HAVE_ROUND, .metric = "drsync.late",
-	  .label = "late (alarm)", .detail = detail_sync },
+	{ .name = "failed_for", .kind = FK_I64, FIELD_AT(DP, failed_for),
+	  .have = DRS_HAVE_ROUND, .flags = FF_NOTEXT,
+	  .metric = "drsync.failed", .unit = "s", .detail = detail_failed },
 	/* not shown in the text where not measured or not configured */
 	{ .name = "out_of_sync", .kind = FK_U64, FIELD_AT(DP, oos_kib),
 	  .flags = FF_TEXTKNOWN, .have = DRS_HAVE_ROUND | DRS_HAVE_OOS,

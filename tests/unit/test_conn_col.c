@@ -367,17 +367,15 @@ test_metrics(void **state)
 	assert_int_equal(metrics_each(s, "conn.halfopen", seen_cb, &sn), 3);
 	assert_string_equal(sn.inst[0], "25");
 	assert_true(sn.val[0] == 2);
-	assert_string_equal(sn.detail[0], "8 established, 2 half-open from 3 "
-	    "hosts, top 127.0.0.2 (5)");
+	assert_string_equal(sn.detail[0], "from 3 hosts, top 127.0.0.2 (5), "
+	    "8 established");
 	assert_string_equal(sn.inst[2], "110");
-	assert_string_equal(sn.detail[2], "0 established, 0 half-open from 0 "
-	    "hosts");
+	assert_string_equal(sn.detail[2], "from 0 hosts, 0 established");
 	memset(&sn, 0, sizeof(sn));
 	assert_int_equal(metrics_each(s, "conn.host", seen_cb, &sn), 4);
 	assert_string_equal(sn.inst[0], "25 127.0.0.2");
 	assert_true(sn.val[0] == 5);
-	assert_string_equal(sn.detail[0],
-	    "127.0.0.2 holds 5 of port 25's 10 connections (50%)");
+	assert_string_equal(sn.detail[0], "50% of port 25's 10 connections");
 	assert_string_equal(sn.inst[3], "587 127.0.0.9");
 	/* growth before the second round: there, but unknown (NAN) */
 	memset(&sn, 0, sizeof(sn));
@@ -422,8 +420,8 @@ test_alarm(void **state)
 	round_at(c, 1000, 0);
 	s = snap_of(c, 1000);
 	alarms_eval(al, s, 1000, emit_cb, text);
-	assert_string_equal(text, "conn.halfopen 25 2 >= 2, 8 established, "
-	    "2 half-open from 3 hosts, top 127.0.0.2 (5)");
+	assert_string_equal(text, "conn.halfopen 25 2 >= 2, from 3 hosts, "
+	    "top 127.0.0.2 (5), 8 established");
 	snapshot_free(s);
 	alarms_free(al);
 	conf_free(cf);

@@ -132,13 +132,19 @@ test_conf(void **state)
 	assert_string_equal(k->o.stamp_file, "/srv/mail/.stamp");
 	assert_int_equal(k->o.max_lag, 600);
 	assert_int_equal(k->o.timeout, 10);
-	/* the implied alarm: late, critical, no alarm section needed */
+	/* the implied alarms, critical, no alarm section needed: the lag
+	 * reaching max_lag, and a failure as long where there is no lag */
 	a = alarm_of(c, "drsync-late");
 	assert_non_null(a);
-	assert_string_equal(a->metric, "drsync.late");
-	assert_true(a->rising == 1 && a->falling == 0);
+	assert_string_equal(a->metric, "drsync.lag");
+	assert_true(a->rising == 600 && a->falling == 599);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
 	assert_true(a->implied);
+	a = alarm_of(c, "drsync-failed");
+	assert_non_null(a);
+	assert_string_equal(a->metric, "drsync.failed");
+	assert_true(a->rising == 600 && a->falling == 0);
+	assert_int_equal(a->severity, MH_SEV_CRITICAL);
 	assert_null(alarm_of(c, "drsync-peer"));
 	conf_free(c);
 
@@ -189,8 +195,8 @@ test_conf(void **state)
 	    "drsync { stamp_file = \"/y\" }\n", 2, "only one drsync section");
 	expect_error("alarm drsync-late { metric = \"drsync.lag\" rising = 1 "
 	    "falling = 0 }\ndrsync {\n stamp_file = \"/x\"\n}\n", 4,
-	    "the alarms 'drsync-late' and 'drsync-peer' are made by this "
-	    "section");
+	    "the alarms 'drsync-late', 'drsync-failed' and 'drsync-peer' are "
+	    "made by this section");
 }
 
 /* The sample's commented drsync block, uncommented, parses. */
@@ -377,12 +383,11 @@ test_stamp_dr(void **state)
 	assert_string_equal(GET(m, D, MH_DR_DETAIL, 0)->v.str.s,
 	    "stamp seq 5 from mail1");
 	memset(&o, 0, sizeof(o));
-	assert_int_equal(metrics_each(s, "drsync.late", one_cb, &o), 1);
+	assert_int_equal(metrics_each(s, "drsync.failed", one_cb, &o), 1);
 	assert_true(o.v == 0);
 	assert_int_equal(metrics_each(s, "drsync.lag", one_cb, &o), 1);
 	assert_true(o.v == 10);
-	assert_string_equal(o.detail, "lag 10 s (max 30 min), stamp seq 5 "
-	    "from mail1");
+	assert_string_equal(o.detail, "stamp seq 5 from mail1");
 	assert_int_equal(metrics_each(s, "drsync.peer_failures", one_cb, &o),
 	    METRIC_NO_DATA);
 	snapshot_free(s);
@@ -393,8 +398,8 @@ test_stamp_dr(void **state)
 	assert_int_equal(GET(m, D, MH_DR_STATUS, 0)->v.i, DRSYNC_LATE);
 	assert_int_equal(GET(m, D, MH_DR_LAG, 0)->v.u, 3990);
 	assert_int_equal(r.nev, 1);
-	assert_string_equal(r.events[0], "raised drsync-late: drsync.late 1 "
-	    ">= 1, lag 66 min (max 30 min), stamp seq 5 from mail1");
+	assert_string_equal(r.events[0], "raised drsync-late: drsync.lag 3990 "
+	    ">= 1800, stamp seq 5 from mail1");
 	assert_int_equal(GET(m, R, 1, MH_G_ALARMS, 1, 0)->v.u, 1);
 	snapshot_free(s);
 
@@ -404,8 +409,8 @@ test_stamp_dr(void **state)
 	assert_int_equal(((const struct drsync_part *)snapshot_data(s,
 	    &collector_drsync))->status, DRSYNC_OK);
 	assert_int_equal(r.nev, 1);
-	assert_string_equal(r.events[0], "cleared drsync-late: drsync.late 0 "
-	    "<= 0");
+	assert_string_equal(r.events[0], "cleared drsync-late: drsync.lag 1 "
+	    "<= 1799");
 	snapshot_free(s);
 
 	/* a damaged stamp after a success: failed, with file and line; the
@@ -424,13 +429,58 @@ test_stamp_dr(void **state)
 	assert_non_null(strstr(e->v.str.s, ".mailhealth-stamp: line 2: "));
 	assert_int_equal(r.nev, 0);
 	snapshot_free(s);
-	/* and after max_lag of that, late again */
-	s = round_at(&r, T + 4100 + 1801);
+	/* the lag grows on: late again, saying why */
+	s = round_at(&r, T + 4100 + 1800);
 	assert_int_equal(r.nev, 1);
-	assert_non_null(strstr(r.events[0], "raised drsync-late: drsync.late 1 "
-	    ">= 1, failed, nothing good for 30 min (max 30 min): "));
+	assert_non_null(strstr(r.events[0], "raised drsync-late: drsync.lag "
+	    "1800 >= 1800, failed: "));
+	assert_non_null(strstr(r.events[0], ".mailhealth-stamp: line 2: "));
 	snapshot_free(s);
 	mibview_free(m);
+	run_end(&r);
+}
+
+/* A DR whose replication never brings a stamp (a filter leaves dot
+ * files out): no lag at all, and yet it pages after max_lag. */
+static void
+test_never_arrives(void **state)
+{
+	const time_t T = 1700000000;
+	struct snapshot *s;
+	struct run r;
+	struct one o;
+	char stamp[128], want[256];
+
+	(void)state;
+	snprintf(stamp, sizeof(stamp), "%s/.mailhealth-stamp", tmp);
+	run_start(&r, load("drsync {\n stamp_file = \"%s\"\n max_lag = 600\n"
+	    "}\n", stamp));
+	s = round_at(&r, T);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(metrics_each(s, "drsync.lag", one_cb, &o),
+	    METRIC_NO_DATA);
+	assert_int_equal(metrics_each(s, "drsync.failed", one_cb, &o), 1);
+	assert_true(o.v == 0);
+	snapshot_free(s);
+	s = round_at(&r, T + 599);
+	assert_int_equal(r.nev, 0);
+	snapshot_free(s);
+	s = round_at(&r, T + 600);
+	assert_int_equal(r.nev, 1);
+	snprintf(want, sizeof(want), "raised drsync-failed: drsync.failed 600 "
+	    ">= 600, %s: no stamp has arrived", stamp);
+	assert_string_equal(r.events[0], want);
+	snapshot_free(s);
+	/* it arrives: drsync.failed is 0 again, the alarm clears, and the
+	 * lag takes over */
+	stamp_at(stamp, T + 700, 1);
+	s = round_at(&r, T + 701);
+	assert_int_equal(r.nev, 1);
+	assert_string_equal(r.events[0], "cleared drsync-failed: "
+	    "drsync.failed 0 <= 0");
+	assert_int_equal(metrics_each(s, "drsync.lag", one_cb, &o), 1);
+	assert_true(o.v == 1);
+	snapshot_free(s);
 	run_end(&r);
 }
 
@@ -473,15 +523,14 @@ test_stamp_primary(void **state)
 	    "  allowed lag              30m\n"
 	    "  since last success       0s\n"
 	    "  seen                     wrote stamp seq 2 to "));
-	assert_non_null(strstr(t, "  late (alarm)             no\n"));
 	/* no peer configured, no DRBD: not a line of dashes for them */
 	assert_null(strstr(t, "peer"));
 	assert_null(strstr(t, "out of sync"));
 	free(t);
 	snapshot_free(s);
 
-	/* the stamp cannot be written: failed; late once that lasted
-	 * longer than max_lag since the last write */
+	/* the stamp cannot be written: failed; drsync-failed once that
+	 * lasted max_lag since the last write (the primary has no lag) */
 	assert_int_equal(chmod(tmp, 0500), 0);
 	if (access(tmp, W_OK) == 0) {
 		/* root writes anyway: take the directory away instead */
@@ -494,10 +543,10 @@ test_stamp_primary(void **state)
 	    &collector_drsync))->status, DRSYNC_FAILED);
 	assert_int_equal(r.nev, 0);
 	snapshot_free(s);
-	s = round_at(&r, T + 30 + 1801);
+	s = round_at(&r, T + 30 + 1800);
 	assert_int_equal(r.nev, 1);
-	assert_non_null(strstr(r.events[0], "failed, nothing good for 30 min "
-	    "(max 30 min): cannot write "));
+	assert_non_null(strstr(r.events[0], "raised drsync-failed: "
+	    "drsync.failed 1800 >= 1800, cannot write "));
 	snapshot_free(s);
 	chmod(tmp, 0700);
 	mibview_free(m);
@@ -637,9 +686,8 @@ test_drbd(void **state)
 	/* a resync longer than max_lag: late */
 	s = round_at(&r, T + 121);
 	assert_int_equal(r.nev, 1);
-	assert_string_equal(r.events[0], "raised drsync-late: drsync.late 1 >= "
-	    "1, lag 2 min 1 s (max 2 min), mail/0 to dr1: SyncSource, "
-	    "131072 KiB out of sync");
+	assert_string_equal(r.events[0], "raised drsync-late: drsync.lag 121 >= "
+	    "120, mail/0 to dr1: SyncSource, 131072 KiB out of sync");
 	snapshot_free(s);
 	/* drbdsetup gone: failed, out of sync unknown */
 	unlink(script);
@@ -661,6 +709,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_dr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_never_arrives, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_primary, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
