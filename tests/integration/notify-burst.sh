@@ -62,6 +62,10 @@ alarm per-domain-2 {
 }
 EOF
 start_agent "$T/mailhealthd.conf"
+# the first snapshot may hold only the quicker collectors: wait for the
+# queue's part, whose round raises the alarms
+queue_read() { sget $MH.1.2.1.0 | grep -q '^[0-9]'; }
+wait_until 30 queue_read || bail "the queue was not read"
 
 # snmptrapd logs a date line, then the varbinds on one tab-separated line
 raised() { grep -c "OID: $MH.0.1	" "$T/snmptrapd.log"; }
