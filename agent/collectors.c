@@ -9,10 +9,14 @@
 #include "queue/queue.h"
 #include "system/system.h"
 #include "probe/services.h"
+#include "conn/conn_col.h"
+#include "drsync/drsync_col.h"
 
 const struct collector *const collectors[] = {
 	&collector_queue,
 	&collector_system,
 	&collector_services,
+	&collector_conn,
+	&collector_drsync,
 };
 const size_t ncollectors = MH_ARRAY_SIZE(collectors);

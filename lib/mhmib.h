@@ -72,6 +72,39 @@
 #define MH_QT_COUNT 3
 #define MH_QT_SHARE 4
 
+/* mhDrSync scalars */
+#define MH_DR_STATUS 1
+#define MH_DR_LAG 2
+#define MH_DR_LASTSUCCESS 3
+#define MH_DR_LASTERROR 4
+#define MH_DR_ROLE 5
+#define MH_DR_METHOD 6
+#define MH_DR_MAXLAG 7
+#define MH_DR_DETAIL 8
+#define MH_DR_OUTOFSYNC 9
+#define MH_DR_PEER 10
+#define MH_DR_PEERSTATUS 11
+#define MH_DR_PEERCONNECTTIME 12
+#define MH_DR_PEERFAILURES 13
+#define MH_DR_PEERLASTERROR 14
+
+/* mhConnections scalars, mhConnTable (indexed by port) and
+ * mhConnHostTable (indexed by port and a number kept per host) */
+#define MH_CONN_READER 1
+#define MH_CONN_OUTBOUND 2
+#define MH_CONN_TABLE 10
+#define MH_CONN_HOST_TABLE 11
+#define MH_CE_PORT 1
+#define MH_CE_ESTABLISHED 2
+#define MH_CE_HALFOPEN 3
+#define MH_CE_REMOTEHOSTS 4
+#define MH_CE_GROWTH 5
+#define MH_CH_INDEX 1
+#define MH_CH_ADDRESS 2
+#define MH_CH_CONNECTIONS 3
+#define MH_CH_SHARE 4
+#define MH_CH_RANK 5
+
 /* mhSystem scalars and mhDiskTable columns */
 #define MH_SYS_LOAD1 1
 #define MH_SYS_LOAD5 2

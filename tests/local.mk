@@ -163,6 +163,18 @@ tests_tools_conncount_SOURCES = tests/tools/conncount.c
 tests_tools_conncount_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
 tests_tools_drsynctool_SOURCES = tests/tools/drsynctool.c
 tests_tools_drsynctool_LDADD = agent/libmhagent.la lib/libmhutil.la $(CONFUSE_LIBS)
+## the collectors built on them: over SNMP, and their unit tests
+integration_tests += tests/integration/conn-snmp.sh \
+	tests/integration/drsync-snmp.sh
+if HAVE_CMOCKA
+agent_unit_tests += tests/unit/test_conn_col tests/unit/test_drsync_col
+tests_unit_test_conn_col_SOURCES = tests/unit/test_conn_col.c
+tests_unit_test_conn_col_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conn_col_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_drsync_col_SOURCES = tests/unit/test_drsync_col.c
+tests_unit_test_drsync_col_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drsync_col_LDADD = $(UNIT_AGENT_LDADD)
+endif
 if HAVE_CMOCKA
 agent_unit_tests += tests/unit/test_conn tests/unit/test_drbd \
 	tests/unit/test_runcmd tests/unit/test_drsync

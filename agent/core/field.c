@@ -58,6 +58,41 @@ ftable_key(const struct ftable *t)
 	return NULL;
 }
 
+size_t
+ftable_row_index(const struct ftable *t, const void *row, uint32_t *out,
+    size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->ncols; i++) {
+		struct fval v;
+
+		if (!(t->cols[i].flags & FF_INDEX))
+			continue;
+		field_get(&t->cols[i], row, UINT32_MAX, 0, &v);
+		if (n < max)
+			out[n] = v.i < 0 ? 0 : v.i > UINT32_MAX ? UINT32_MAX :
+			    (uint32_t)v.i;
+		n++;
+	}
+	return n;
+}
+
+bool
+ftable_new_sub(const struct ftable *t, const void *prev, const void *row)
+{
+	uint32_t a[FTABLE_INDEX_MAX], b[FTABLE_INDEX_MAX];
+	size_t n;
+
+	if (prev == NULL)
+		return true;
+	n = ftable_row_index(t, row, a, FTABLE_INDEX_MAX);
+	if (n > FTABLE_INDEX_MAX)
+		n = FTABLE_INDEX_MAX;
+	ftable_row_index(t, prev, b, FTABLE_INDEX_MAX);
+	return n > 0 && memcmp(a, b, n * sizeof(*a)) != 0;
+}
+
 void
 field_get(const struct field *f, const void *base, uint32_t have,
     time_t taken, struct fval *v)

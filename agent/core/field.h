@@ -24,6 +24,7 @@
 #ifndef MH_FIELD_H
 #define MH_FIELD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -64,6 +65,12 @@ enum fld_conv {
 				 * the instance of its metrics */
 #define FF_NOTEXT	0x02u	/* left out of the text report */
 #define FF_NOJSON	0x04u	/* left out of the JSON */
+#define FF_TEXTKNOWN	0x10u	/* left out of the text report when
+				 * unknown (a peer that is not configured) */
+#define FF_INDEX	0x08u	/* a numeric column that is (part of) the
+				 * row's MIB index, before the agent-kept
+				 * number of an IX_KEY table; see
+				 * enum ftab_index */
 
 struct field {
 	const char *name;	/* JSON key; text label when no label */
@@ -91,8 +98,15 @@ struct field {
 /* Per-key tables (top senders, users, clients) are indexed by a number
  * the agent keeps per key (view/rowid.c) so a poller's row follows its
  * key from one poll to the next; position tables (queues, disks,
- * services) by their position, 1 for the first. */
-enum ftab_index { IX_POSITION = 0, IX_KEY };
+ * services) by their position, 1 for the first; value tables by the
+ * values of their FF_INDEX columns (mhConnTable by the port number).
+ *
+ * An IX_KEY table with FF_INDEX columns is a table of sub-tables, one
+ * per value of those columns, rows of a sub-table next to each other:
+ * the index is (values, agent-kept number), the rank counts from 1 and
+ * top_n rows are served in each sub-table (mhConnHostTable: the top
+ * remote hosts of each port, indexed by port and host). */
+enum ftab_index { IX_POSITION = 0, IX_KEY, IX_VALUE };
 
 struct ftable {
 	const char *name;	/* JSON key: "top_senders" */
@@ -142,6 +156,15 @@ uint32_t fgroup_have(const struct fgroup *, const void *data);
 uint32_t ftable_row_have(const struct ftable *, const void *row);
 /* The key column of a table, NULL if it has none. */
 const struct field *ftable_key(const struct ftable *);
+/* The values of a row's FF_INDEX columns, in column order, into out (at
+ * most max); returns how many the table has. */
+#define FTABLE_INDEX_MAX 4
+size_t ftable_row_index(const struct ftable *, const void *row,
+    uint32_t *out, size_t max);
+/* Is row the first of its sub-table (another FF_INDEX value than prev,
+ * or prev NULL)? Always true for a table without FF_INDEX columns'
+ * first row, false for its other rows. */
+bool ftable_new_sub(const struct ftable *, const void *prev, const void *row);
 
 #define FIELD_AT(T, m)	.off = offsetof(T, m)
 #define FIELD_CHARS(T, m) .off = offsetof(T, m), .size = sizeof(((T *)0)->m)

@@ -283,6 +283,7 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 {
 	size_t n, r, c, shown = 0, lastc = 0, *w;
 	const char *rows = ftable_rows(t, p->data, &n);
+	const void *prev = NULL;
 
 	strbuf_printf(b, "\n  %s\n", t->title ? t->title : t->name);
 	if (n == 0) {
@@ -310,8 +311,12 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 		const char *unit;
 		struct fval v;
 
+		/* top_n rows of a per-key table, of each sub-table */
+		if (ftable_new_sub(t, prev, row))
+			shown = 0;
+		prev = row;
 		if (t->index == IX_KEY && shown++ >= top_n)
-			break;
+			continue;
 		strbuf_puts(b, "   ");
 		for (c = 0; c < t->ncols; c++) {
 			const struct field *f = &t->cols[c];
@@ -355,6 +360,8 @@ text_group(struct strbuf *b, const struct fgroup *g, const struct part *p,
 		if (f->flags & FF_NOTEXT)
 			continue;
 		field_get(f, p->data, have, p->taken, &v);
+		if ((f->flags & FF_TEXTKNOWN) && v.t == FV_NONE)
+			continue;
 		text_value(val, sizeof(val), f, &v, &unit);
 		strbuf_printf(b, "  %-24s %s%s%s\n", label(f), val,
 		    unit[0] ? " " : "", unit);

@@ -4,10 +4,12 @@
  * collector's objects appear here by declaring their arcs.
  *
  * Scalars are group.arc.0. Position tables are indexed 1..n in row
- * order; per-key tables by the number rowid.c keeps for the key, with
- * the rank (1 for the largest) in rank_arc. Only the first top_n rows
- * of a per-key table are served: the collectors keep up to SNAP_TOP_MAX
- * for alarms and the report, the MIB shows what the admin asked for.
+ * order; value tables by their FF_INDEX columns; per-key tables by the
+ * number rowid.c keeps for the key (after their FF_INDEX columns, if
+ * any), with the rank (1 for the largest) in rank_arc. Only the first
+ * top_n rows of a per-key table (of each sub-table) are served: the
+ * collectors keep up to SNAP_TOP_MAX for alarms and the report, the MIB
+ * shows what the admin asked for.
  */
 #include "config.h"
 
@@ -90,6 +92,18 @@ add_value(struct mv_builder *b, const struct field *f, const struct fval *v,
 	}
 }
 
+/* The OID of a cell whose index is idx[0..n-1]. */
+static size_t
+cell_oid(uint32_t *oid, unsigned group, unsigned table, unsigned col,
+    const uint32_t *idx, size_t n)
+{
+	size_t len = mv_cell_oid(oid, group, table, col, idx[0]), i;
+
+	for (i = 1; i < n && len < MV_OID_MAX; i++)
+		oid[len++] = idx[i];
+	return len;
+}
+
 static void
 build_table(struct mib_fields *m, struct mv_builder *b,
     const struct fgroup *g, const struct ftable *t, const struct part *p,
@@ -97,34 +111,46 @@ build_table(struct mib_fields *m, struct mv_builder *b,
 {
 	const struct field *key = ftable_key(t);
 	struct rowids *ids = t->index == IX_KEY ? ids_for(m, t) : NULL;
-	uint32_t oid[MV_OID_MAX];
-	size_t i, c, n, len;
+	uint32_t oid[MV_OID_MAX], idx[FTABLE_INDEX_MAX + 1];
+	size_t i, c, n, len, nidx, rank = 0;
 	const char *rows = ftable_rows(t, p->data, &n);
+	const void *prev = NULL;
 
 	if (ids)
 		rowids_begin(ids);
-	if (t->index == IX_KEY && n > top_n)
-		n = top_n;
 	for (i = 0; i < n; i++) {
 		const void *row = rows + i * t->row_size;
 		uint32_t have = ftable_row_have(t, row);
-		uint32_t idx = (uint32_t)i + 1;
 		struct fval v;
 
-		if (ids) {
+		/* a per-key table serves its top_n, in each sub-table */
+		if (ftable_new_sub(t, prev, row))
+			rank = 0;
+		prev = row;
+		rank++;
+		if (t->index == IX_KEY && rank > top_n)
+			continue;
+		nidx = ftable_row_index(t, row, idx, FTABLE_INDEX_MAX);
+		if (nidx > FTABLE_INDEX_MAX)
+			continue;
+		if (t->index == IX_POSITION)
+			idx[nidx++] = (uint32_t)i + 1;
+		else if (ids) {
 			if (key == NULL)
 				continue;
 			field_get(key, row, UINT32_MAX, 0, &v);
 			if (v.t != FV_STR)
 				continue;
-			idx = rowids_get(ids, v.str);
+			idx[nidx++] = rowids_get(ids, v.str);
 			if (t->rank_arc) {
-				len = mv_cell_oid(oid, g->mib_group, t->arc,
-				    t->rank_arc, idx);
-				mv_add_int(b, MV_GAUGE, (int64_t)i + 1, oid,
+				len = cell_oid(oid, g->mib_group, t->arc,
+				    t->rank_arc, idx, nidx);
+				mv_add_int(b, MV_GAUGE, (int64_t)rank, oid,
 				    len);
 			}
 		}
+		if (nidx == 0)
+			continue;
 		for (c = 0; c < t->ncols; c++) {
 			const struct field *f = &t->cols[c];
 
@@ -133,7 +159,8 @@ build_table(struct mib_fields *m, struct mv_builder *b,
 			field_get(f, row, have, p->taken, &v);
 			if (v.t == FV_NONE)
 				continue;
-			len = mv_cell_oid(oid, g->mib_group, t->arc, f->arc, idx);
+			len = cell_oid(oid, g->mib_group, t->arc, f->arc, idx,
+			    nidx);
 			add_value(b, f, &v, oid, len);
 		}
 	}

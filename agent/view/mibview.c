@@ -309,8 +309,6 @@ static const struct mv_object objects[] = {
 	{ MH_G_AUTH, 10, 4 },
 	{ MH_G_AUTH, 11, 4 },
 	{ MH_G_AUTH, 12, 4 },
-	{ MH_G_DRSYNC, 0, 4 },
-	{ MH_G_CONN, 10, 4 },
 };
 
 bool

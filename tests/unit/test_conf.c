@@ -142,6 +142,9 @@ test_typo(void **state)
 {
 	(void)state;
 	expect_error("interval = 30\n\ntop_m = 10\n", 3, "top_m");
+	/* a section libconfuse made before any file names the file too */
+	expect_error("system {\n disks = { \"var\" }\n}\n", 2,
+	    "disks: 'var' is not an absolute path");
 }
 
 static void
