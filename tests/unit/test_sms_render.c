@@ -210,6 +210,11 @@ test_drsync(void **state)
 	    MH_FAM_DRSYNC, false, "drsync.lag", "", 1, "125", "90", "");
 	EXPECT("CRITICAL mail1 drsync lag 45 s (>= 30)",
 	    MH_FAM_DRSYNC, false, "drsync.lag", "", 1, "45", "30", "");
+	EXPECT("CRITICAL mail1 drsync failed for 31 min (>= 30), no stamp",
+	    MH_FAM_DRSYNC, false, "drsync.failed", "", 1, "1860", "1800",
+	    "no stamp");
+	EXPECT("MAJOR mail1 drsync peer 3 rounds unanswered (>= 3)",
+	    MH_FAM_DRSYNC, false, "drsync.peer_failures", "", 2, "3", "3", "");
 }
 
 static void
