@@ -175,16 +175,16 @@ wait_until 10 peer_down
 ok $? "the DR's port closed: mhDrSyncPeerStatus down(2)"
 case $(pget $DS.14.0) in *"(127.0.0.1): Connection refused\"") r=0 ;; *) r=1 ;; esac
 ok $r "mhDrSyncPeerLastError says why: $(pget $DS.14.0)"
-wait_until 20 has_sms "^CRITICAL .*drsync.*peer_failures"
+wait_until 20 has_sms "^CRITICAL .*drsync peer .*unanswered"
 ok $? "after two rounds the peer pages"
-sms=$(gw_texts | grep -E "^CRITICAL .*drsync.*peer_failures" | head -1)
+sms=$(gw_texts | grep -E "^CRITICAL .*drsync peer .*unanswered" | head -1)
 diag "SMS: $sms"
 echo "$sms" | grep -Eq ">= 2.*, peer 127\\.0\\.0\\.1:$SSHD_PORT: .*Connection refused\$"
 ok $? "the SMS names the peer and the reason"
 "$LOAD" listen 127.0.0.1 "$SSHD_PORT" >"$T0/sshd2.out" 2>&1 &
 track_pid $!
 wait_until 10 listening "$T0/sshd2.out" || bail "listener: $(cat "$T0/sshd2.out")"
-wait_until 20 has_sms "^OK .*drsync.*peer_failures"
+wait_until 20 has_sms "^OK .*drsync peer"
 ok $? "the peer is back: the clear"
 
 # --- 4. the console -------------------------------------------------------
