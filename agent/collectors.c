@@ -8,9 +8,11 @@
 #include "core/core.h"
 #include "queue/queue.h"
 #include "system/system.h"
+#include "logs/logs.h"
 
 const struct collector *const collectors[] = {
 	&collector_queue,
 	&collector_system,
+	&collector_logs,
 };
 const size_t ncollectors = MH_ARRAY_SIZE(collectors);

@@ -94,12 +94,17 @@ struct field {
  * services) by their position, 1 for the first. */
 enum ftab_index { IX_POSITION = 0, IX_KEY };
 
+#define FT_TEXT_OPTIONAL 0x01u	/* the text report leaves the table out
+				 * when its have bits are not set (a table
+				 * only some modes fill, e.g. --once) */
+
 struct ftable {
 	const char *name;	/* JSON key: "top_senders" */
 	const char *title;	/* text report heading */
 	uint16_t arc;		/* table arc under the group, 0 = not in MIB */
 	uint8_t index;		/* enum ftab_index */
 	uint8_t rank_arc;	/* IX_KEY: the column that carries the rank */
+	uint8_t flags;		/* FT_* */
 	uint32_t have;		/* group have bits that must be set */
 	uint32_t rows_off;	/* offset of the rows: a pointer, or ... */
 	uint8_t rows_inline;	/* ... the array itself when 1 */

@@ -190,7 +190,14 @@ text_value(char *buf, size_t len, const struct field *f, const struct fval *v,
 		mhstr_clean(buf, len, v->str, strlen(v->str), 80);
 	else if (f->kind == FK_INT && v->str != NULL)
 		snprintf(buf, len, "%s", v->str);
-	else if (f->kind == FK_AGE || (f->unit && strcmp(f->unit, "s") == 0)) {
+	else if (f->kind == FK_TIME) {
+		/* a moment: local time, as the logs an admin reads show it */
+		time_t t = (time_t)v->i;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	} else if (f->kind == FK_AGE || (f->unit && strcmp(f->unit, "s") == 0)) {
 		human_age(buf, len, (long long)v->i);
 		*unit = "";
 	} else if (f->conv == FC_KIB) {
@@ -263,7 +270,10 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 				continue;
 			field_get(f, row, have, p->taken, &v);
 			text_value(val, sizeof(val), f, &v, &unit);
-			strbuf_printf(b, "  %s", val[0] ? val : "<>");
+			/* an empty key is the null sender; an empty other
+			 * text is just empty */
+			strbuf_printf(b, "  %s", val[0] ? val :
+			    (f->flags & FF_KEY) ? "<>" : "-");
 		}
 		strbuf_putc(b, '\n');
 	}
@@ -293,6 +303,8 @@ text_group(struct strbuf *b, const struct fgroup *g, const struct part *p,
 	for (j = 0; j < g->ntables; j++) {
 		const struct ftable *t = &g->tables[j];
 
+		if ((have & t->have) != t->have && (t->flags & FT_TEXT_OPTIONAL))
+			continue;
 		if ((have & t->have) != t->have)
 			strbuf_printf(b, "\n  %s: unknown\n",
 			    t->title ? t->title : t->name);
