@@ -202,5 +202,10 @@ tests_unit_test_lp_rules_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_logstats_SOURCES = tests/unit/test_logstats.c
 tests_unit_test_logstats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
+## the log collector (agent/logs/logs*.c)
+agent_unit_tests += tests/unit/test_logs
+tests_unit_test_logs_SOURCES = tests/unit/test_logs.c
+tests_unit_test_logs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_LDADD = $(UNIT_AGENT_LDADD)
 endif
 

@@ -20,6 +20,9 @@
 /* The first error of a parse, "FILE:LINE: reason". libconfuse is not
  * re-entrant anyway (its lexer has globals), so one static is honest. */
 static char *conf_err;
+/* The file being parsed: a section's own cfg_t (what validators of its
+ * options get) knows its line but not the file name. */
+static cfg_t *conf_root;
 
 static void conf_errfn(cfg_t *, const char *, va_list) MH_PRINTF(2, 0);
 
@@ -33,6 +36,9 @@ conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (cfg && cfg->filename)
 		conf_err = xasprintf("%s:%d: %s", cfg->filename, cfg->line, msg);
+	else if (cfg && conf_root && conf_root->filename)
+		conf_err = xasprintf("%s:%d: %s", conf_root->filename,
+		    cfg->line, msg);
 	else
 		conf_err = xasprintf("%s", msg);
 }
@@ -336,7 +342,9 @@ conf_load(const char *file, char **err)
 		if (collectors[i]->conf_validate != NULL)
 			collectors[i]->conf_validate(cfg);
 
+	conf_root = cfg;
 	rc = cfg_parse(cfg, file);
+	conf_root = NULL;
 	if (rc != CFG_SUCCESS) {
 		if (conf_err == NULL)
 			conf_err = xasprintf("%s: cannot parse", file);

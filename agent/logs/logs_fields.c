@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "logs/logs.h"
 
@@ -115,14 +116,27 @@ detail_top_client(const void *data, const void *row, char *buf, size_t len)
 		snprintf(buf, len, "top %s", p->auth_clients[0].client);
 }
 
-/* defer.domain: what the remote says */
+/* defer.domain: what the remote says, as short as a phone wants it:
+ * "4.7.28 host mx[ip] said: 421 4.7.28 rate limited (in reply to RCPT
+ * TO command)" is "421 4.7.28 rate limited" */
 static void
 detail_reason(const void *data, const void *row, char *buf, size_t len)
 {
+	static const char *const lead[] = { " said: ", " talk to me: " };
 	const DF *d = row;
+	const char *r = d->last_reason ? d->last_reason : "", *p, *end;
+	size_t i;
 
 	(void)data;
-	snprintf(buf, len, "%s", d->last_reason ? d->last_reason : "");
+	for (i = 0; i < MH_ARRAY_SIZE(lead); i++)
+		if ((p = strstr(r, lead[i])) != NULL) {
+			r = p + strlen(lead[i]);
+			break;
+		}
+	end = strstr(r, " (in reply to ");
+	if (end == NULL)
+		end = r + strlen(r);
+	snprintf(buf, len, "%.*s", (int)(end - r), r);
 }
 
 /* traffic.received: the top submitter; deferred, bounced: the top
