@@ -20,9 +20,9 @@
 /* The first error of a parse, "FILE:LINE: reason". libconfuse is not
  * re-entrant anyway (its lexer has globals), so one static is honest. */
 static char *conf_err;
-/* The file being parsed: a section's own cfg_t (what validators of its
- * options get) knows its line but not the file name. */
-static cfg_t *conf_root;
+/* The file conf_load() parses: libconfuse gives a section that is not
+ * CFGF_MULTI (made at cfg_init(), before any file) no file name. */
+static const char *conf_cur_file;
 
 static void conf_errfn(cfg_t *, const char *, va_list) MH_PRINTF(2, 0);
 
@@ -36,9 +36,9 @@ conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (cfg && cfg->filename)
 		conf_err = xasprintf("%s:%d: %s", cfg->filename, cfg->line, msg);
-	else if (cfg && conf_root && conf_root->filename)
-		conf_err = xasprintf("%s:%d: %s", conf_root->filename,
-		    cfg->line, msg);
+	else if (cfg && conf_cur_file)
+		conf_err = xasprintf("%s:%d: %s", conf_cur_file, cfg->line,
+		    msg);
 	else
 		conf_err = xasprintf("%s", msg);
 }
@@ -141,7 +141,7 @@ const char *
 conf_where(cfg_t *sec, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s:%d: ", sec && sec->filename ? sec->filename :
-	    "?", sec ? sec->line : 0);
+	    conf_cur_file ? conf_cur_file : "?", sec ? sec->line : 0);
 	return buf;
 }
 
@@ -329,6 +329,7 @@ conf_load(const char *file, char **err)
 		return NULL;
 	}
 	fclose(fp);
+	conf_cur_file = file;
 
 	cfg = cfg_init(opts, CFGF_NONE);
 	free(opts);		/* cfg_init made its own copy */
@@ -342,9 +343,7 @@ conf_load(const char *file, char **err)
 		if (collectors[i]->conf_validate != NULL)
 			collectors[i]->conf_validate(cfg);
 
-	conf_root = cfg;
 	rc = cfg_parse(cfg, file);
-	conf_root = NULL;
 	if (rc != CFG_SUCCESS) {
 		if (conf_err == NULL)
 			conf_err = xasprintf("%s: cannot parse", file);
@@ -409,6 +408,7 @@ conf_load(const char *file, char **err)
 		cc->key = col_key(cfg, col);
 	}
 	cfg_free(cfg);
+	conf_cur_file = NULL;
 	return c;
 
 fail:
@@ -416,5 +416,6 @@ fail:
 	conf_free(c);
 	*err = conf_err;
 	conf_err = NULL;
+	conf_cur_file = NULL;
 	return NULL;
 }

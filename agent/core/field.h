@@ -94,10 +94,6 @@ struct field {
  * services) by their position, 1 for the first. */
 enum ftab_index { IX_POSITION = 0, IX_KEY };
 
-#define FT_TEXT_OPTIONAL 0x01u	/* the text report leaves the table out
-				 * when its have bits are not set (a table
-				 * only some modes fill, e.g. --once) */
-
 struct ftable {
 	const char *name;	/* JSON key: "top_senders" */
 	const char *title;	/* text report heading */
@@ -115,6 +111,10 @@ struct ftable {
 	const struct field *cols;
 	size_t ncols;
 };
+/* ftable flags */
+#define FT_TEXT_OPTIONAL 0x01u	/* the text report leaves the table out
+				 * when its have bits are not set (a table
+				 * only some modes fill, e.g. --once) */
 
 struct fgroup {
 	const char *name;	/* JSON key: "queue" */

@@ -270,10 +270,7 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 				continue;
 			field_get(f, row, have, p->taken, &v);
 			text_value(val, sizeof(val), f, &v, &unit);
-			/* an empty key is the null sender; an empty other
-			 * text is just empty */
-			strbuf_printf(b, "  %s", val[0] ? val :
-			    (f->flags & FF_KEY) ? "<>" : "-");
+			strbuf_printf(b, "  %s", val[0] ? val : "<>");
 		}
 		strbuf_putc(b, '\n');
 	}

@@ -228,7 +228,7 @@ fill_sources(struct logs_state *st, struct logs_part *d)
 		o->name = xstrdup(lc->src[i].name);
 		o->kind = kind_name(lc->src[i].kind);
 		o->path = xstrdup(lc->src[i].path ? lc->src[i].path : "");
-		o->error = xstrdup(e ? e : "");
+		o->error = e ? xstrdup(e) : NULL;	/* null: none */
 		if (st->src[i] == NULL)
 			continue;
 		logsrc_stats(st->src[i], &ss);

@@ -129,7 +129,7 @@ struct logs_source {
 	char *path;		/* "" for the system journal */
 	uint64_t lines, bytes, long_lines, rotations, truncations,
 	    copy_missed, errors;
-	char *error;		/* "" when none */
+	char *error;		/* NULL when none */
 };
 
 enum { LOGS_EV_RAISED = 1, LOGS_EV_CLEARED };

@@ -288,6 +288,11 @@ snmp_notice_from_event(struct snmp_notice *n, const struct alarm_event *ev)
 	n->severity = r->severity;
 	n->value = mv_clamp32(ev->value);
 	n->threshold = mv_clamp32(ev->threshold);
-	alarm_text(ev, text, sizeof(text));
+	/* mhNotifyText: what the metric, instance, value and threshold do
+	 * not say already: the operator's text, then the metric's detail
+	 * at a raise ("top info@example.com 81%", "connect refused") */
+	snprintf(text, sizeof(text), "%s%s%s", r->text,
+	    r->text[0] && ev->kind == ALARM_RAISED && r->detail[0] ? ": " : "",
+	    ev->kind == ALARM_RAISED ? r->detail : "");
 	mhstr_clean(n->text, sizeof(n->text), text, strlen(text), MH_STR_MAX);
 }

@@ -256,7 +256,7 @@ test_replay_real_logs(void **state)
 	assert_int_equal(d->nsources, 3);
 	assert_string_equal(d->sources[0].name, "pf");
 	assert_true(d->sources[0].lines > 0);
-	assert_string_equal(d->sources[0].error, "");
+	assert_null(d->sources[0].error);
 	/* alice submitted through Postfix from 127.0.0.2, .3 and .4 */
 	s = sender(d, "alice");
 	assert_true(s->total >= 4);
