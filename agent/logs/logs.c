@@ -268,7 +268,9 @@ logs_collect(void *arg, struct part *p)
 	uint64_t n;
 	size_t i;
 
-	n = logs_feed_run(st->feed, on_line, &x, round_deadline(st), &capped,
+	capped = false;
+	n = st->once ? logs_feed_run_piped(st->feed, on_line, &x, rc) :
+	    logs_feed_run(st->feed, on_line, &x, round_deadline(st), &capped,
 	    rc);
 	st->lines += n;
 	if (capped)

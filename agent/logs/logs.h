@@ -195,6 +195,10 @@ void logs_feed_free(struct logs_feed *);
  * each source is in rc[] (n of them). */
 uint64_t logs_feed_run(struct logs_feed *, logs_line_fn *, void *arg,
     int64_t deadline_ms, bool *capped, enum logsrc_rc *rc);
+/* The same to the end (a replay), reading on a thread of its own while
+ * fn runs on the caller's. */
+uint64_t logs_feed_run_piped(struct logs_feed *, logs_line_fn *, void *arg,
+    enum logsrc_rc *rc);
 
 /* ------------------------------------------------------------------ */
 /* logs_replay.c: --once. The configured alarms on the log metrics,
