@@ -18,7 +18,7 @@
 need_root
 need_cmd pflogsumm prometheus-postfix-exporter grep awk
 mktestdir
-plan 15
+plan 19
 
 GEN=$top_srcdir/bench/gen-postfix-log
 "$GEN" -n 20000 --seed 7 --truth "$T/truth.json" "$T/gen.log" ||
@@ -142,4 +142,20 @@ is "$(mh received)" "$(($(pfl received) + noentry - noid))" \
 expired=$(grep -c 'status=expired' "$REAL")
 is "$(mh bounced)" "$(($(pfl bounced) + expired))" \
     "bounced: pflogsumm's plus the $expired expired in the queue"
+
+# ---- --since: a log of 2,000 lines a second apart, the last 1 h ago
+"$GEN" -n 2000 --rate 1 --start $(($(date +%s) - 3600 - 2000)) \
+    --format rfc3339 "$T/old.log" || bail "gen-postfix-log failed"
+printf 'log old { path = "%s" }\n' "$T/old.log" >"$T/old.conf"
+lines_since() {
+	"$MAILHEALTHD" --once --since "$1" -c "$T/old.conf" 2>/dev/null |
+	    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["logs"]["lines"])'
+}
+is "$(lines_since 2h)" 2000 "--since 2h: every line"
+is "$(lines_since 50m)" 0 "--since 50m: none (the last is an hour old)"
+half=$(lines_since 4600s)
+[ "$half" -ge 990 ] && [ "$half" -le 1010 ]
+ok $? "--since 4600s: the last thousand or so ($half)"
+"$MAILHEALTHD" --once --since 2x -c "$T/old.conf" >/dev/null 2>&1
+is $? 64 "--since 2x: a usage error"
 finish

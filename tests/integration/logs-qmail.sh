@@ -12,13 +12,15 @@
 # must be the sum of the golden events of the parser tests
 # (tests/data/logs/qmail-*.multilog.events), whose lines these are; the
 # submitter of the message qmail-smtpd queued is found across the two
-# logs (qp of qlogreceived = qp of "info msg").
+# logs (qp of qlogreceived = qp of "info msg"). Then two reloads: one
+# that leaves the log sections alone keeps the counts, one that changes
+# them restarts the collector from its saved positions.
 . "$(dirname "$0")/lib.sh"
 
 need_root
 need_cmd snmpd snmpget snmpbulkwalk multilog useradd getent
 mktestdir
-plan 12
+plan 16
 
 for u in qmaild qmails mhjunk; do
 	getent passwd $u >/dev/null || useradd -r -M -s /usr/sbin/nologin $u ||
@@ -113,4 +115,21 @@ print(t["received_total"], t["delivered_total"], t["deferred_total"],
 ' "$T/once.json")
 is "$got" "$RECEIVED $DELIVERED $DEFERRED $BOUNCED $REJECTED $FAILS" \
     "--once replays both directories to the same counts"
+
+# ---- reloads: an alarm added leaves the collector as it was; a changed
+# logs section restarts it, from its saved positions (nothing again)
+echo 'alarm flood { metric = "sender.rate" rising = 100 falling = 10 }' \
+    >>"$T/mailhealthd.conf"
+kill -HUP "$AGENT_PID"
+wait_until 10 sh -c "[ \$(grep -c 'reloaded $T/mailhealthd.conf' '$T/mailhealthd.log') -ge 1 ]"
+is "$(sget $M.1.0) $(sget $M.2.0)" "$RECEIVED $DELIVERED" \
+    "a reload that leaves the log sections keeps the counts"
+echo 'logs { rate_window = 600 }' >>"$T/mailhealthd.conf"
+kill -HUP "$AGENT_PID"
+wait_until 10 grep -q "logs: configuration changed" "$T/mailhealthd.log"
+ok $? "a changed logs section restarts the collector"
+wait_until 10 sh -c "[ \"\$(snmpget -v2c -c public -m '' -Oqv 127.0.0.1:$SNMP_PORT $MH.1.3.6.0)\" = 600 ]"
+ok $? "with the new window (mhTrafficRateWindow.0 600)"
+is "$(sget $M.1.0) $(sget $M.2.0)" "0 0" \
+    "from its saved positions: no line counted again"
 finish
