@@ -147,7 +147,8 @@ integration_tests += tests/integration/probe.sh \
 ## the log collector on real mail servers (maillab.sh)
 integration_tests += tests/integration/logs-postfix.sh \
 	tests/integration/logs-exim.sh tests/integration/logs-qmail.sh \
-	tests/integration/logs-rotate.sh tests/integration/logs-crosscheck.sh
+	tests/integration/logs-rotate.sh tests/integration/logs-crosscheck.sh \
+	tests/integration/logs-journal.sh
 ## the log sources through tests/logcat
 integration_tests += tests/integration/log-rotate.sh \
 	tests/integration/log-multilog.sh tests/integration/log-journal.sh \
