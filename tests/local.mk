@@ -208,9 +208,12 @@ tests_unit_test_logstats_SOURCES = tests/unit/test_logstats.c
 tests_unit_test_logstats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
 ## the log collector (agent/logs/logs*.c)
-agent_unit_tests += tests/unit/test_logs
+agent_unit_tests += tests/unit/test_logs tests/unit/test_logs_metrics
 tests_unit_test_logs_SOURCES = tests/unit/test_logs.c
 tests_unit_test_logs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_logs_metrics_SOURCES = tests/unit/test_logs_metrics.c
+tests_unit_test_logs_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_metrics_LDADD = $(UNIT_AGENT_LDADD)
 endif
 
