@@ -151,6 +151,19 @@ detail_top_sender(const void *data, const void *row, char *buf, size_t len)
 		snprintf(buf, len, "top %s", p->senders[0].user);
 }
 
+/* traffic.rejected: how many, over how long (the rate hides both) */
+static void
+detail_rejected_window(const void *data, const void *row, char *buf,
+    size_t len)
+{
+	const LP *p = data;
+	char w[32];
+
+	(void)row;
+	logs_window_text(w, sizeof(w), p->rate_window);
+	snprintf(buf, len, "%" PRIu32 " in %s", p->window[LEV_REJECTED], w);
+}
+
 static void
 detail_top_defer(const void *data, const void *row, char *buf, size_t len)
 {
@@ -180,11 +193,13 @@ detail_top_defer(const void *data, const void *row, char *buf, size_t len)
 static const struct field traffic_scalars[] = {
 	PERMIN(LEV_RECEIVED, "received", MH_TR_RECEIVED_MIN,
 	    detail_top_sender),
-	PERMIN(LEV_DELIVERED, "delivered", MH_TR_DELIVERED_MIN, NULL),
+	PERMIN(LEV_DELIVERED, "delivered", MH_TR_DELIVERED_MIN,
+	    detail_top_sender),
 	PERMIN(LEV_DEFERRED, "deferred", MH_TR_DEFERRED_MIN,
 	    detail_top_defer),
 	PERMIN(LEV_BOUNCED, "bounced", MH_TR_BOUNCED_MIN, detail_top_defer),
-	PERMIN(LEV_REJECTED, "rejected", MH_TR_REJECTED_MIN, NULL),
+	PERMIN(LEV_REJECTED, "rejected", MH_TR_REJECTED_MIN,
+	    detail_rejected_window),
 	WIN(LEV_RECEIVED, "received", MH_TR_RECEIVED_WIN),
 	WIN(LEV_DELIVERED, "delivered", MH_TR_DELIVERED_WIN),
 	WIN(LEV_DEFERRED, "deferred", MH_TR_DEFERRED_WIN),

@@ -86,8 +86,6 @@ logs_part_new(struct logstats_report *r)
 	p->rep = r;
 	p->have = LOGS_HAVE_STATS;
 	p->now = r->now;
-	if (r->now != 0)
-		p->have |= LOGS_HAVE_TIME;
 	p->rate_window = r->rate_window;
 	p->auth_window = r->auth_window;
 	for (k = LEV_RECEIVED; k < LS_KINDS; k++) {
@@ -95,6 +93,10 @@ logs_part_new(struct logstats_report *r)
 		p->window[k] = r->window[k] > UINT32_MAX ? UINT32_MAX :
 		    (uint32_t)r->window[k];
 		p->per_min[k] = logstats_per_minute(r, (enum log_ev_kind)k);
+		/* where the windows end means something once an event
+		 * was counted */
+		if (r->total[k] != 0 && r->now != 0)
+			p->have |= LOGS_HAVE_TIME;
 	}
 	p->auth_fails = r->total[LEV_AUTH_FAIL];
 	p->auth_nopass = r->total[LEV_AUTH_NOPASS];

@@ -190,6 +190,8 @@ test_metrics(void **state)
 	/* 252 deferrals within 26 s of a 300 s window: 50.4 a minute */
 	expect_metric(s, "traffic.deferred", "", 252 * 60.0 / 300,
 	    "mostly gmail.com");
+	expect_metric(s, "traffic.received", "", 0, "top info");
+	expect_metric(s, "traffic.rejected", "", 0, "0 in 5min");
 	assert_int_equal(metrics_family("sender.rate"), MH_FAM_TRAFFIC);
 	assert_int_equal(metrics_family("auth.client"), MH_FAM_AUTH);
 	assert_int_equal(metrics_family("defer.domain"), MH_FAM_DEFER);
