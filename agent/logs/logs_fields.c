@@ -46,20 +46,22 @@ count_text(char *buf, size_t len, uint32_t n, int accuracy, const char *one,
 	    "about " : "", n, n == 1 ? one : many);
 }
 
-/* sender.rate: "from 6 IPs", the compromise sign */
+/* sender.rate: over how long, and "from 6 IPs", the compromise sign:
+ * "200 msgs in 5min from 6 IPs" */
 static void
 detail_sender_ips(const void *data, const void *row, char *buf, size_t len)
 {
+	const LP *p = data;
 	const SN *s = row;
-	char n[64];
+	char n[64], w[32];
 
-	(void)data;
+	logs_window_text(w, sizeof(w), p->rate_window);
 	if (s->clients == 0) {
-		snprintf(buf, len, "local");
+		snprintf(buf, len, "in %s, local", w);
 		return;
 	}
 	count_text(n, sizeof(n), s->clients, s->clients_acc, "IP", "IPs");
-	snprintf(buf, len, "from %s", n);
+	snprintf(buf, len, "in %s from %s", w, n);
 }
 
 /* sender.clients: how much it sent from them */

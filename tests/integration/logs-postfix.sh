@@ -201,7 +201,7 @@ ok $? "mhAuthUserTable: alice failed $IMAP_FAIL times"
 HOST=$(hostname)
 want_sms() { gw_texts | grep -qxF -- "$1"; }
 for want in \
-    "CRITICAL $HOST sender info: $FLOOD msgs from 6 IPs (>= $FLOOD)" \
+    "CRITICAL $HOST sender info: $FLOOD msgs in 10min from 6 IPs (>= $FLOOD)" \
     "WARNING $HOST auth $BAD: $FAILS failed logins (>= $FAILS) (admin, alice, bob)" \
     "WARNING $HOST defer gmail.test: $FLOOD deferred (>= $FLOOD), 421 4.7.0 Try again later, closing"; do
 	wait_until 20 want_sms "$want"
@@ -241,7 +241,7 @@ grep -q "who is sending: top users in the window" "$T/once.txt" &&
 ok $? "--format text: who is sending, info with its count and addresses"
 grep -q "who is failing to log in: by client IP" "$T/once.txt" &&
     grep -q "who refuses our mail" "$T/once.txt" &&
-    grep -q "raised.*sender-flood.*sender.rate info $FLOOD >= $FLOOD, from 6 IPs" "$T/once.txt"
+    grep -q "raised.*sender-flood.*sender.rate info $FLOOD >= $FLOOD, in 10min from 6 IPs" "$T/once.txt"
 ok $? "--format text: failed logins, refusing domains, the replay's alarms with their times"
 [ ! -e "$T/once-state" ]
 ok $? "--once neither reads nor writes state files"

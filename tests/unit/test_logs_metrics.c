@@ -180,7 +180,7 @@ test_metrics(void **state)
 	struct snapshot *s = snap_of(flood_part());
 
 	(void)state;
-	expect_metric(s, "sender.rate", "info", 200, "from 6 IPs");
+	expect_metric(s, "sender.rate", "info", 200, "in 5min from 6 IPs");
 	expect_metric(s, "sender.clients", "info", 6, "sending 200 msgs");
 	expect_metric(s, "auth.client", "127.0.0.2", 22, "admin, alice");
 	expect_metric(s, "auth.user", "admin", 11, "from 1 IP");
