@@ -45,7 +45,6 @@ struct logs_state {
 	/* one per configured source; src[i] NULL when it cannot work */
 	struct logsrc **src;
 	char **open_err;
-	bool *read_ok;		/* read at least once */
 	struct logsrc **live;	/* the ones that opened, for the feed */
 	size_t *live_row;
 	size_t nlive;
@@ -104,7 +103,6 @@ open_sources(struct logs_state *st, const struct conf *c)
 
 	st->src = xcalloc(lc->nsrc ? lc->nsrc : 1, sizeof(*st->src));
 	st->open_err = xcalloc(lc->nsrc ? lc->nsrc : 1, sizeof(*st->open_err));
-	st->read_ok = xcalloc(lc->nsrc ? lc->nsrc : 1, sizeof(*st->read_ok));
 	st->live = xcalloc(lc->nsrc ? lc->nsrc : 1, sizeof(*st->live));
 	st->live_row = xcalloc(lc->nsrc ? lc->nsrc : 1, sizeof(*st->live_row));
 	for (i = 0; i < lc->nsrc; i++) {
@@ -191,7 +189,6 @@ logs_fini(void *arg)
 	}
 	free(st->src);
 	free(st->open_err);
-	free(st->read_ok);
 	free(st->live);
 	free(st->live_row);
 	logparse_free(st->lp);
@@ -285,7 +282,7 @@ logs_collect(void *arg, struct part *p)
 		const char *e = logsrc_error(st->live[i]);
 
 		if (rc[i] != LOGSRC_ERROR)
-			st->read_ok[row] = st->ever_read = true;
+			st->ever_read = true;
 		if (e != NULL)
 			part_error(p, "log %s: %s", st->lc->src[row].name, e);
 	}
