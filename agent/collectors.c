@@ -11,6 +11,7 @@
 #include "probe/services.h"
 #include "conn/conn_col.h"
 #include "drsync/drsync_col.h"
+#include "logs/logs.h"
 
 const struct collector *const collectors[] = {
 	&collector_queue,
@@ -18,5 +19,6 @@ const struct collector *const collectors[] = {
 	&collector_services,
 	&collector_conn,
 	&collector_drsync,
+	&collector_logs,
 };
 const size_t ncollectors = MH_ARRAY_SIZE(collectors);

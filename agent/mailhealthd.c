@@ -41,7 +41,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: mailhealthd [-f] [-D[TOKENS]] [-c FILE] [-x AGENTX_SOCKET]\n"
-	    "                   [--once [--format text|json]] [--check-config]\n"
+	    "                   [--once [--format text|json] [--since DURATION]]\n"
+	    "                   [--check-config]\n"
 	    "  -f               stay in the foreground, log to stderr\n"
 	    "  -D[TOKENS]       debug log to stderr (all, or e.g. -Dqueue,snmp);\n"
 	    "                   implies -f\n"
@@ -49,6 +50,8 @@ usage(FILE *fp)
 	    "  -x SOCKET        AgentX master socket, overrides agentx_socket\n"
 	    "  --once           collect once, print the snapshot, exit\n"
 	    "  --format F       with --once: json (default) or text\n"
+	    "  --since DURATION with --once: only log lines of the last DURATION\n"
+	    "                   (90s, 30m, 2h, 1d, 1w; default: the whole logs)\n"
 	    "  --check-config   validate the configuration and exit (78 if bad)\n"
 	    "  -V, --version    print the version and exit\n",
 	    conf_default_file());
@@ -313,8 +316,47 @@ agent_info_init(struct agent_info *ai, const struct conf *c)
 	ai->interval = c->interval;
 }
 
+/* "90", "90s", "30m", "2h", "1d", "1w": seconds, or -1 */
+static long
+parse_duration(const char *s)
+{
+	char *end;
+	long v, mul = 1;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || v <= 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	case 'w':
+		mul = 7 * 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > 100L * 365 * 86400 / mul)
+		return -1;
+	return v * mul;
+}
+
 static int
-run_once(const char *file, const char *format)
+run_once(const char *file, const char *format, long since)
 {
 	struct conf *c;
 	struct snapshot *s;
@@ -330,6 +372,7 @@ run_once(const char *file, const char *format)
 		return MH_EX_CONFIG;
 	}
 	c->once = true;
+	c->since = since;
 	agent_info_init(&ai, c);
 	s = collect_once(c);
 	ai.collect_errors = s->errors;
@@ -358,6 +401,7 @@ mailhealthd_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "once", no_argument, NULL, 'O' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "since", required_argument, NULL, 'S' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -366,6 +410,7 @@ mailhealthd_main(int argc, char **argv)
 	struct daemon d;
 	bool foreground = false, once = false, check = false;
 	const char *format = "json", *debug = NULL;
+	long since = 0;
 	char *err = NULL;
 	struct sigaction sa;
 	int ch, rc = 0;
@@ -400,6 +445,13 @@ mailhealthd_main(int argc, char **argv)
 			}
 			format = optarg;
 			break;
+		case 'S':
+			if ((since = parse_duration(optarg)) < 0) {
+				fprintf(stderr, "mailhealthd: --since takes a "
+				    "duration: 90s, 30m, 2h, 1d, 1w\n");
+				return MH_EX_USAGE;
+			}
+			break;
 		case 'C':
 			check = true;
 			break;
@@ -418,6 +470,10 @@ mailhealthd_main(int argc, char **argv)
 		usage(stderr);
 		return MH_EX_USAGE;
 	}
+	if (since > 0 && !once) {
+		fprintf(stderr, "mailhealthd: --since goes with --once\n");
+		return MH_EX_USAGE;
+	}
 	log_set_debug(debug);
 
 	if (check) {
@@ -433,7 +489,7 @@ mailhealthd_main(int argc, char **argv)
 		return 0;
 	}
 	if (once)
-		return run_once(d.conffile, format);
+		return run_once(d.conffile, format, since);
 
 	if ((d.conf = conf_load(d.conffile, &err)) == NULL) {
 		fprintf(stderr, "%s\n", err);

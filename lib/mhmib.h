@@ -105,6 +105,95 @@
 #define MH_CH_SHARE 4
 #define MH_CH_RANK 5
 
+/* mhTraffic scalars (from the mail logs) and mhRateSenderTable */
+#define MH_TR_RECEIVED 1	/* Counter64 totals since start */
+#define MH_TR_DELIVERED 2
+#define MH_TR_DEFERRED 3
+#define MH_TR_BOUNCED 4
+#define MH_TR_REJECTED 5
+#define MH_TR_RATEWINDOW 6
+#define MH_TR_SENDER_TABLE 10
+#define MH_TR_RECEIVED_MIN 11	/* per minute over the window */
+#define MH_TR_DELIVERED_MIN 12
+#define MH_TR_DEFERRED_MIN 13
+#define MH_TR_BOUNCED_MIN 14
+#define MH_TR_REJECTED_MIN 15
+#define MH_TR_RECEIVED_WIN 16	/* in the window */
+#define MH_TR_DELIVERED_WIN 17
+#define MH_TR_DEFERRED_WIN 18
+#define MH_TR_BOUNCED_WIN 19
+#define MH_TR_REJECTED_WIN 20
+#define MH_TR_WINDOWEND 21
+#define MH_RS_INDEX 1
+#define MH_RS_NAME 2
+#define MH_RS_MESSAGES 3
+#define MH_RS_PERHOUR 4
+#define MH_RS_CLIENTIPS 5
+#define MH_RS_LASTCLIENT 6
+#define MH_RS_RANK 7
+#define MH_RS_MESSAGESERR 8
+#define MH_RS_TOTAL 9
+#define MH_RS_SINCE 10
+#define MH_RS_CLIENTIPSACC 11
+#define MH_RS_DOMAINS 12
+#define MH_RS_DOMAINSACC 13
+#define MH_RS_FIRSTCLIENTS 14
+#define MH_RS_LASTTIME 15
+
+/* mhDefer: mhDeferTable */
+#define MH_DEFER_TABLE 10
+#define MH_DF_INDEX 1
+#define MH_DF_DOMAIN 2
+#define MH_DF_MESSAGES 3
+#define MH_DF_LASTREASON 4
+#define MH_DF_LASTTIME 5
+#define MH_DF_RANK 6
+#define MH_DF_BOUNCES 7
+#define MH_DF_DEFERREDTOTAL 8
+#define MH_DF_BOUNCEDTOTAL 9
+#define MH_DF_SINCE 10
+#define MH_DF_FAILED 11
+#define MH_DF_FAILEDERR 12
+
+/* mhAuth scalars and tables */
+#define MH_AU_WINDOW 1
+#define MH_AU_FAILURES 2
+#define MH_AU_FAILURESWIN 3
+#define MH_AU_NOPASS 4
+#define MH_AU_NOPASSWIN 5
+#define MH_AU_SUCCESSES 6
+#define MH_AU_PROTO_TABLE 10
+#define MH_AU_USER_TABLE 11
+#define MH_AU_CLIENT_TABLE 12
+#define MH_AP_PROTO 1		/* smtp(1) pop3(2) imap(3) submission(4) */
+#define MH_AP_FAILURES 2
+#define MH_AP_FAILURESWIN 3
+#define MH_AP_SUCCESSES 4
+#define MH_AP_NOPASS 5
+#define MH_AP_NOPASSWIN 6
+#define MH_AUU_INDEX 1
+#define MH_AUU_NAME 2
+#define MH_AUU_FAILURES 3
+#define MH_AUU_CLIENTS 4
+#define MH_AUU_RANK 5
+#define MH_AUU_FAILURESERR 6
+#define MH_AUU_TOTAL 7
+#define MH_AUU_SINCE 8
+#define MH_AUU_CLIENTSACC 9
+#define MH_AUU_LASTCLIENT 10
+#define MH_AUU_LASTTIME 11
+#define MH_AUC_INDEX 1
+#define MH_AUC_ADDRESS 2
+#define MH_AUC_FAILURES 3
+#define MH_AUC_USERS 4
+#define MH_AUC_RANK 5
+#define MH_AUC_FAILURESERR 6
+#define MH_AUC_TOTAL 7
+#define MH_AUC_SINCE 8
+#define MH_AUC_USERSACC 9
+#define MH_AUC_FIRSTUSERS 10
+#define MH_AUC_LASTTIME 11
+
 /* mhSystem scalars and mhDiskTable columns */
 #define MH_SYS_LOAD1 1
 #define MH_SYS_LOAD5 2

@@ -148,6 +148,11 @@ integration_tests += tests/integration/queue-qmail.sh \
 integration_tests += tests/integration/probe.sh \
 	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh \
 	tests/integration/services.sh tests/integration/services-fw.sh
+## the log collector on real mail servers (maillab.sh)
+integration_tests += tests/integration/logs-postfix.sh \
+	tests/integration/logs-exim.sh tests/integration/logs-qmail.sh \
+	tests/integration/logs-rotate.sh tests/integration/logs-crosscheck.sh \
+	tests/integration/logs-journal.sh
 ## the log sources through tests/logcat
 integration_tests += tests/integration/log-rotate.sh \
 	tests/integration/log-multilog.sh tests/integration/log-journal.sh \
@@ -218,5 +223,13 @@ tests_unit_test_lp_rules_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_logstats_SOURCES = tests/unit/test_logstats.c
 tests_unit_test_logstats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
+## the log collector (agent/logs/logs*.c)
+agent_unit_tests += tests/unit/test_logs tests/unit/test_logs_metrics
+tests_unit_test_logs_SOURCES = tests/unit/test_logs.c
+tests_unit_test_logs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_logs_metrics_SOURCES = tests/unit/test_logs_metrics.c
+tests_unit_test_logs_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_metrics_LDADD = $(UNIT_AGENT_LDADD)
 endif
 

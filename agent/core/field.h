@@ -114,6 +114,7 @@ struct ftable {
 	uint16_t arc;		/* table arc under the group, 0 = not in MIB */
 	uint8_t index;		/* enum ftab_index */
 	uint8_t rank_arc;	/* IX_KEY: the column that carries the rank */
+	uint8_t flags;		/* FT_* */
 	uint32_t have;		/* group have bits that must be set */
 	uint32_t rows_off;	/* offset of the rows: a pointer, or ... */
 	uint8_t rows_inline;	/* ... the array itself when 1 */
@@ -124,6 +125,10 @@ struct ftable {
 	const struct field *cols;
 	size_t ncols;
 };
+/* ftable flags */
+#define FT_TEXT_OPTIONAL 0x01u	/* the text report leaves the table out
+				 * when its have bits are not set (a table
+				 * only some modes fill, e.g. --once) */
 
 struct fgroup {
 	const char *name;	/* JSON key: "queue" */

@@ -190,7 +190,14 @@ text_value(char *buf, size_t len, const struct field *f, const struct fval *v,
 		mhstr_clean(buf, len, v->str, strlen(v->str), 80);
 	else if (f->kind == FK_INT && v->str != NULL)
 		snprintf(buf, len, "%s", v->str);
-	else if (f->kind == FK_AGE || (f->unit && strcmp(f->unit, "s") == 0)) {
+	else if (f->kind == FK_TIME) {
+		/* a moment: local time, as the logs an admin reads show it */
+		time_t t = (time_t)v->i;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	} else if (f->kind == FK_AGE || (f->unit && strcmp(f->unit, "s") == 0)) {
 		human_age(buf, len, (long long)v->i);
 		*unit = "";
 	} else if (f->conv == FC_KIB) {
@@ -369,6 +376,8 @@ text_group(struct strbuf *b, const struct fgroup *g, const struct part *p,
 	for (j = 0; j < g->ntables; j++) {
 		const struct ftable *t = &g->tables[j];
 
+		if ((have & t->have) != t->have && (t->flags & FT_TEXT_OPTIONAL))
+			continue;
 		if ((have & t->have) != t->have)
 			strbuf_printf(b, "\n  %s: unknown\n",
 			    t->title ? t->title : t->name);

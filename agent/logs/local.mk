@@ -10,3 +10,12 @@ agent_logs_libmhlogs_la_SOURCES = \
 	agent/logs/logtime.c
 agent_logs_libmhlogs_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 agent_logs_libmhlogs_la_LIBADD = $(LIBSYSTEMD_LIBS)
+
+## the log collector (logs.h): sources, parsers and counters glued into
+## mhTraffic, mhDefer and mhAuth. In libmhagent with the other
+## collectors; it calls the sources of libmhlogs, which every program
+## linking the collector table links too.
+agent_libmhagent_la_SOURCES += agent/logs/logs.h agent/logs/logs.c \
+	agent/logs/logs_conf.c agent/logs/logs_feed.c \
+	agent/logs/logs_replay.c agent/logs/logs_part.c \
+	agent/logs/logs_fields.c

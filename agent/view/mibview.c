@@ -301,14 +301,6 @@ static const struct mv_object objects[] = {
 	{ MH_G_AGENT, 0, 10 },
 	{ MH_G_ALARMS, 0, 2 },
 	{ MH_G_ALARMS, MH_ALARM_TABLE, 10 },
-	/* groups the MIB defines that no collector fills yet */
-	{ MH_G_TRAFFIC, 0, 6 },
-	{ MH_G_TRAFFIC, 10, 6 },
-	{ MH_G_DEFER, 10, 5 },
-	{ MH_G_AUTH, 0, 1 },
-	{ MH_G_AUTH, 10, 4 },
-	{ MH_G_AUTH, 11, 4 },
-	{ MH_G_AUTH, 12, 4 },
 };
 
 bool
