@@ -343,7 +343,10 @@ text_table(struct strbuf *b, const struct ftable *t, const struct part *p,
 				continue;
 			field_get(f, row, have, p->taken, &v);
 			text_value(val, sizeof(val), f, &v, &unit);
-			text_cell(b, val[0] ? val : "<>", w[c], c == lastc);
+			/* an empty key is the null sender; any other empty
+			 * text is nothing known */
+			text_cell(b, val[0] ? val : (f->flags & FF_KEY) ? "<>" :
+			    "-", w[c], c == lastc);
 		}
 		strbuf_putc(b, '\n');
 	}

@@ -237,7 +237,7 @@ is "$(cat "$T/once.got")" "$((FLOOD + JUNK)) $((FLOOD + JUNK)) $FLOOD 0 $RELAY $
     "the --once JSON says the same, with the three alarms of the replay"
 "$MAILHEALTHD" --once --format text -c "$T/once.conf" >"$T/once.txt" 2>/dev/null
 grep -q "who is sending: top users in the window" "$T/once.txt" &&
-    grep -Eq "^ +$FLOOD +0 +$FLOOD +6 +2  info  127.0.0.[2-7]  127.0.0.2 127.0.0.3" "$T/once.txt"
+    grep -Eq "^ +$FLOOD +0 +$FLOOD +6 +2  info +127.0.0.[2-7] +127.0.0.2 127.0.0.3" "$T/once.txt"
 ok $? "--format text: who is sending, info with its count and addresses"
 grep -q "who is failing to log in: by client IP" "$T/once.txt" &&
     grep -q "who refuses our mail" "$T/once.txt" &&
