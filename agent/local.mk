@@ -16,6 +16,8 @@ agent_libmhagent_la_SOURCES = \
 	agent/core/report.c \
 	agent/queue/queue.h agent/queue/queue.c agent/queue/qcache.c \
 	agent/queue/queue_postfix.c agent/queue/pf_record.c \
+	agent/queue/pf.h agent/queue/pf_dir.c agent/queue/pf_file.c \
+	agent/queue/itab.c \
 	agent/queue/queue_qmail.c agent/queue/queue_exim.c \
 	agent/view/view.h agent/view/mibview.c agent/view/mib_agent.c \
 	agent/view/mib_queue.c agent/view/mib_alarm.c
