@@ -90,7 +90,7 @@ ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);
 
-/* queue_postfix.c */
+/* queue_postfix.c (with pf_dir.c, pf_file.c, itab.c: pf.h) */
 extern const struct queue_reader queue_postfix;
 
 /* pf_record.c: Postfix queue-file records. The parser reads from a byte
@@ -133,10 +133,10 @@ int pf_qfile_parse(const unsigned char *buf, size_t len,
     struct pf_qfile *out, const char **why);
 void pf_qfile_clear(struct pf_qfile *);
 
-/* queue_qmail.c */
+/* queue_qmail.c (with qmail_scan.c, qmail_msg.c, qmail_watch.c: qmail.h) */
 extern const struct queue_reader queue_qmail;
 
-/* qmail envelope files, exposed for unit tests and fuzzing: a sequence
+/* qmail_env.c: qmail envelope files, exposed for unit tests and fuzzing: a sequence
  * of NUL-terminated records. todo (and intd) hold u<uid> p<pid>
  * F<sender> T<rcpt>...; info holds F<sender>; local and remote hold
  * T<rcpt> (pending) and D<rcpt> (done). */
@@ -157,7 +157,7 @@ void qmail_env_clear(struct qmail_env *);
 /* queue_exim.c */
 extern const struct queue_reader queue_exim;
 
-/* An Exim -H spool file, exposed for unit tests and fuzzing. The parser
+/* exim_hdr.c: an Exim -H spool file, exposed for unit tests and fuzzing. The parser
  * works in place: buf is modified (line ends become NULs) and the
  * strings point into it. */
 struct exim_hdr {

@@ -1,0 +1,135 @@
+/*
+ * qmail.h: the qmail queue reader's private header, by file:
+ * queue_qmail.c (the reader: one scan, open, close), qmail_scan.c (one
+ * pass per directory, the report), qmail_msg.c (the message table),
+ * qmail_watch.c (inotify). The envelope parser, qmail_env.c, is declared
+ * in queue.h.
+ */
+#ifndef MH_QMAIL_H
+#define MH_QMAIL_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "queue/queue.h"
+
+
+#define QMAIL_DEFAULT_QUEUE "/var/qmail/queue"
+/* A channel file of a message to a 100,000-address list is ~3 MB. */
+#define QMAIL_FILE_MAX (64u << 20)
+
+enum { Q_QUEUE, Q_TODO, Q_LOCAL, Q_REMOTE, Q_BOUNCE };
+
+/* where a message's pending recipients were read from */
+enum { SRC_TODO, SRC_LOCAL, SRC_REMOTE, SRC_N };
+
+/* seen-this-scan bits */
+#define SEEN_TODO	0x01u
+#define SEEN_INFO	0x02u
+#define SEEN_LOCAL	0x04u
+#define SEEN_REMOTE	0x08u
+#define SEEN_BOUNCE	0x10u
+
+/* dirty bits: inotify saw the file created or written since the last scan */
+#define DIRTY_MESS	0x01u
+#define DIRTY_INFO	0x02u
+#define DIRTY_LOCAL	0x04u
+#define DIRTY_REMOTE	0x08u
+
+/* flags */
+#define F_MESS_FINAL	0x01u	/* mess size read once todo or info existed */
+#define F_INFO_TIME	0x02u	/* arrival is info's mtime */
+#define F_SENDER	0x04u	/* the sender is known (todo or info read) */
+
+enum { D_MESS, D_INFO, D_LOCAL, D_REMOTE, D_N };
+
+/*
+ * One message, kept small (a 100,000-message queue is 100,000 of these):
+ * the identity of each file as last read, and one allocation (data) for
+ * the sender and the domains of the pending recipients, packed as
+ *	uint32_t n[SRC_N]; "sender\0" "@dom\0"... (todo, local, remote)
+ * A domain is the address from its last '@' ("@example.com"), or "" for
+ * an address without one; queue_add() takes what follows the '@'.
+ */
+struct qm_msg {
+	uint64_t id;		/* message number = inode of mess/S/N */
+	uint64_t size;		/* st_size of mess/S/N */
+	int64_t arrival;	/* info's mtime, else mess's */
+	uint64_t todo_ino;	/* d_ino at the last read, 0 = absent */
+	uint64_t info_ino;
+	uint64_t chan_sig[2];	/* local, remote: ino/mtime/size, 0 = absent */
+	uint32_t gen;		/* scan that last saw mess/S/N */
+	uint8_t seen, dirty, flags;
+	char *data;		/* NULL: no sender known (mess alone) */
+};
+
+struct qmail {
+	char *root;
+	int rootfd;		/* opened afresh by each scan */
+	dev_t root_dev;		/* the directory the watches are on */
+	ino_t root_ino;
+	long split;
+	int ino_fd;		/* inotify, -1 if unavailable */
+	int *wd;		/* D_N * split watch descriptors */
+	bool recheck;		/* list every directory next scan */
+	bool events;		/* this scan trusts inotify */
+	struct qm_msg **dirtyv;	/* messages with dirty bits this scan */
+	size_t ndirty, cdirty;
+	bool todo_split;	/* big-todo: todo/S/N */
+	uint32_t gen;
+	struct qm_msg **tab;	/* open addressing on id, NULL = empty */
+	size_t tcap, tn;	/* power of two; entries */
+	/* scratch, reused between files and scans */
+	char *buf;		/* file contents */
+	size_t bufcap;
+	char *dbuf;		/* packed domains */
+	size_t dcap;
+	struct qmail_env env;
+	const char **rcpt;
+	size_t rcptcap;
+	/* errors of one scan: the first is reported, the rest counted */
+	struct queue_errs errs;
+};
+
+
+/* The packed data of a message, unpacked (strings into m->data). */
+struct msg_view {
+	const char *sender;	/* NULL if unknown */
+	uint32_t n[SRC_N];
+	const char *dom[SRC_N];	/* packed, n[i] strings each */
+	size_t len[SRC_N];	/* bytes of dom[i] */
+};
+
+/* qmail_msg.c */
+/* "123" -> 123; 0 for anything that is not a plain decimal number. */
+uint64_t qmail_msg_id(const char *);
+void qmail_msg_free(struct qm_msg *);
+struct qm_msg *qmail_tab_get(const struct qmail *, uint64_t id);
+struct qm_msg *qmail_tab_add(struct qmail *, uint64_t id);
+/* Free the messages a scan did not see. */
+void qmail_tab_sweep(struct qmail *);
+void qmail_msg_view(const struct qm_msg *, struct msg_view *);
+void qmail_msg_set_sender(struct qm_msg *, const char *);
+/* Set the pending domains of one source; pass e NULL to clear them. */
+void qmail_msg_set_domains(struct qmail *, struct qm_msg *, int src,
+    const struct qmail_env *e);
+void qmail_msg_dirty(struct qmail *, struct qm_msg *, uint8_t bits);
+
+/* qmail_scan.c */
+void qmail_scan_mess(struct qmail *, const char *rel);
+void qmail_scan_todo(struct qmail *, const char *rel);
+void qmail_scan_info(struct qmail *, const char *rel);
+void qmail_scan_chan(struct qmail *, const char *rel, int c);
+void qmail_scan_dirty(struct qmail *);
+void qmail_scan_bounce(struct qmail *);
+void qmail_scan_report(struct qmail *, struct qm_msg *, struct queue_acc *);
+/* Files read since start: a test hook, not API. */
+unsigned long queue_qmail_files_read(void);
+
+/* qmail_watch.c */
+void qmail_watch_open(struct qmail *);
+void qmail_watch_close(struct qmail *);
+/* Turn the inotify events since the last scan into dirty bits. */
+void qmail_watch_drain(struct qmail *);
+
+#endif

@@ -1,0 +1,483 @@
+/*
+ * qmail_scan.c: the qmail queue's directories, one pass each (mess,
+ * todo, info, local, remote, bounce), and each message's report to
+ * queue_add(). The rules for rescans are at the top of queue_qmail.c.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "queue/qmail.h"
+
+/* Files read since start: a test hook (not API) that lets the unit
+ * tests prove a rescan reads only what changed. */
+static unsigned long files_read;
+
+unsigned long
+queue_qmail_files_read(void)
+{
+	return files_read;
+}
+
+
+static bool
+is_file(int dfd, const struct dirent *d)
+{
+	struct stat st;
+
+	if (d->d_type == DT_REG)
+		return true;
+	if (d->d_type != DT_UNKNOWN)
+		return false;
+	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
+static DIR *
+open_dir(struct qmail *q, const char *rel)
+{
+	int fd = openat(q->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		queue_errs_add(&q->errs, errno,
+		    "cannot open %s/%s", q->root, rel);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return d;
+}
+
+/* Read a whole file into q->buf; st gets its fstat. Returns the length,
+ * -1 on error (counted), -2 if it vanished (a normal race with
+ * qmail-send). */
+static ssize_t
+read_file(struct qmail *q, int dfd, const char *name, const char *rel,
+    struct stat *st)
+{
+	ssize_t len = queue_read_file(dfd, name, &q->buf, &q->bufcap,
+	    QMAIL_FILE_MAX, st);
+
+	if (len == -1)
+		queue_errs_add(&q->errs, errno, "cannot read %s/%s", rel, name);
+	if (len >= 0 || errno != ENOENT)
+		files_read++;
+	return len;
+}
+
+static int64_t
+mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* What a channel file looked like: changes when qmail-send marks a
+ * recipient done (mtime) or the file is replaced (inode). Never 0. */
+static uint64_t
+chan_sig(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (uint64_t)mtime_ns(st) + 0x632BE59BD9B4E019ULL + (h << 6) +
+	    (h >> 2);
+	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
+	return h ? h : 1;
+}
+
+/* Parse an envelope file in q->buf; on a malformed file, report it and
+ * keep what the complete records said. */
+static void
+parse_env(struct qmail *q, size_t len, enum qmail_file kind,
+    const char *rel, const char *name)
+{
+	const char *why;
+
+	if (qmail_env_parse(q->buf, len, kind, &q->env, &why) < 0)
+		queue_errs_add(&q->errs, 0, "%s/%s: %s", rel, name, why);
+}
+
+static void
+stat_mess(struct qmail *q, struct qm_msg *m, int dfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			queue_errs_add(&q->errs, errno,
+			    "cannot stat mess/%ld/%s",
+			    (long)(m->id % (uint64_t)q->split), name);
+		m->gen = 0;	/* gone: drop it */
+		return;
+	}
+	m->size = (uint64_t)st.st_size;
+	if (!(m->flags & F_INFO_TIME))
+		m->arrival = st.st_mtim.tv_sec;
+}
+
+/* A message's file was replaced by another message's (the number was
+ * reused): forget everything but the number, and stat the new mess. */
+static void
+msg_renew(struct qmail *q, struct qm_msg *m)
+{
+	char rel[64];
+
+	free(m->data);
+	m->data = NULL;
+	m->todo_ino = m->info_ino = 0;
+	m->chan_sig[0] = m->chan_sig[1] = 0;
+	m->flags = 0;
+	m->seen &= (uint8_t)~(SEEN_INFO | SEEN_LOCAL | SEEN_REMOTE);
+	qmail_msg_dirty(q, m, DIRTY_INFO | DIRTY_LOCAL | DIRTY_REMOTE);
+	snprintf(rel, sizeof(rel), "mess/%ld", (long)(m->id %
+	    (uint64_t)q->split));
+	{
+		char name[24];
+		int dfd = openat(q->rootfd, rel, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+
+		snprintf(name, sizeof(name), "%llu", (unsigned long long)m->id);
+		if (dfd >= 0) {
+			stat_mess(q, m, dfd, name);
+			close(dfd);
+		}
+	}
+}
+
+/* mess/S: every message. */
+void
+qmail_scan_mess(struct qmail *q, const char *rel)
+{
+	DIR *d = open_dir(q, rel);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id == 0)
+			continue;
+		m = qmail_tab_get(q, id);
+		if (m == NULL) {
+			if (!is_file(dirfd(d), de))
+				continue;
+			m = qmail_tab_add(q, id);
+			qmail_msg_dirty(q, m, DIRTY_INFO | DIRTY_LOCAL |
+			    DIRTY_REMOTE);
+		}
+		m->gen = q->gen;
+		/* what the events keep track of stays; todo and bounce
+		 * are listed every scan */
+		m->seen = q->events ? m->seen & (SEEN_INFO | SEEN_LOCAL |
+		    SEEN_REMOTE) : 0;
+		if (m->dirty & DIRTY_MESS) {
+			/* a new mess file under a known number: the old
+			 * message left and a new one took its inode */
+			m->dirty &= (uint8_t)~DIRTY_MESS;
+			msg_renew(q, m);
+		} else if (!(m->flags & F_MESS_FINAL))
+			stat_mess(q, m, dirfd(d), de->d_name);
+	}
+	closedir(d);
+}
+
+/* todo/ (flat) or todo/S (big-todo) */
+void
+qmail_scan_todo(struct qmail *q, const char *rel)
+{
+	DIR *d = open_dir(q, rel);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+		struct stat st;
+		ssize_t len;
+
+		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
+		    m->gen != q->gen)
+			continue;	/* not a message (yet) */
+		if ((uint64_t)de->d_ino == m->todo_ino) {
+			m->seen |= SEEN_TODO;
+			continue;
+		}
+		/* todo comes once per message, before info: todo beside an
+		 * info read earlier is a new message under a reused number */
+		if (m->info_ino && m->todo_ino == 0)
+			msg_renew(q, m);
+		len = read_file(q, dirfd(d), de->d_name, rel, &st);
+		if (len < 0)
+			continue;
+		m->seen |= SEEN_TODO;
+		m->todo_ino = (uint64_t)de->d_ino;
+		parse_env(q, (size_t)len, QMAIL_TODO, rel, de->d_name);
+		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
+		if (q->env.sender) {
+			qmail_msg_set_sender(m, q->env.sender);
+			m->flags |= F_SENDER;
+		} else
+			m->flags &= (uint8_t)~F_SENDER;
+	}
+	closedir(d);
+}
+
+/* info/S/N: the sender and, by its mtime, the time qmail-send counts
+ * the message's queue lifetime from. dfd/name: the file, from a readdir
+ * of info/S or by path from the queue root. */
+static void
+info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
+    const char *rel)
+{
+	struct stat st;
+	ssize_t len;
+
+	len = read_file(q, dfd, name, rel, &st);
+	if (len < 0) {
+		if (len == -2) {
+			m->seen &= (uint8_t)~SEEN_INFO;
+			m->info_ino = 0;
+		}
+		return;
+	}
+	if (m->info_ino && m->info_ino != (uint64_t)st.st_ino &&
+	    !(m->seen & SEEN_TODO))
+		msg_renew(q, m);	/* a new message, same number */
+	m->seen |= SEEN_INFO;
+	m->info_ino = (uint64_t)st.st_ino;
+	m->arrival = st.st_mtim.tv_sec;
+	m->flags |= F_INFO_TIME;
+	parse_env(q, (size_t)len, QMAIL_INFO, rel, name);
+	if (m->seen & SEEN_TODO)
+		return;		/* todo is the truth until it goes */
+	if (q->env.sender) {
+		qmail_msg_set_sender(m, q->env.sender);
+		m->flags |= F_SENDER;
+	} else
+		m->flags &= (uint8_t)~F_SENDER;	/* damaged */
+}
+
+void
+qmail_scan_info(struct qmail *q, const char *rel)
+{
+	DIR *d = open_dir(q, rel);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
+		    m->gen != q->gen)
+			continue;
+		if ((uint64_t)de->d_ino == m->info_ino &&
+		    !(m->dirty & DIRTY_INFO)) {
+			m->seen |= SEEN_INFO;
+			continue;
+		}
+		info_entry(q, m, dirfd(d), de->d_name, rel);
+	}
+	closedir(d);
+}
+
+/* local/S/N or remote/S/N: changed in place when a recipient is done. */
+static void
+chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
+    const char *rel, int c)
+{
+	uint8_t bit = c == 0 ? SEEN_LOCAL : SEEN_REMOTE;
+	struct stat st;
+	ssize_t len;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			queue_errs_add(&q->errs, errno,
+			    "cannot stat %s/%s", rel, name);
+		m->seen &= (uint8_t)~bit;
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		return;
+	m->seen |= bit;
+	if (chan_sig(&st) == m->chan_sig[c])
+		return;
+	len = read_file(q, dfd, name, rel, &st);
+	if (len < 0) {
+		if (len == -2)
+			m->seen &= (uint8_t)~bit;
+		return;
+	}
+	m->chan_sig[c] = chan_sig(&st);
+	parse_env(q, (size_t)len, QMAIL_CHAN, rel, name);
+	qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
+}
+
+void
+qmail_scan_chan(struct qmail *q, const char *rel, int c)
+{
+	DIR *d = open_dir(q, rel);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
+		    m->gen != q->gen)
+			continue;
+		chan_entry(q, m, dirfd(d), de->d_name, rel, c);
+	}
+	closedir(d);
+}
+
+/* With inotify healthy, info/, local/ and remote/ are not listed at all
+ * on a rescan: only the files of new messages, and those the events
+ * named (created, written, deleted), are looked at, by path. */
+void
+qmail_scan_dirty(struct qmail *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->ndirty; i++) {
+		struct qm_msg *m = q->dirtyv[i];
+		char rel[32], name[64];
+		long sd;
+		int c;
+
+		if (m->gen != q->gen)
+			continue;	/* left the queue */
+		sd = (long)(m->id % (uint64_t)q->split);
+		if (m->dirty & DIRTY_INFO) {
+			snprintf(rel, sizeof(rel), "info/%ld", sd);
+			snprintf(name, sizeof(name), "%s/%llu", rel,
+			    (unsigned long long)m->id);
+			info_entry(q, m, q->rootfd, name, ".");
+		}
+		for (c = 0; c < 2; c++) {
+			if (!(m->dirty & (c ? DIRTY_REMOTE : DIRTY_LOCAL)))
+				continue;
+			snprintf(rel, sizeof(rel), "%s/%ld", c ? "remote" :
+			    "local", sd);
+			snprintf(name, sizeof(name), "%s/%llu", rel,
+			    (unsigned long long)m->id);
+			chan_entry(q, m, q->rootfd, name, ".", c);
+		}
+	}
+}
+
+void
+qmail_scan_bounce(struct qmail *q)
+{
+	DIR *d = open_dir(q, "bounce");
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id && (m = qmail_tab_get(q, id)) != NULL && m->gen == q->gen)
+			m->seen |= SEEN_BOUNCE;
+	}
+	closedir(d);
+}
+
+/* Append n packed domains to the recipient list for queue_add(). */
+static size_t
+push_domains(struct qmail *q, size_t n, const char *p, uint32_t cnt)
+{
+	uint32_t i;
+
+	if (n + cnt > q->rcptcap) {
+		q->rcptcap = (n + cnt) * 2;
+		q->rcpt = xreallocarray(q->rcpt, q->rcptcap, sizeof(*q->rcpt));
+	}
+	for (i = 0; i < cnt; i++) {
+		q->rcpt[n++] = p;
+		p += strlen(p) + 1;
+	}
+	return n;
+}
+
+void
+qmail_scan_report(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
+{
+	struct queue_msg qm;
+	struct msg_view v;
+	size_t n = 0;
+	int c;
+
+	/* what this scan did not see is gone */
+	if (!(m->seen & SEEN_TODO) && m->todo_ino) {
+		m->todo_ino = 0;
+		qmail_msg_set_domains(q, m, SRC_TODO, NULL);
+	}
+	if (!(m->seen & SEEN_INFO)) {
+		m->info_ino = 0;
+		m->flags &= (uint8_t)~F_INFO_TIME;
+	}
+	for (c = 0; c < 2; c++)
+		if (!(m->seen & (c == 0 ? SEEN_LOCAL : SEEN_REMOTE))) {
+			m->chan_sig[c] = 0;
+			qmail_msg_set_domains(q, m, SRC_LOCAL + c, NULL);
+		}
+	if (!(m->seen & (SEEN_TODO | SEEN_INFO)))
+		m->flags &= (uint8_t)~F_SENDER;
+	/* qmail-queue has finished writing mess before it links todo, so
+	 * from then on mess is final and need not be stat()ed again */
+	if (m->seen & (SEEN_TODO | SEEN_INFO))
+		m->flags |= F_MESS_FINAL;
+	m->dirty = 0;
+
+	qmail_msg_view(m, &v);
+	memset(&qm, 0, sizeof(qm));
+	qm.queues = 1u << Q_QUEUE;
+	qm.size = m->size;
+	qm.arrival = (time_t)m->arrival;
+	if (m->seen & SEEN_TODO) {
+		/* not preprocessed: todo is the truth, even if a crashed
+		 * qmail-send left info/local/remote behind */
+		qm.queues |= 1u << Q_TODO;
+		n = push_domains(q, n, v.dom[SRC_TODO], v.n[SRC_TODO]);
+	} else {
+		if (v.n[SRC_LOCAL])
+			qm.queues |= 1u << Q_LOCAL;
+		if (v.n[SRC_REMOTE])
+			qm.queues |= 1u << Q_REMOTE;
+		n = push_domains(q, n, v.dom[SRC_LOCAL], v.n[SRC_LOCAL]);
+		n = push_domains(q, n, v.dom[SRC_REMOTE], v.n[SRC_REMOTE]);
+	}
+	if (m->seen & SEEN_BOUNCE)
+		qm.queues |= 1u << Q_BOUNCE;
+	/* mess alone is a message qmail-queue is still writing, or one
+	 * qmail-clean has yet to remove: counted, its sender unknown */
+	qm.sender = (m->flags & F_SENDER) && v.sender ? v.sender : NULL;
+	qm.nrcpt = n;
+	qm.rcpt = q->rcpt;
+	/* a message in both local and remote counts in each row with that
+	 * channel's recipients only */
+	{
+		size_t per[Q_BOUNCE + 1];
+
+		per[Q_QUEUE] = per[Q_TODO] = per[Q_BOUNCE] = n;
+		per[Q_LOCAL] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_LOCAL];
+		per[Q_REMOTE] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_REMOTE];
+		qm.qrcpt = per;
+		queue_add(acc, &qm);
+	}
+}
