@@ -104,6 +104,8 @@ struct pf_state {
 	/* per scan */
 	struct queue_acc *acc;
 	unsigned nerr, nerr_hidden;
+	uint32_t unknown;	/* rows reported unknown this scan */
+	uint32_t had_queue;	/* queue directories read at least once */
 	/* scratch */
 	unsigned char *head, *win;
 	size_t wincap;
@@ -114,6 +116,8 @@ struct pf_state {
 };
 /* pf_file.c */
 void pf_err(struct pf_state *, const char *fmt, ...) MH_PRINTF(2, 3);
+void pf_unknown(struct pf_state *, int qi, const char *fmt, ...)
+    MH_PRINTF(3, 4);
 void pf_file_clear(struct pf_file *);
 void pf_file_count(struct pf_state *, int qi, const struct pf_file *);
 int pf_file_read(struct pf_state *, int qi, int dfd, const char *name,

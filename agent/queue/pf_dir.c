@@ -26,6 +26,20 @@ pf_name_hash(const char *s)
 	return itab_hash(s, strlen(s));
 }
 
+/* It or a subdirectory held files at the last listing. */
+static bool
+pf_dir_held(const struct pf_dir *d)
+{
+	size_t i;
+
+	if (d->nfiles)
+		return true;
+	for (i = 0; i < d->nsubs; i++)
+		if (pf_dir_held(d->subs[i]))
+			return true;
+	return false;
+}
+
 static struct pf_file *
 pf_dir_find(struct pf_dir *d, const char *name)
 {
@@ -87,9 +101,11 @@ pf_dir_descend(struct pf_state *st, int qi, int dfd, struct pf_dir *sub,
 	fd = openat(dfd, sub->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd < 0) {
-		if (errno != ENOENT)
-			pf_err(st, "%s/%s: %s", st->root, st->path,
-			    strerror(errno));
+		/* a hashed subdirectory is never removed by Postfix: one
+		 * that cannot be opened (gone, unreadable, a symlink) leaves
+		 * its messages out of the numbers */
+		pf_unknown(st, qi, "%s/%s: %s", st->root, st->path,
+		    strerror(errno));
 		st->path[plen] = '\0';
 		return -1;
 	}
@@ -177,7 +193,8 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 
 	/* fdopendir takes the fd; keep ours for openat afterwards */
 	if ((dfd2 = dup(dfd)) < 0 || (dir = fdopendir(dfd2)) == NULL) {
-		pf_err(st, "%s/%s: %s", st->root, st->path, strerror(errno));
+		pf_unknown(st, qi, "%s/%s: %s", st->root, st->path,
+		    strerror(errno));
 		if (dfd2 >= 0)
 			close(dfd2);
 		return false;
@@ -252,7 +269,7 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 	}
 	st->path[plen] = '\0';
 	if (errno != 0) {
-		pf_err(st, "%s/%s: readdir: %s", st->root, st->path,
+		pf_unknown(st, qi, "%s/%s: readdir: %s", st->root, st->path,
 		    strerror(errno));
 		ok = false;
 	}
@@ -287,8 +304,24 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 			d->idx[h] = (uint32_t)(i + 1);
 		}
 	}
-	for (is = 0; is < d->nsubs; is++)
-		pf_dir_free(d->subs[is]);	/* the ones not taken */
+	/* A subdirectory that held messages and is gone was renamed away
+	 * (Postfix never removes its hashed directories): keep it, so that
+	 * its row stays unknown rather than smaller until it is back. One
+	 * that held nothing loses nothing. */
+	for (is = 0; is < d->nsubs; is++) {
+		struct pf_dir *sub = d->subs[is];
+
+		if (sub == NULL)
+			continue;
+		if (pf_dir_held(sub)) {
+			if (nsubs % 16 == 0)
+				subs = xreallocarray(subs, nsubs + 16,
+				    sizeof(*subs));
+			subs[nsubs++] = sub;
+			sub->mtime_ns = -1;
+		} else
+			pf_dir_free(sub);
+	}
 	free(d->subs);
 	d->subs = subs;
 	d->nsubs = nsubs;
@@ -308,7 +341,8 @@ pf_dir_scan(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 	bool ok;
 
 	if (fstat(dfd, &sb) < 0) {
-		pf_err(st, "%s/%s: %s", st->root, st->path, strerror(errno));
+		pf_unknown(st, qi, "%s/%s: %s", st->root, st->path,
+		    strerror(errno));
 		close(dfd);
 		return;
 	}

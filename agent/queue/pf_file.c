@@ -48,6 +48,23 @@ pf_err(struct pf_state *st, const char *fmt, ...)
 	queue_error(st->acc, "%s", buf);
 }
 
+/* A directory of queue qi could not be read: its row is unknown this
+ * round (reported once per row and scan). */
+void
+pf_unknown(struct pf_state *st, int qi, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (st->unknown & (1u << qi))
+		return;
+	st->unknown |= 1u << qi;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	queue_unknown(st->acc, qi, "%s", buf);
+}
+
 static size_t
 pf_lower(char *dst, const char *s, size_t n)
 {
@@ -201,6 +218,8 @@ pf_file_read(struct pf_state *st, int qi, int dfd, const char *name,
 	do
 		got = pread(fd, st->head, PF_HEAD, 0);
 	while (got < 0 && errno == EINTR);
+	if (got > 0)
+		queue_bytes_add((size_t)got);
 	if (got < 0) {
 		pf_err(st, "%s/%s: %s", st->root, st->path, strerror(errno));
 		f->mtime_ns = PF_MTIME_UNKNOWN;

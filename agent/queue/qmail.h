@@ -71,6 +71,7 @@ struct qmail {
 	long split;
 	int ino_fd;		/* inotify, -1 if unavailable */
 	int *wd;		/* D_N * split watch descriptors */
+	struct stat *wst;	/* what each watched directory was */
 	bool recheck;		/* list every directory next scan */
 	bool events;		/* this scan trusts inotify */
 	struct qm_msg **dirtyv;	/* messages with dirty bits this scan */
@@ -89,6 +90,9 @@ struct qmail {
 	size_t rcptcap;
 	/* errors of one scan: the first is reported, the rest counted */
 	struct queue_errs errs;
+	struct queue_acc *acc;	/* of the scan under way */
+	uint32_t unknown;	/* rows reported unknown this scan */
+	bool unknown_all;	/* the whole queue is */
 };
 
 
@@ -116,6 +120,10 @@ void qmail_msg_set_domains(struct qmail *, struct qm_msg *, int src,
 void qmail_msg_dirty(struct qmail *, struct qm_msg *, uint8_t bits);
 
 /* qmail_scan.c */
+/* A directory the row (-1: the whole queue) depends on could not be
+ * read: queue_unknown(), once per row and scan. */
+void qmail_unknown(struct qmail *, int row, const char *fmt, ...)
+    MH_PRINTF(3, 4);
 void qmail_scan_mess(struct qmail *, const char *rel);
 void qmail_scan_todo(struct qmail *, const char *rel);
 void qmail_scan_info(struct qmail *, const char *rel);
@@ -131,5 +139,8 @@ void qmail_watch_open(struct qmail *);
 void qmail_watch_close(struct qmail *);
 /* Turn the inotify events since the last scan into dirty bits. */
 void qmail_watch_drain(struct qmail *);
+/* false if a watched directory is no longer the one watched (renamed,
+ * replaced, its mode changed): the watches must be made again. */
+bool qmail_watch_check(struct qmail *);
 
 #endif

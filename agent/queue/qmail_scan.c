@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,20 +41,64 @@ is_file(int dfd, const struct dirent *d)
 	    S_ISREG(st.st_mode);
 }
 
-static DIR *
-open_dir(struct qmail *q, const char *rel)
+void
+qmail_unknown(struct qmail *q, int row, const char *fmt, ...)
 {
-	int fd = openat(q->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[256];
+	va_list ap;
+
+	if (row < 0) {
+		if (q->unknown_all)
+			return;
+		q->unknown_all = true;
+	} else {
+		if (q->unknown & (1u << row))
+			return;
+		q->unknown |= 1u << row;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	queue_unknown(q->acc, row, "%s", buf);
+}
+
+/* A queue directory, by its path under the queue; NULL when it cannot
+ * be opened (gone, unreadable, a symlink), which makes row unknown. */
+static DIR *
+open_dir(struct qmail *q, const char *rel, int row)
+{
+	int fd = openat(q->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
 	DIR *d;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		queue_errs_add(&q->errs, errno,
-		    "cannot open %s/%s", q->root, rel);
+		qmail_unknown(q, row, "qmail queue %s: cannot open %s: %s",
+		    q->root, rel, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
 	}
 	return d;
+}
+
+/* The next entry; NULL at the end, or on an error (row unknown). */
+static struct dirent *
+next_ent(struct qmail *q, DIR *d, const char *rel, int row)
+{
+	struct dirent *de;
+
+	errno = 0;
+	if ((de = readdir(d)) == NULL && errno != 0)
+		qmail_unknown(q, row, "qmail queue %s: cannot read %s: %s",
+		    q->root, rel, strerror(errno));
+	return de;
+}
+
+/* An envelope starts with one of qmail's record types. */
+static bool
+plausible(const char *buf, size_t len)
+{
+	return len > 0 && strchr("upFTD", buf[0]) != NULL && buf[0] != '\0';
 }
 
 /* Read a whole file into q->buf; st gets its fstat. Returns the length,
@@ -64,7 +109,7 @@ read_file(struct qmail *q, int dfd, const char *name, const char *rel,
     struct stat *st)
 {
 	ssize_t len = queue_read_file(dfd, name, &q->buf, &q->bufcap,
-	    QMAIL_FILE_MAX, st);
+	    QMAIL_FILE_MAX, st, plausible);
 
 	if (len == -1)
 		queue_errs_add(&q->errs, errno, "cannot read %s/%s", rel, name);
@@ -155,12 +200,12 @@ msg_renew(struct qmail *q, struct qm_msg *m)
 void
 qmail_scan_mess(struct qmail *q, const char *rel)
 {
-	DIR *d = open_dir(q, rel);
+	DIR *d = open_dir(q, rel, -1);
 	struct dirent *de;
 
 	if (d == NULL)
 		return;
-	while ((de = readdir(d)) != NULL) {
+	while ((de = next_ent(q, d, rel, -1)) != NULL) {
 		uint64_t id = qmail_msg_id(de->d_name);
 		struct qm_msg *m;
 
@@ -194,12 +239,12 @@ qmail_scan_mess(struct qmail *q, const char *rel)
 void
 qmail_scan_todo(struct qmail *q, const char *rel)
 {
-	DIR *d = open_dir(q, rel);
+	DIR *d = open_dir(q, rel, Q_TODO);
 	struct dirent *de;
 
 	if (d == NULL)
 		return;
-	while ((de = readdir(d)) != NULL) {
+	while ((de = next_ent(q, d, rel, Q_TODO)) != NULL) {
 		uint64_t id = qmail_msg_id(de->d_name);
 		struct qm_msg *m;
 		struct stat st;
@@ -270,12 +315,12 @@ info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 void
 qmail_scan_info(struct qmail *q, const char *rel)
 {
-	DIR *d = open_dir(q, rel);
+	DIR *d = open_dir(q, rel, -1);
 	struct dirent *de;
 
 	if (d == NULL)
 		return;
-	while ((de = readdir(d)) != NULL) {
+	while ((de = next_ent(q, d, rel, -1)) != NULL) {
 		uint64_t id = qmail_msg_id(de->d_name);
 		struct qm_msg *m;
 
@@ -327,12 +372,12 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 void
 qmail_scan_chan(struct qmail *q, const char *rel, int c)
 {
-	DIR *d = open_dir(q, rel);
+	DIR *d = open_dir(q, rel, c ? Q_REMOTE : Q_LOCAL);
 	struct dirent *de;
 
 	if (d == NULL)
 		return;
-	while ((de = readdir(d)) != NULL) {
+	while ((de = next_ent(q, d, rel, c ? Q_REMOTE : Q_LOCAL)) != NULL) {
 		uint64_t id = qmail_msg_id(de->d_name);
 		struct qm_msg *m;
 
@@ -382,12 +427,12 @@ qmail_scan_dirty(struct qmail *q)
 void
 qmail_scan_bounce(struct qmail *q)
 {
-	DIR *d = open_dir(q, "bounce");
+	DIR *d = open_dir(q, "bounce", Q_BOUNCE);
 	struct dirent *de;
 
 	if (d == NULL)
 		return;
-	while ((de = readdir(d)) != NULL) {
+	while ((de = next_ent(q, d, "bounce", Q_BOUNCE)) != NULL) {
 		uint64_t id = qmail_msg_id(de->d_name);
 		struct qm_msg *m;
 

@@ -87,6 +87,31 @@ qmail_watch_close(struct qmail *q)
 	q->ino_fd = -1;
 	free(q->wd);
 	q->wd = NULL;
+	free(q->wst);
+	q->wst = NULL;
+}
+
+bool
+qmail_watch_check(struct qmail *q)
+{
+	char rel[64];
+	struct stat st;
+	long i;
+	int d;
+
+	if (q->wst == NULL)
+		return true;	/* nothing watched */
+	for (d = 0; d < D_N; d++)
+		for (i = 0; i < q->split; i++) {
+			const struct stat *w = &q->wst[d * q->split + i];
+
+			snprintf(rel, sizeof(rel), "%s/%ld", watch_dirs[d], i);
+			if (fstatat(q->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    st.st_ino != w->st_ino || st.st_dev != w->st_dev ||
+			    st.st_mode != w->st_mode)
+				return false;
+		}
+	return true;
 }
 
 void
@@ -103,6 +128,7 @@ qmail_watch_open(struct qmail *q)
 		return;
 	}
 	q->wd = xcalloc((size_t)(D_N * q->split), sizeof(*q->wd));
+	q->wst = xcalloc((size_t)(D_N * q->split), sizeof(*q->wst));
 	for (d = 0; d < D_N; d++)
 		for (i = 0; i < q->split; i++) {
 			char path[4200];
@@ -116,13 +142,18 @@ qmail_watch_open(struct qmail *q)
 				mask |= IN_MODIFY | IN_DELETE | IN_MOVED_FROM;
 			snprintf(rel, sizeof(rel), "%s/%ld", watch_dirs[d], i);
 			snprintf(path, sizeof(path), "%s/%s", q->root, rel);
-			q->wd[d * q->split + i] = inotify_add_watch(q->ino_fd,
-			    path, mask | IN_ONLYDIR);
+			/* what it was before the watch: a change after it
+			 * shows in qmail_watch_check() */
+			if (lstat(path, &q->wst[d * q->split + i]) == 0)
+				q->wd[d * q->split + i] = inotify_add_watch(
+				    q->ino_fd, path, mask | IN_ONLYDIR |
+				    IN_DONT_FOLLOW);
+			else
+				q->wd[d * q->split + i] = -1;
 			if (q->wd[d * q->split + i] < 0) {
 				log_warn("queue", "inotify %s: rescans stat "
 				    "every channel file", path);
-				close(q->ino_fd);
-				q->ino_fd = -1;
+				qmail_watch_close(q);
 				return;
 			}
 		}
@@ -132,6 +163,13 @@ void
 qmail_watch_drain(struct qmail *q)
 {
 	q->recheck = true;
+}
+
+bool
+qmail_watch_check(struct qmail *q)
+{
+	(void)q;
+	return true;
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * queue.h: the queue collector (queue.c) and the MTA readers that walk
  * each MTA's queue on disk: Postfix (queue_postfix.c with its record
- * parser pf_record.c), qmail (queue_qmail.c) and Exim (queue_exim.c).
+ * parser pf_record.c), qmail (queue_qmail.c with its envelope parser
+ * qmail_env.c) and Exim (queue_exim.c with its -H parser exim_hdr.c).
  * Adding an MTA is one reader file and one row in queue.c's readers[].
  */
 #ifndef MH_QUEUE_H
@@ -60,6 +61,24 @@ struct queue_msg {
 struct queue_acc;
 void queue_add(struct queue_acc *, const struct queue_msg *);
 void queue_error(struct queue_acc *, const char *fmt, ...) MH_PRINTF(2, 3);
+/* A queue directory that should be there cannot be opened or read
+ * (renamed away, unreadable, replaced by a symlink): the counts of row
+ * (the reader's queue index, bit i of queue_msg.queues) or, with row -1,
+ * of the whole queue are unknown this round, not smaller. Also an error
+ * (queue_error). A reader calls it once per row and scan. */
+void queue_unknown(struct queue_acc *, int row, const char *fmt, ...)
+    MH_PRINTF(3, 4);
+
+/* An accumulator outside the collector, for the readers' unit tests and
+ * the benchmarks: the snapshot's queue rows are named from r's queues,
+ * the top-N tables have counters counters each. queue_acc_unknown()
+ * returns whether the whole queue is unknown and sets *rows to the
+ * unknown rows (bit i = queue i). */
+struct queue_reader;
+struct queue_acc *queue_acc_new(struct snapshot *, const struct queue_reader *,
+    size_t counters);
+void queue_acc_free(struct queue_acc *);
+bool queue_acc_unknown(const struct queue_acc *, uint32_t *rows);
 
 struct queue_reader {
 	const char *name;			/* "postfix" */
@@ -83,9 +102,17 @@ void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
 /* Read a whole queue file of at most max bytes into *buf (grown as
  * needed, one byte spare for a terminator); st gets its fstat. Returns
  * the length; -2 if it vanished before it was opened (a normal race with
- * the MTA); -1 with errno set otherwise (EFBIG past max). */
+ * the MTA); -1 with errno set otherwise (EFBIG past max, without reading
+ * it). When plausible is given and says the first 64 KiB read are not
+ * the start of an envelope, the file is read no further: that much is
+ * returned, for the parser to tell what is wrong. */
 ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
-    size_t max, struct stat *st);
+    size_t max, struct stat *st, bool (*plausible)(const char *, size_t));
+
+/* Bytes read from queue files since the program started, by every
+ * reader (queue_bytes_add() counts them): a test hook, not API. */
+void queue_bytes_add(size_t);
+unsigned long long queue_bytes_read(void);
 
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);

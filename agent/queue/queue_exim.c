@@ -88,10 +88,30 @@ struct exim {
 	size_t rcptcap;
 	struct queue_acc *acc;	/* of the scan under way */
 	struct queue_errs errs;
+	bool unknown;		/* queue_unknown() called this scan */
 };
 
 /* ------------------------------------------------------------------ */
 /* The reader. */
+
+static void exim_unknown(struct exim *, const char *fmt, ...) MH_PRINTF(2, 3);
+
+/* A directory of the spool could not be read: the whole queue is
+ * unknown this round (said once a scan). */
+static void
+exim_unknown(struct exim *x, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (x->unknown)
+		return;
+	x->unknown = true;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	queue_unknown(x->acc, -1, "%s", buf);
+}
 
 /* Files read since start: a test hook (not API). */
 unsigned long queue_exim_files_read(void);
@@ -103,13 +123,25 @@ queue_exim_files_read(void)
 	return files_read;
 }
 
+/* A -H file starts with its own name on a line ("ID-H"), a -J journal
+ * with an address: text either way, no NUL. */
+static bool
+plausible(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len < 64 ? len : 64);
+
+	return len > 0 && buf[0] != '\0' &&
+	    (nl == NULL || memchr(buf, '\0', (size_t)(nl - buf)) == NULL);
+}
+
 /* Read a whole file into *buf; -2 if it vanished (Exim finished the
  * message meanwhile), -1 on error (counted). */
 static ssize_t
 read_file(struct exim *x, int dfd, const char *name, char **buf,
     size_t *cap, struct stat *st)
 {
-	ssize_t len = queue_read_file(dfd, name, buf, cap, EXIM_FILE_MAX, st);
+	ssize_t len = queue_read_file(dfd, name, buf, cap, EXIM_FILE_MAX, st,
+	    plausible);
 
 	files_read++;
 	if (len == -1)
@@ -296,23 +328,26 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 			close(fd);
 		return -1;
 	}
+	/* a directory of the spool that cannot be read leaves its
+	 * messages out: the whole queue is unknown, not smaller */
 	/* a journal may come before or after its -H in readdir order:
 	 * remember the journals, apply them once the directory is read,
 	 * then report this directory's messages */
-	while ((de = readdir(d)) != NULL) {
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
 
 		if (top && n == 1 && de->d_type != DT_REG) {
 			int sub = openat(dfd, de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_CLOEXEC);
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			char r[64];
 
+			snprintf(r, sizeof(r), "%s/%s", rel, de->d_name);
 			if (sub >= 0) {
-				char r[64];
-
-				snprintf(r, sizeof(r), "%s/%s", rel, de->d_name);
 				scan_dir(x, sub, r, false);
 				close(sub);
-			}
+			} else if (errno != ENOTDIR || de->d_type == DT_LNK)
+				exim_unknown(x, "exim spool %s: cannot open "
+				    "%s: %s", x->spool, r, strerror(errno));
 			continue;
 		}
 		if (n < 3 || de->d_name[n - 2] != '-' ||
@@ -359,6 +394,9 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 				size_body(x, dfd, id, ent->data);
 		}
 	}
+	if (errno != 0)
+		exim_unknown(x, "exim spool %s: cannot read %s: %s", x->spool,
+		    rel, strerror(errno));
 	closedir(d);
 	/* a -J: re-read that message with its journal applied */
 	for (i = 0; i < nj; i++) {
@@ -393,13 +431,16 @@ exim_scan(void *arg, struct queue_acc *acc)
 		x->gen = 1;
 	memset(&x->errs, 0, sizeof(x->errs));
 	x->acc = acc;
+	x->unknown = false;
 	dfd = open(x->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		queue_error(acc, "exim spool %s: %s", x->input, strerror(errno));
+		queue_unknown(acc, -1, "exim spool %s: %s", x->input,
+		    strerror(errno));
 		return -1;
 	}
 	if (scan_dir(x, dfd, "input", true) < 0) {
-		queue_error(acc, "exim spool %s: %s", x->spool, x->errs.first);
+		queue_unknown(acc, -1, "exim spool %s: %s", x->spool,
+		    x->errs.first);
 		close(dfd);
 		return -1;
 	}

@@ -81,9 +81,10 @@ pf_scan(void *arg, struct queue_acc *acc)
 	st->fresh_ns = ((int64_t)ts.tv_sec - 1) * 1000000000 + ts.tv_nsec;
 	st->acc = acc;
 	st->nerr = st->nerr_hidden = 0;
+	st->unknown = 0;
 	rootfd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
-		queue_error(acc, "%s: %s", st->root, strerror(errno));
+		queue_unknown(acc, -1, "%s: %s", st->root, strerror(errno));
 		return -1;
 	}
 	for (qi = 0; qi < PQ_N; qi++) {
@@ -92,15 +93,19 @@ pf_scan(void *arg, struct queue_acc *acc)
 		    O_NOFOLLOW | O_CLOEXEC);
 
 		if (dfd < 0) {
-			/* corrupt/ and hold/ may be missing on old installs */
-			if (errno != ENOENT)
-				pf_err(st, "%s/%s: %s", st->root, q,
+			/* corrupt/ and hold/ may be missing on old installs;
+			 * any other queue directory, or one we have read
+			 * before, is missing from the numbers: unknown */
+			if (errno != ENOENT || qi < PQ_HOLD ||
+			    (st->had_queue & (1u << qi)))
+				pf_unknown(st, qi, "%s/%s: %s", st->root, q,
 				    strerror(errno));
 			pf_dir_free(st->queues[qi]);
 			st->queues[qi] = NULL;
 			continue;
 		}
 		found++;
+		st->had_queue |= 1u << qi;
 		if (st->queues[qi] == NULL)
 			st->queues[qi] = pf_dir_new(q);
 		snprintf(st->path, sizeof(st->path), "%s", q);

@@ -76,16 +76,22 @@ qmail_scan(void *arg, struct queue_acc *acc)
 
 	/* by name each time: a queue directory that was moved away or
 	 * replaced must not go on being read through an old descriptor */
+	q->acc = acc;
+	q->unknown = 0;
+	q->unknown_all = false;
 	q->rootfd = open(q->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (q->rootfd < 0 || fstat(q->rootfd, &st) < 0) {
-		queue_error(acc, "qmail queue %s: %s", q->root,
+		queue_unknown(acc, -1, "qmail queue %s: %s", q->root,
 		    strerror(errno));
 		if (q->rootfd >= 0)
 			close(q->rootfd);
 		q->rootfd = -1;
 		return -1;
 	}
-	if (st.st_dev != q->root_dev || st.st_ino != q->root_ino) {
+	/* the watches follow directories, not names: one renamed away
+	 * (or replaced, or made unreadable) must be seen by its name */
+	if (st.st_dev != q->root_dev || st.st_ino != q->root_ino ||
+	    !qmail_watch_check(q)) {
 		qmail_watch_close(q);
 		q->root_dev = st.st_dev;
 		q->root_ino = st.st_ino;
@@ -104,11 +110,11 @@ qmail_scan(void *arg, struct queue_acc *acc)
 		snprintf(rel, sizeof(rel), "mess/%ld", i);
 		qmail_scan_mess(q, rel);
 	}
-	if (q->errs.n) {
+	if (q->unknown_all) {
+		/* without mess/ there is no queue to speak of */
 		q->ndirty = 0;
 		q->recheck = true;
-		/* without mess/ there is no queue to speak of */
-		queue_error(acc, "qmail queue %s: %s", q->root, q->errs.first);
+		q->root_ino = 0;	/* watch again once it is back */
 		close(q->rootfd);
 		q->rootfd = -1;
 		return -1;
@@ -146,6 +152,8 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	close(q->rootfd);
 	q->rootfd = -1;
 	q->recheck = q->ino_fd < 0;
+	if (q->unknown || q->unknown_all)
+		q->root_ino = 0;	/* watch again once it is back */
 	return 0;
 }
 
