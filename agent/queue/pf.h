@@ -1,8 +1,9 @@
 /*
  * pf.h: the Postfix queue reader's private header, by file:
  * queue_postfix.c (the reader: scan, open, close), pf_dir.c (the tree
- * of queue directories), pf_file.c (one queue file), itab.c (interned
- * strings). The record parser, pf_record.c, is declared in queue.h.
+ * of queue directories), pf_file.c (one queue file). The record parser
+ * (pf_record.c), interned strings (strtab.c) and the scanner threads
+ * (qpool.c) are declared in queue.h.
  */
 #ifndef MH_PF_H
 #define MH_PF_H
@@ -16,6 +17,7 @@
 #define PF_MAXDEPTH 8		/* hash_queue_depth is at most a few */
 #define PF_ERRMAX 10		/* errors reported one by one per scan */
 #define PF_HOLD_FRESH 3600	/* seconds a held file is re-checked */
+#define PF_JOBS 4096		/* files read in one parallel batch */
 #define PF_ADDR_MAX 511		/* queue.c's top-N keys are this long */
 
 enum pf_queue {
@@ -23,39 +25,7 @@ enum pf_queue {
 	PQ_N
 };
 
-/* itab.c: interned strings, reclaimed by mark and sweep */
-struct istr {
-	struct istr *next;
-	uint32_t hash;
-	uint32_t gen;
-	char s[];
-};
-
-struct itab {
-	struct istr **b;
-	size_t nb, n;		/* nb: power of two */
-};
-
-uint32_t itab_hash(const char *s, size_t n);
-void itab_init(struct itab *);
-/* The interned copy of s[0..n) (n bytes, no NUL inside). */
-const char *itab_get(struct itab *, const char *s, size_t n, uint32_t gen);
-void itab_mark(const char *s, uint32_t gen);
-void itab_sweep(struct itab *, uint32_t gen);
-void itab_free(struct itab *);
-
-/* The reader's state.
- *
- * The queue is remembered as a tree of directories, each with the files
- * it held at the last scan, so a rescan can skip everything that did not
- * change (see the top). Why a tree of our own rather than qcache.c: the
- * per-directory lists are what lets a rescan skip readdir and every
- * per-file lookup when a directory's mtime says nothing came or went,
- * and they hold a message in about 90 bytes (record, name, index slot),
- * where a qcache entry plus a separate record took about 150: 100,000
- * messages fit in well under 32 MB of RSS for the whole daemon. */
-
-#define PF_MTIME_UNKNOWN INT64_MIN	/* deferred files are read unstat()ed */
+#define PF_MT_UNKNOWN UINT32_MAX	/* mt_nsec: deferred files are read unstat()ed */
 
 enum pf_fstate {
 	PF_PARSED,		/* counted if it has a sender */
@@ -64,21 +34,32 @@ enum pf_fstate {
 	PF_GONE,		/* moved to a new list, or vanished */
 };
 
+/*
+ * One queue file, 40 bytes: a million-message queue of a million junk
+ * senders must fit in well under 100 bytes a message, all told (with
+ * its name, its index slot, and its sender's entry in the strtab).
+ * Seconds and sizes are 32 bits: an arrival after 2106 or a queue file
+ * over 4 GiB is not a case (a size that big is saturated).
+ */
 struct pf_file {
-	uint64_t ino;
-	int64_t mtime_ns;
-	int64_t arrival;
-	uint64_t size;
-	const char *sender;	/* interned; NULL: no sender, not counted */
-	union {
-		const char *one;	/* nrcpt == 1 */
-		const char **many;	/* nrcpt > 1, malloc'ed */
-	} rcpt;			/* interned "@domain", "" without a domain */
-	uint32_t nrcpt;
+	uint32_t ino;		/* low 32 bits of the inode */
 	uint32_t name;		/* offset in the directory's name pool */
+	uint32_t mt_sec, mt_nsec;	/* mtime, or mt_nsec PF_MT_UNKNOWN */
+	uint32_t arrival;
+	uint32_t size;
+	uint32_t sender;	/* id in st->senders; 0: no sender, not counted */
+	uint32_t rcpt;		/* nrcpt 1: id in st->domains; more: offset
+				 * in the directory's recipient pool */
+	uint32_t nrcpt;
 	uint8_t state;
 	uint8_t unknown;	/* corrupt/, no readable sender: counted with
-				 * an unknown sender (sender NULL) */
+				 * an unknown sender */
+};
+
+/* The domain ids of files with more than one recipient, per directory. */
+struct pf_rpool {
+	uint32_t *v;
+	size_t n, cap;
 };
 
 struct pf_dir {
@@ -90,14 +71,50 @@ struct pf_dir {
 	char *names;		/* NUL-terminated names, one per file */
 	uint32_t *idx;		/* name hash -> file index + 1 */
 	size_t idxmask;
+	struct pf_rpool rpool;
 	struct pf_dir **subs;
 	size_t nsubs;
+};
+
+/*
+ * A file being read, by a scanner thread (pf_job_load: system calls and
+ * the record parser only) and then taken into its record on the
+ * collector's thread (pf_job_take: errors, interning, counting). The
+ * sender and domains are lowercased into the worker's arena.
+ */
+struct pf_job {
+	const char *name;	/* into the listing's name pool */
+	uint32_t fi;		/* the record's index in the new list */
+	uint32_t ino;
+	int rc;			/* -1: gone */
+	uint8_t state;
+	bool have_sender, have_time, size_ok;
+	int err;		/* errno of a failed open or read */
+	const char *why;	/* the parser's complaint, NULL if none */
+	int64_t mtime_ns;	/* PF_MTIME_UNKNOWN: not stat()ed */
+	int64_t arrival;
+	uint64_t size, flen;
+	int worker;
+	size_t soff, slen;	/* sender, in the worker's arena */
+	size_t roff;		/* domains: rn NUL-terminated "@dom" */
+	uint32_t rn;
+};
+
+#define PF_MTIME_UNKNOWN INT64_MIN
+
+struct pf_worker {
+	unsigned char *head, *win;
+	size_t wincap;
+	char *arena;
+	size_t alen, acap;
 };
 
 struct pf_state {
 	char *root;
 	struct pf_dir *queues[PQ_N];
-	struct itab strs;
+	struct strtab *senders, *domains;
+	struct qpool *pool;
+	struct pf_worker *workers;	/* qpool_size() of them */
 	uint32_t gen;
 	time_t now;
 	int64_t fresh_ns;	/* mtimes after this are too recent to trust */
@@ -107,23 +124,34 @@ struct pf_state {
 	uint32_t unknown;	/* rows reported unknown this scan */
 	uint32_t had_queue;	/* queue directories read at least once */
 	/* scratch */
-	unsigned char *head, *win;
-	size_t wincap;
 	const char **rv;
-	size_t rn, rcap;
-	const char *sender;
+	size_t rcap;
+	struct pf_job *jobs;
+	size_t njobs, cjobs;
+	int dfd;		/* of the directory the jobs are in */
+	int qi;
 	char path[4096];	/* "deferred/A/A07A81514", for messages */
 };
+
 /* pf_file.c */
 void pf_err(struct pf_state *, const char *fmt, ...) MH_PRINTF(2, 3);
 void pf_unknown(struct pf_state *, int qi, const char *fmt, ...)
     MH_PRINTF(3, 4);
+uint32_t pf_name_hash(const char *);
+int64_t pf_file_mtime(const struct pf_file *);
 void pf_file_clear(struct pf_file *);
-void pf_file_count(struct pf_state *, int qi, const struct pf_file *);
+void pf_file_count(struct pf_state *, int qi, const struct pf_rpool *,
+    const struct pf_file *);
+/* The parallel part: read the jobs st->jobs[0..njobs) of directory
+ * st->dfd with the pool. */
+void pf_jobs_load(struct pf_state *);
+/* The rest, on the caller's thread: f from the job; -1 if it is gone. */
+int pf_job_take(struct pf_state *, struct pf_rpool *, const struct pf_job *,
+    struct pf_file *);
 int pf_file_read(struct pf_state *, int qi, int dfd, const char *name,
-    struct pf_file *);
+    struct pf_rpool *, struct pf_file *);
 int pf_file_check(struct pf_state *, int qi, int dfd, const char *name,
-    struct pf_file *);
+    struct pf_rpool *, struct pf_file *);
 bool pf_name_ok(const char *name);
 bool pf_ready(int qi, mode_t mode);
 int64_t pf_mtime_ns(const struct stat *);

@@ -20,12 +20,6 @@
 
 #include "queue/pf.h"
 
-static uint32_t
-pf_name_hash(const char *s)
-{
-	return itab_hash(s, strlen(s));
-}
-
 /* It or a subdirectory held files at the last listing. */
 static bool
 pf_dir_held(const struct pf_dir *d)
@@ -71,6 +65,7 @@ pf_dir_free(struct pf_dir *d)
 	free(d->files);
 	free(d->names);
 	free(d->idx);
+	free(d->rpool.v);
 	free(d->subs);
 	free(d->name);
 	free(d);
@@ -114,6 +109,66 @@ pf_dir_descend(struct pf_state *st, int qi, int dfd, struct pf_dir *sub,
 	return 0;
 }
 
+struct pf_list {
+	struct pf_file *files;
+	size_t n, cap;
+	char *names;
+	size_t nlen, ncap;
+	struct pf_rpool rpool;
+};
+
+/* Copy f's recipient ids (if more than one) from one pool to another. */
+static void
+pf_rpool_move(struct pf_rpool *to, const struct pf_rpool *from,
+    struct pf_file *f)
+{
+	if (f->nrcpt <= 1)
+		return;
+	if (to->n + f->nrcpt > to->cap) {
+		to->cap = (to->n + f->nrcpt) * 2;
+		to->v = xreallocarray(to->v, to->cap, sizeof(*to->v));
+	}
+	memcpy(to->v + to->n, from->v + f->rcpt, f->nrcpt * sizeof(*to->v));
+	f->rcpt = (uint32_t)to->n;
+	to->n += f->nrcpt;
+}
+
+static void
+pf_rpool_compact(struct pf_dir *d)
+{
+	struct pf_rpool np = { 0 };
+	size_t i, live = 0;
+
+	for (i = 0; i < d->nfiles; i++)
+		if (d->files[i].state == PF_PARSED && d->files[i].nrcpt > 1)
+			live += d->files[i].nrcpt;
+	if (d->rpool.n <= 2 * live + 1024)
+		return;
+	for (i = 0; i < d->nfiles; i++)
+		if (d->files[i].state == PF_PARSED)
+			pf_rpool_move(&np, &d->rpool, &d->files[i]);
+	free(d->rpool.v);
+	d->rpool = np;
+}
+
+/* name: an offset in the listing's name pool until the listing is done
+ * (the pool moves as it grows) */
+static void
+pf_job_add(struct pf_state *st, uint32_t name, size_t fi, uint32_t ino)
+{
+	struct pf_job *j;
+
+	if (st->njobs == st->cjobs) {
+		st->cjobs = st->cjobs ? st->cjobs * 2 : 256;
+		st->jobs = xreallocarray(st->jobs, st->cjobs, sizeof(*st->jobs));
+	}
+	j = &st->jobs[st->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->name = (const char *)(uintptr_t)name;
+	j->fi = (uint32_t)fi;
+	j->ino = ino;
+}
+
 /* The directory did not change since it was listed: same names, same
  * inodes. Count from memory, checking only what may change in place. */
 static bool
@@ -133,27 +188,24 @@ pf_dir_replay(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 		    qi == PQ_HOLD) {
 			snprintf(st->path + plen, sizeof(st->path) - plen, "/%s",
 			    name);
-			if (pf_file_check(st, qi, dfd, name, f) < 0) {
+			if (pf_file_check(st, qi, dfd, name, &d->rpool,
+			    f) < 0) {
 				pf_file_clear(f);
 				f->state = PF_GONE;
 				ok = false;
 			}
 			st->path[plen] = '\0';
 		} else
-			pf_file_count(st, qi, f);
+			pf_file_count(st, qi, &d->rpool, f);
 	}
+	/* files re-read in place (active/) append to the recipient pool:
+	 * make it dense again when half of it is garbage */
+	pf_rpool_compact(d);
 	for (i = 0; i < d->nsubs; i++)
 		if (pf_dir_descend(st, qi, dfd, d->subs[i], plen, depth) < 0)
 			ok = false;
 	return ok;
 }
-
-struct pf_list {
-	struct pf_file *files;
-	size_t n, cap;
-	char *names;
-	size_t nlen, ncap;
-};
 
 static struct pf_file *
 pf_list_add(struct pf_list *l, const char *name)
@@ -177,6 +229,38 @@ pf_list_add(struct pf_list *l, const char *name)
 	return f;
 }
 
+/* The new files listed so far: read by the scanner threads, then taken
+ * into their records in order here. The batches are bounded so that
+ * their scratch stays small next to the records. */
+static void
+pf_jobs_flush(struct pf_state *st, int qi, struct pf_list *l, int dfd,
+    size_t plen, bool *ok)
+{
+	size_t k;
+
+	if (st->njobs == 0)
+		return;
+	for (k = 0; k < st->njobs; k++)
+		st->jobs[k].name = l->names + (uintptr_t)st->jobs[k].name;
+	st->dfd = dfd;
+	st->qi = qi;
+	pf_jobs_load(st);
+	for (k = 0; k < st->njobs; k++) {
+		const struct pf_job *j = &st->jobs[k];
+		struct pf_file *nf = &l->files[j->fi];
+
+		snprintf(st->path + plen, sizeof(st->path) - plen, "/%s",
+		    j->name);
+		if (pf_job_take(st, &l->rpool, j, nf) < 0) {
+			nf->state = PF_GONE;
+			*ok = false;
+		} else
+			pf_file_count(st, qi, &l->rpool, nf);
+	}
+	st->path[plen] = '\0';
+	st->njobs = 0;
+}
+
 /* Read the directory again: keep what is known of files whose name and
  * inode are unchanged, read the new ones, forget the vanished. */
 static bool
@@ -185,7 +269,7 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 {
 	struct pf_list l = { 0 };
 	struct pf_dir **subs = NULL;
-	size_t nsubs = 0, i, is;
+	size_t nsubs = 0, i, is, k;
 	struct dirent *de;
 	bool ok = true;
 	DIR *dir;
@@ -240,31 +324,32 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 		nlen = strlen(de->d_name);
 		if (plen + 1 + nlen >= sizeof(st->path))
 			continue;
-		st->path[plen] = '/';
-		memcpy(st->path + plen + 1, de->d_name, nlen + 1);
 		f = pf_list_add(&l, de->d_name);
 		old = pf_dir_find(d, de->d_name);
 		if (old && old->state != PF_GONE &&
-		    old->ino == (uint64_t)de->d_ino) {
+		    old->ino == (uint32_t)de->d_ino) {
 			uint32_t name = f->name;
 
+			st->path[plen] = '/';
+			memcpy(st->path + plen + 1, de->d_name, nlen + 1);
 			*f = *old;		/* take it over */
 			f->name = name;
+			if (f->state == PF_PARSED)
+				pf_rpool_move(&l.rpool, &d->rpool, f);
 			old->state = PF_GONE;
 			old->nrcpt = 0;
-			if (pf_file_check(st, qi, dfd, de->d_name, f) < 0) {
+			if (pf_file_check(st, qi, dfd, de->d_name, &l.rpool,
+			    f) < 0) {
 				pf_file_clear(f);
 				l.n--;
 				ok = false;
 			}
 		} else {
-			f->ino = (uint64_t)de->d_ino;
-			if (pf_file_read(st, qi, dfd, de->d_name, f) < 0) {
-				pf_file_clear(f);
-				l.n--;
-				ok = false;
-			} else
-				pf_file_count(st, qi, f);
+			/* new: read below, by the scanner threads */
+			f->ino = (uint32_t)de->d_ino;
+			pf_job_add(st, f->name, l.n - 1, f->ino);
+			if (st->njobs == PF_JOBS)
+				pf_jobs_flush(st, qi, &l, dfd, plen, &ok);
 		}
 	}
 	st->path[plen] = '\0';
@@ -275,17 +360,26 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 	}
 	closedir(dir);
 
+	pf_jobs_flush(st, qi, &l, dfd, plen, &ok);
+	/* drop the files that vanished before they were read */
+	for (i = k = 0; i < l.n; i++)
+		if (l.files[i].state != PF_GONE)
+			l.files[k++] = l.files[i];
+	l.n = k;
+
 	/* install the new lists, index the names for the next relist */
 	for (i = 0; i < d->nfiles; i++)
 		pf_file_clear(&d->files[i]);
 	free(d->files);
 	free(d->names);
 	free(d->idx);
+	free(d->rpool.v);
+	d->rpool = l.rpool;
 	d->files = l.n ? xreallocarray(l.files, l.n, sizeof(*l.files)) : NULL;
 	if (l.n == 0)
 		free(l.files);
 	d->nfiles = l.n;
-	d->names = l.names;
+	d->names = l.nlen ? xrealloc(l.names, l.nlen) : l.names;
 	d->idx = NULL;
 	d->idxmask = 0;
 	if (l.n) {

@@ -114,10 +114,44 @@ ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
 void queue_bytes_add(size_t);
 unsigned long long queue_bytes_read(void);
 
+/* strtab.c: interned strings with stable 4-byte ids (never 0), swept
+ * by generation. keep: how many strings met only once are kept (the
+ * rest are known by their hash alone, strtab_str() NULL, until met a
+ * second time); SIZE_MAX keeps every string. */
+struct strtab;
+struct strtab *strtab_new(size_t keep);
+void strtab_free(struct strtab *);
+/* The id of s[0..n); always: keep the string whatever the budget. */
+uint32_t strtab_get(struct strtab *, const char *s, size_t n, uint32_t gen,
+    bool always);
+const char *strtab_str(const struct strtab *, uint32_t id);
+void strtab_mark(struct strtab *, uint32_t id, uint32_t gen);
+size_t strtab_sweep(struct strtab *, uint32_t gen);
+size_t strtab_count(const struct strtab *);
+
+/* qpool.c: a parallel for over the queue's files. qpool_run() calls
+ * fn(arg, i, worker) for every i in [0, n) from the calling thread and
+ * the pool's workers (worker in [0, qpool_size())), and returns once
+ * every call returned. fn must not call queue_add/queue_error or
+ * anything else not thread-safe: it reads files into per-item results.
+ * A pool of 1 (or NULL) runs everything on the caller. */
+struct qpool;
+/* The scanner threads a reader uses (the caller included): the online
+ * CPUs, at most 4, or MH_QUEUE_THREADS from the environment (for the
+ * benchmarks). */
+int queue_threads(void);
+/* How many senders met once a reader keeps by name (see strtab.c). */
+#define QUEUE_KEEP_ONCE 1024
+struct qpool *qpool_new(int threads);
+void qpool_free(struct qpool *);
+int qpool_size(const struct qpool *);
+void qpool_run(struct qpool *, size_t n, void (*fn)(void *, size_t, int),
+    void *arg);
+
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);
 
-/* queue_postfix.c (with pf_dir.c, pf_file.c, itab.c: pf.h) */
+/* queue_postfix.c (with pf_dir.c, pf_file.c: pf.h) */
 extern const struct queue_reader queue_postfix;
 
 /* pf_record.c: Postfix queue-file records. The parser reads from a byte

@@ -2,7 +2,7 @@
  * queue_postfix.c: the Postfix queue, read on disk (no postqueue/showq).
  *
  * The record format and what we read of it: pf_record.c. The tree of
- * directories: pf_dir.c; one file: pf_file.c; interned strings: itab.c.
+ * directories: pf_dir.c; one file: pf_file.c.
  *
  * Which files count (as showq): regular files named like queue ids with
  * owner rwx (mode 0700 = MAIL_QUEUE_STAT_READY). Cleanup and postdrop
@@ -112,7 +112,8 @@ pf_scan(void *arg, struct queue_acc *acc)
 		pf_dir_scan(st, qi, st->queues[qi], dfd, strlen(q), 0);
 	}
 	close(rootfd);
-	itab_sweep(&st->strs, st->gen);
+	strtab_sweep(st->senders, st->gen);
+	strtab_sweep(st->domains, st->gen);
 	st->acc = NULL;
 	if (st->nerr_hidden)
 		queue_error(acc, "%s: %u more unreadable queue files not listed",
@@ -158,6 +159,7 @@ pf_open(const struct conf_mta *m)
 	const char *root = pf_root(m);
 	struct pf_state *st;
 	struct stat sb;
+	int i;
 
 	if (stat(root, &sb) < 0) {
 		log_warn("queue", "postfix queue directory %s", root);
@@ -170,8 +172,13 @@ pf_open(const struct conf_mta *m)
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->root = xstrdup(root);
-	itab_init(&st->strs);
-	st->head = xmalloc(PF_HEAD);
+	st->senders = strtab_new(QUEUE_KEEP_ONCE);
+	st->domains = strtab_new(SIZE_MAX);
+	st->pool = qpool_new(queue_threads());
+	st->workers = xcalloc((size_t)qpool_size(st->pool),
+	    sizeof(*st->workers));
+	for (i = 0; i < qpool_size(st->pool); i++)
+		st->workers[i].head = xmalloc(PF_HEAD);
 	return st;
 }
 
@@ -185,9 +192,16 @@ pf_close(void *arg)
 		return;
 	for (qi = 0; qi < PQ_N; qi++)
 		pf_dir_free(st->queues[qi]);
-	itab_free(&st->strs);
-	free(st->head);
-	free(st->win);
+	for (qi = 0; qi < qpool_size(st->pool); qi++) {
+		free(st->workers[qi].head);
+		free(st->workers[qi].win);
+		free(st->workers[qi].arena);
+	}
+	qpool_free(st->pool);
+	free(st->workers);
+	strtab_free(st->senders);
+	strtab_free(st->domains);
+	free(st->jobs);
 	free(st->rv);
 	free(st->root);
 	free(st);
