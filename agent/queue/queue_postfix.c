@@ -75,6 +75,15 @@ pf_scan(void *arg, struct queue_acc *acc)
 	struct timespec ts;
 	int rootfd, qi, found = 0;
 
+	/* the scanner threads start with the first scan, on the collector's
+	 * thread: never before a fork, never on the SNMP thread */
+	if (st->workers == NULL) {
+		st->pool = qpool_new(queue_threads());
+		st->workers = xcalloc((size_t)qpool_size(st->pool),
+		    sizeof(*st->workers));
+		for (qi = 0; qi < qpool_size(st->pool); qi++)
+			st->workers[qi].head = xmalloc(PF_HEAD);
+	}
 	st->gen++;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	st->now = ts.tv_sec;
@@ -159,7 +168,6 @@ pf_open(const struct conf_mta *m)
 	const char *root = pf_root(m);
 	struct pf_state *st;
 	struct stat sb;
-	int i;
 
 	if (stat(root, &sb) < 0) {
 		log_warn("queue", "postfix queue directory %s", root);
@@ -174,11 +182,6 @@ pf_open(const struct conf_mta *m)
 	st->root = xstrdup(root);
 	st->senders = strtab_new(QUEUE_KEEP_ONCE);
 	st->domains = strtab_new(SIZE_MAX);
-	st->pool = qpool_new(queue_threads());
-	st->workers = xcalloc((size_t)qpool_size(st->pool),
-	    sizeof(*st->workers));
-	for (i = 0; i < qpool_size(st->pool); i++)
-		st->workers[i].head = xmalloc(PF_HEAD);
 	return st;
 }
 
@@ -192,7 +195,7 @@ pf_close(void *arg)
 		return;
 	for (qi = 0; qi < PQ_N; qi++)
 		pf_dir_free(st->queues[qi]);
-	for (qi = 0; qi < qpool_size(st->pool); qi++) {
+	for (qi = 0; st->workers && qi < qpool_size(st->pool); qi++) {
 		free(st->workers[qi].head);
 		free(st->workers[qi].win);
 		free(st->workers[qi].arena);
