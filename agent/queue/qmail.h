@@ -44,24 +44,32 @@ enum { SRC_TODO, SRC_LOCAL, SRC_REMOTE, SRC_N };
 enum { D_MESS, D_INFO, D_LOCAL, D_REMOTE, D_N };
 
 /*
- * One message, kept small (a 100,000-message queue is 100,000 of these):
- * the identity of each file as last read, and one allocation (data) for
- * the sender and the domains of the pending recipients, packed as
- *	uint32_t n[SRC_N]; "sender\0" "@dom\0"... (todo, local, remote)
- * A domain is the address from its last '@' ("@example.com"), or "" for
- * an address without one; queue_add() takes what follows the '@'.
+ * One message, 56 bytes (a million-message queue of a million junk
+ * senders must stay under 100 bytes a message, all told): the identity
+ * of each file as last read, in 32 bits (inode numbers and a hash of a
+ * channel file's inode, mtime and size; 0 = absent), and the sender and
+ * the pending recipients' domains as ids in the reader's string tables.
+ * A source's domains are one interned string: a uint32_t count, then
+ * the domains, each the address from its last '@' ("@example.com", or
+ * "" without one) and a NUL; queue_add() takes what follows the '@'.
+ * Records live in chunks that never move, so pointers to them stay good.
  */
 struct qm_msg {
-	uint64_t id;		/* message number = inode of mess/S/N */
-	uint64_t size;		/* st_size of mess/S/N */
-	int64_t arrival;	/* info's mtime, else mess's */
-	uint64_t todo_ino;	/* d_ino at the last read, 0 = absent */
-	uint64_t info_ino;
-	uint64_t chan_sig[2];	/* local, remote: ino/mtime/size, 0 = absent */
+	uint64_t id;		/* message number = inode of mess/S/N; 0: free */
+	uint32_t size;		/* st_size of mess/S/N (saturated) */
+	uint32_t arrival;	/* info's mtime, else mess's */
+	uint32_t todo_ino;	/* d_ino at the last read */
+	uint32_t info_ino;
+	uint32_t chan_sig[2];	/* local, remote */
 	uint32_t gen;		/* scan that last saw mess/S/N */
+	uint32_t sender;	/* id in q->senders; 0: no sender known */
+	uint32_t dom[SRC_N];	/* ids in q->dlists; 0: none pending */
 	uint8_t seen, dirty, flags;
-	char *data;		/* NULL: no sender known (mess alone) */
 };
+
+#define QM_CHUNK 4096		/* records per chunk */
+/* 32 bits of an inode number, never 0 (0 is "absent") */
+#define QM_INO(x) ((uint32_t)(x) ? (uint32_t)(x) : 1u)
 
 struct qmail {
 	char *root;
@@ -78,13 +86,21 @@ struct qmail {
 	size_t ndirty, cdirty;
 	bool todo_split;	/* big-todo: todo/S/N */
 	uint32_t gen;
-	struct qm_msg **tab;	/* open addressing on id, NULL = empty */
+	uint32_t *tab;		/* open addressing on id: record index + 1 */
 	size_t tcap, tn;	/* power of two; entries */
+	struct qm_msg **chunks;	/* the records, QM_CHUNK a chunk */
+	size_t nchunks, nrec;	/* chunks, records ever used */
+	uint32_t *freerec;	/* indexes of freed records */
+	size_t nfree, cfree;
+	struct strtab *senders;	/* sender -> id */
+	struct strtab *dlists;	/* packed domain list -> id */
 	/* scratch, reused between files and scans */
 	char *buf;		/* file contents */
 	size_t bufcap;
 	char *dbuf;		/* packed domains */
 	size_t dcap;
+	const char **rv;	/* the domains of one source, unpacked */
+	size_t rvcap;
 	struct qmail_env env;
 	const char **rcpt;
 	size_t rcptcap;
@@ -96,24 +112,30 @@ struct qmail {
 };
 
 
-/* The packed data of a message, unpacked (strings into m->data). */
+/* A message's sender and domains, from the string tables. */
 struct msg_view {
-	const char *sender;	/* NULL if unknown */
+	const char *sender;	/* NULL if unknown, or not kept (strtab.c) */
 	uint32_t n[SRC_N];
 	const char *dom[SRC_N];	/* packed, n[i] strings each */
-	size_t len[SRC_N];	/* bytes of dom[i] */
 };
 
 /* qmail_msg.c */
 /* "123" -> 123; 0 for anything that is not a plain decimal number. */
 uint64_t qmail_msg_id(const char *);
-void qmail_msg_free(struct qm_msg *);
+void qmail_tab_init(struct qmail *);
+void qmail_tab_free(struct qmail *);
+struct qm_msg *qmail_tab_at(const struct qmail *, size_t slot);
 struct qm_msg *qmail_tab_get(const struct qmail *, uint64_t id);
 struct qm_msg *qmail_tab_add(struct qmail *, uint64_t id);
 /* Free the messages a scan did not see. */
 void qmail_tab_sweep(struct qmail *);
-void qmail_msg_view(const struct qm_msg *, struct msg_view *);
-void qmail_msg_set_sender(struct qm_msg *, const char *);
+void qmail_msg_view(const struct qmail *, const struct qm_msg *,
+    struct msg_view *);
+void qmail_msg_set_sender(struct qmail *, struct qm_msg *, const char *);
+/* Mark the message's strings as in use this scan. */
+void qmail_msg_mark(struct qmail *, const struct qm_msg *);
+/* Forget the message's sender and domains. */
+void qmail_msg_clear(struct qm_msg *);
 /* Set the pending domains of one source; pass e NULL to clear them. */
 void qmail_msg_set_domains(struct qmail *, struct qm_msg *, int src,
     const struct qmail_env *e);

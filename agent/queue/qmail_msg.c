@@ -32,15 +32,37 @@ qmail_msg_id(const char *s)
 	return v;
 }
 
+/* ------------------------------------------------------------------ */
+/* The records and the table on the message number. */
+
 void
-qmail_msg_free(struct qm_msg *m)
+qmail_tab_init(struct qmail *q)
 {
-	free(m->data);
-	free(m);
+	q->tcap = 1024;
+	q->tab = xcalloc(q->tcap, sizeof(*q->tab));
+	q->senders = strtab_new(QUEUE_KEEP_ONCE);
+	q->dlists = strtab_new(SIZE_MAX);
 }
 
-/* ------------------------------------------------------------------ */
-/* The message table. */
+void
+qmail_tab_free(struct qmail *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->nchunks; i++)
+		free(q->chunks[i]);
+	free(q->chunks);
+	free(q->freerec);
+	free(q->tab);
+	strtab_free(q->senders);
+	strtab_free(q->dlists);
+}
+
+static struct qm_msg *
+qmail_rec(const struct qmail *q, uint32_t i)
+{
+	return &q->chunks[i / QM_CHUNK][i % QM_CHUNK];
+}
 
 static size_t
 qmail_tab_slot(const struct qmail *q, uint64_t id)
@@ -51,31 +73,37 @@ qmail_tab_slot(const struct qmail *q, uint64_t id)
 }
 
 struct qm_msg *
+qmail_tab_at(const struct qmail *q, size_t slot)
+{
+	return q->tab[slot] ? qmail_rec(q, q->tab[slot] - 1) : NULL;
+}
+
+struct qm_msg *
 qmail_tab_get(const struct qmail *q, uint64_t id)
 {
 	size_t s = qmail_tab_slot(q, id);
 
 	for (; q->tab[s]; s = (s + 1) & (q->tcap - 1))
-		if (q->tab[s]->id == id)
-			return q->tab[s];
+		if (qmail_rec(q, q->tab[s] - 1)->id == id)
+			return qmail_rec(q, q->tab[s] - 1);
 	return NULL;
 }
 
 static void
-qmail_tab_put(struct qmail *q, struct qm_msg *m)
+qmail_tab_put(struct qmail *q, uint32_t ri)
 {
-	size_t s = qmail_tab_slot(q, m->id);
+	size_t s = qmail_tab_slot(q, qmail_rec(q, ri)->id);
 
 	while (q->tab[s])
 		s = (s + 1) & (q->tcap - 1);
-	q->tab[s] = m;
+	q->tab[s] = ri + 1;
 	q->tn++;
 }
 
 static void
 qmail_tab_resize(struct qmail *q, size_t cap)
 {
-	struct qm_msg **old = q->tab;
+	uint32_t *old = q->tab;
 	size_t ocap = q->tcap, i;
 
 	q->tab = xcalloc(cap, sizeof(*q->tab));
@@ -83,19 +111,33 @@ qmail_tab_resize(struct qmail *q, size_t cap)
 	q->tn = 0;
 	for (i = 0; i < ocap; i++)
 		if (old[i])
-			qmail_tab_put(q, old[i]);
+			qmail_tab_put(q, old[i] - 1);
 	free(old);
 }
 
 struct qm_msg *
 qmail_tab_add(struct qmail *q, uint64_t id)
 {
-	struct qm_msg *m = xcalloc(1, sizeof(*m));
+	struct qm_msg *m;
+	uint32_t ri;
 
 	if ((q->tn + 1) * 4 > q->tcap * 3)
 		qmail_tab_resize(q, q->tcap * 2);
+	if (q->nfree)
+		ri = q->freerec[--q->nfree];
+	else {
+		if (q->nrec == q->nchunks * QM_CHUNK) {
+			q->chunks = xreallocarray(q->chunks, q->nchunks + 1,
+			    sizeof(*q->chunks));
+			q->chunks[q->nchunks++] = xcalloc(QM_CHUNK,
+			    sizeof(struct qm_msg));
+		}
+		ri = (uint32_t)q->nrec++;
+	}
+	m = qmail_rec(q, ri);
+	memset(m, 0, sizeof(*m));
 	m->id = id;
-	qmail_tab_put(q, m);
+	qmail_tab_put(q, ri);
 	return m;
 }
 
@@ -107,13 +149,22 @@ qmail_tab_sweep(struct qmail *q)
 	size_t i, gone = 0;
 
 	for (i = 0; i < q->tcap; i++) {
-		struct qm_msg *m = q->tab[i];
+		struct qm_msg *m;
 
-		if (m && m->gen != q->gen) {
-			qmail_msg_free(m);
-			q->tab[i] = NULL;
-			gone++;
+		if (!q->tab[i])
+			continue;
+		m = qmail_rec(q, q->tab[i] - 1);
+		if (m->gen == q->gen)
+			continue;
+		if (q->nfree == q->cfree) {
+			q->cfree = q->cfree ? q->cfree * 2 : 256;
+			q->freerec = xreallocarray(q->freerec, q->cfree,
+			    sizeof(*q->freerec));
 		}
+		q->freerec[q->nfree++] = q->tab[i] - 1;
+		memset(m, 0, sizeof(*m));
+		q->tab[i] = 0;
+		gone++;
 	}
 	if (gone) {
 		size_t cap = q->tcap;
@@ -129,69 +180,53 @@ qmail_tab_sweep(struct qmail *q)
 /* A message's sender and recipient domains. */
 
 void
-qmail_msg_view(const struct qm_msg *m, struct msg_view *v)
+qmail_msg_view(const struct qmail *q, const struct qm_msg *m,
+    struct msg_view *v)
 {
-	const char *p;
-	size_t i, j;
+	size_t i;
 
 	memset(v, 0, sizeof(*v));
-	if (m->data == NULL)
-		return;
-	memcpy(v->n, m->data, sizeof(v->n));
-	v->sender = p = m->data + sizeof(v->n);
-	p += strlen(p) + 1;
+	v->sender = m->sender ? strtab_str(q->senders, m->sender) : NULL;
 	for (i = 0; i < SRC_N; i++) {
-		v->dom[i] = p;
-		for (j = 0; j < v->n[i]; j++)
-			p += strlen(p) + 1;
-		v->len[i] = (size_t)(p - v->dom[i]);
-	}
-}
+		const char *d = m->dom[i] ? strtab_str(q->dlists, m->dom[i]) :
+		    NULL;
 
-/* Replace the data of m by v (whose strings may point into m->data). */
-static void
-qmail_msg_store(struct qm_msg *m, const struct msg_view *v)
-{
-	size_t sl, total, i;
-	char *d, *p;
-
-	if (v->sender == NULL) {
-		free(m->data);
-		m->data = NULL;
-		return;
+		if (d == NULL)
+			continue;
+		memcpy(&v->n[i], d, sizeof(v->n[i]));
+		v->dom[i] = d + sizeof(v->n[i]);
 	}
-	sl = strlen(v->sender) + 1;
-	total = sizeof(v->n) + sl;
-	for (i = 0; i < SRC_N; i++)
-		total += v->len[i];
-	d = xmalloc(total);
-	memcpy(d, v->n, sizeof(v->n));
-	p = d + sizeof(v->n);
-	memcpy(p, v->sender, sl);
-	p += sl;
-	for (i = 0; i < SRC_N; i++) {
-		if (v->len[i])
-			memcpy(p, v->dom[i], v->len[i]);
-		p += v->len[i];
-	}
-	free(m->data);
-	m->data = d;
 }
 
 void
-qmail_msg_set_sender(struct qm_msg *m, const char *s)
+qmail_msg_mark(struct qmail *q, const struct qm_msg *m)
 {
-	struct msg_view v;
+	size_t i;
+
+	strtab_mark(q->senders, m->sender, q->gen);
+	for (i = 0; i < SRC_N; i++)
+		strtab_mark(q->dlists, m->dom[i], q->gen);
+}
+
+void
+qmail_msg_clear(struct qm_msg *m)
+{
+	m->sender = 0;
+	memset(m->dom, 0, sizeof(m->dom));
+}
+
+void
+qmail_msg_set_sender(struct qmail *q, struct qm_msg *m, const char *s)
+{
+	size_t n;
 
 	/* qmail-send sends double bounces from "#@[]", qmail's own null
 	 * sender for a bounce of a bounce: count them with the bounces */
 	if (strcmp(s, "#@[]") == 0)
 		s = "";
-	qmail_msg_view(m, &v);
-	if (v.sender && strcmp(v.sender, s) == 0)
-		return;
-	v.sender = s;
-	qmail_msg_store(m, &v);
+	n = strlen(s);
+	/* the null sender makes the bounce count: always kept by name */
+	m->sender = strtab_get(q->senders, s, n, q->gen, n == 0);
 }
 
 /* Set the pending domains of one source; pass e NULL to clear them. */
@@ -199,30 +234,32 @@ void
 qmail_msg_set_domains(struct qmail *q, struct qm_msg *m, int src,
     const struct qmail_env *e)
 {
-	struct msg_view v;
-	size_t i, off = 0;
+	uint32_t cnt;
+	size_t i, off = sizeof(cnt);
 
-	qmail_msg_view(m, &v);
-	if (e == NULL && v.n[src] == 0)
+	if (e == NULL || e->npending == 0) {
+		m->dom[src] = 0;
 		return;
-	if (v.sender == NULL)
-		v.sender = "";	/* a channel file without info: rare */
-	v.n[src] = e ? (uint32_t)e->npending : 0;
-	for (i = 0; e && i < e->npending; i++) {
+	}
+	cnt = (uint32_t)e->npending;
+	for (i = 0; i < e->npending; i++) {
 		const char *at = strrchr(e->rcpt[i], '@');
 		size_t l = at ? strlen(at) : 0;
 
 		if (off + l + 1 > q->dcap) {
-			q->dcap = (off + l + 1) * 2;
+			q->dcap = (off + l + 1) * 2 + 64;
 			q->dbuf = xrealloc(q->dbuf, q->dcap);
 		}
 		memcpy(q->dbuf + off, at ? at : "", l);
 		q->dbuf[off + l] = '\0';
 		off += l + 1;
 	}
-	v.dom[src] = q->dbuf;
-	v.len[src] = off;
-	qmail_msg_store(m, &v);
+	if (q->dcap < sizeof(cnt)) {
+		q->dcap = 64;
+		q->dbuf = xrealloc(q->dbuf, q->dcap);
+	}
+	memcpy(q->dbuf, &cnt, sizeof(cnt));
+	m->dom[src] = strtab_get(q->dlists, q->dbuf, off, q->gen, true);
 }
 
 void

@@ -126,7 +126,7 @@ mtime_ns(const struct stat *st)
 
 /* What a channel file looked like: changes when qmail-send marks a
  * recipient done (mtime) or the file is replaced (inode). Never 0. */
-static uint64_t
+static uint32_t
 chan_sig(const struct stat *st)
 {
 	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
@@ -134,7 +134,8 @@ chan_sig(const struct stat *st)
 	h ^= (uint64_t)mtime_ns(st) + 0x632BE59BD9B4E019ULL + (h << 6) +
 	    (h >> 2);
 	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
-	return h ? h : 1;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
 /* Parse an envelope file in q->buf; on a malformed file, report it and
@@ -162,9 +163,10 @@ stat_mess(struct qmail *q, struct qm_msg *m, int dfd, const char *name)
 		m->gen = 0;	/* gone: drop it */
 		return;
 	}
-	m->size = (uint64_t)st.st_size;
+	m->size = (uint64_t)st.st_size > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)st.st_size;
 	if (!(m->flags & F_INFO_TIME))
-		m->arrival = st.st_mtim.tv_sec;
+		m->arrival = (uint32_t)st.st_mtim.tv_sec;
 }
 
 /* A message's file was replaced by another message's (the number was
@@ -174,8 +176,7 @@ msg_renew(struct qmail *q, struct qm_msg *m)
 {
 	char rel[64];
 
-	free(m->data);
-	m->data = NULL;
+	qmail_msg_clear(m);
 	m->todo_ino = m->info_ino = 0;
 	m->chan_sig[0] = m->chan_sig[1] = 0;
 	m->flags = 0;
@@ -253,7 +254,7 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
 		    m->gen != q->gen)
 			continue;	/* not a message (yet) */
-		if ((uint64_t)de->d_ino == m->todo_ino) {
+		if (QM_INO(de->d_ino) == m->todo_ino) {
 			m->seen |= SEEN_TODO;
 			continue;
 		}
@@ -265,11 +266,11 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 		if (len < 0)
 			continue;
 		m->seen |= SEEN_TODO;
-		m->todo_ino = (uint64_t)de->d_ino;
+		m->todo_ino = QM_INO(de->d_ino);
 		parse_env(q, (size_t)len, QMAIL_TODO, rel, de->d_name);
 		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
 		if (q->env.sender) {
-			qmail_msg_set_sender(m, q->env.sender);
+			qmail_msg_set_sender(q, m, q->env.sender);
 			m->flags |= F_SENDER;
 		} else
 			m->flags &= (uint8_t)~F_SENDER;
@@ -295,18 +296,18 @@ info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 		}
 		return;
 	}
-	if (m->info_ino && m->info_ino != (uint64_t)st.st_ino &&
+	if (m->info_ino && m->info_ino != QM_INO(st.st_ino) &&
 	    !(m->seen & SEEN_TODO))
 		msg_renew(q, m);	/* a new message, same number */
 	m->seen |= SEEN_INFO;
-	m->info_ino = (uint64_t)st.st_ino;
-	m->arrival = st.st_mtim.tv_sec;
+	m->info_ino = QM_INO(st.st_ino);
+	m->arrival = (uint32_t)st.st_mtim.tv_sec;
 	m->flags |= F_INFO_TIME;
 	parse_env(q, (size_t)len, QMAIL_INFO, rel, name);
 	if (m->seen & SEEN_TODO)
 		return;		/* todo is the truth until it goes */
 	if (q->env.sender) {
-		qmail_msg_set_sender(m, q->env.sender);
+		qmail_msg_set_sender(q, m, q->env.sender);
 		m->flags |= F_SENDER;
 	} else
 		m->flags &= (uint8_t)~F_SENDER;	/* damaged */
@@ -327,7 +328,7 @@ qmail_scan_info(struct qmail *q, const char *rel)
 		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
 		    m->gen != q->gen)
 			continue;
-		if ((uint64_t)de->d_ino == m->info_ino &&
+		if (QM_INO(de->d_ino) == m->info_ino &&
 		    !(m->dirty & DIRTY_INFO)) {
 			m->seen |= SEEN_INFO;
 			continue;
@@ -489,7 +490,8 @@ qmail_scan_report(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
 		m->flags |= F_MESS_FINAL;
 	m->dirty = 0;
 
-	qmail_msg_view(m, &v);
+	qmail_msg_mark(q, m);
+	qmail_msg_view(q, m, &v);
 	memset(&qm, 0, sizeof(qm));
 	qm.queues = 1u << Q_QUEUE;
 	qm.size = m->size;

@@ -124,7 +124,10 @@ void strtab_free(struct strtab *);
 /* The id of s[0..n); always: keep the string whatever the budget. */
 uint32_t strtab_get(struct strtab *, const char *s, size_t n, uint32_t gen,
     bool always);
+/* The kept string (NUL-terminated; it may hold NULs of its own, then
+ * strtab_len() says how long it is), or NULL if it is not kept. */
 const char *strtab_str(const struct strtab *, uint32_t id);
+size_t strtab_len(const struct strtab *, uint32_t id);
 void strtab_mark(struct strtab *, uint32_t id, uint32_t gen);
 size_t strtab_sweep(struct strtab *, uint32_t gen);
 size_t strtab_count(const struct strtab *);

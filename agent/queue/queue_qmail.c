@@ -145,7 +145,10 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	qmail_tab_sweep(q);
 	for (size_t s = 0; s < q->tcap; s++)
 		if (q->tab[s])
-			qmail_scan_report(q, q->tab[s], acc);
+			qmail_scan_report(q, qmail_tab_at(q, s), acc);
+	/* after the report, which marked every string in use */
+	strtab_sweep(q->senders, q->gen);
+	strtab_sweep(q->dlists, q->gen);
 	if (q->errs.n)
 		queue_error(acc, "qmail queue %s: %s (%u problem%s)", q->root,
 		    q->errs.first, q->errs.n, q->errs.n == 1 ? "" : "s");
@@ -208,8 +211,7 @@ qmail_open(const struct conf_mta *c)
 	q->ino_fd = -1;
 	q->root = xstrdup(root);
 	q->split = split;
-	q->tcap = 1024;
-	q->tab = xcalloc(q->tcap, sizeof(*q->tab));
+	qmail_tab_init(q);
 	return q;
 }
 
@@ -217,16 +219,13 @@ static void
 qmail_close(void *arg)
 {
 	struct qmail *q = arg;
-	size_t i;
 
 	if (q == NULL)
 		return;
-	for (i = 0; i < q->tcap; i++)
-		if (q->tab[i])
-			qmail_msg_free(q->tab[i]);
-	free(q->tab);
+	qmail_tab_free(q);
 	free(q->buf);
 	free(q->dbuf);
+	free(q->rv);
 	free(q->rcpt);
 	free(q->dirtyv);
 	qmail_env_clear(&q->env);

@@ -37,6 +37,13 @@ struct strtab_ent {
 #define STR_FIRST 0x80000000u
 #define STR_INDEX(x) (((x) & ~STR_FIRST) - 1)
 
+/* A kept string: its length, then its bytes and a NUL (strings may hold
+ * NULs of their own: qmail's packed domain lists do). */
+struct strtab_str {
+	uint32_t len;
+	char s[];
+};
+
 struct strtab {
 	struct strtab_ent *ent;	/* id - 1 -> entry */
 	size_t nent, cent;
@@ -45,7 +52,7 @@ struct strtab {
 	uint32_t *slot;		/* open addressing: id, 0 = empty */
 	size_t nslot;		/* power of two */
 	size_t nlive;
-	char **strs;		/* kept strings; NULL = a free place */
+	struct strtab_str **strs;	/* kept strings; NULL = a free place */
 	size_t nstrs, cstrs;
 	uint32_t *freestrs;
 	size_t nfreestrs, cfreestrs;
@@ -117,11 +124,12 @@ strtab_rehash(struct strtab *t, size_t nslot)
 static uint32_t
 strtab_keep(struct strtab *t, const char *s, size_t n)
 {
-	char *c = xmalloc(n + 1);
+	struct strtab_str *c = xmalloc(sizeof(*c) + n + 1);
 	size_t at;
 
-	memcpy(c, s, n);
-	c[n] = '\0';
+	c->len = (uint32_t)n;
+	memcpy(c->s, s, n);
+	c->s[n] = '\0';
 	if (t->nfreestrs)
 		at = t->freestrs[--t->nfreestrs];
 	else {
@@ -154,9 +162,9 @@ strtab_get(struct strtab *t, const char *s, size_t n, uint32_t gen,
 		 * its 64-bit hash alone (a collision merges two one-message
 		 * senders, which changes no count) */
 		if (e->str) {
-			const char *k = t->strs[STR_INDEX(e->str)];
+			const struct strtab_str *k = t->strs[STR_INDEX(e->str)];
 
-			if (strncmp(k, s, n) != 0 || k[n] != '\0')
+			if (k->len != n || memcmp(k->s, s, n) != 0)
 				continue;
 			if (e->str & STR_FIRST) {
 				/* worth keeping now: the place it took in
@@ -208,7 +216,18 @@ strtab_str(const struct strtab *t, uint32_t id)
 	if (id == 0 || id > t->nent)
 		return NULL;
 	e = &t->ent[id - 1];
-	return e->str ? t->strs[STR_INDEX(e->str)] : NULL;
+	return e->str ? t->strs[STR_INDEX(e->str)]->s : NULL;
+}
+
+size_t
+strtab_len(const struct strtab *t, uint32_t id)
+{
+	const struct strtab_ent *e;
+
+	if (id == 0 || id > t->nent)
+		return 0;
+	e = &t->ent[id - 1];
+	return e->str ? t->strs[STR_INDEX(e->str)]->len : 0;
 }
 
 void
