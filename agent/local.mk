@@ -17,7 +17,7 @@ agent_libmhagent_la_SOURCES = \
 	agent/queue/queue.h agent/queue/queue.c agent/queue/qcache.c \
 	agent/queue/queue_postfix.c agent/queue/pf_record.c \
 	agent/queue/pf.h agent/queue/pf_dir.c agent/queue/pf_file.c \
-	agent/queue/strtab.c agent/queue/qpool.c \
+	agent/queue/strtab.c agent/queue/qpool.c agent/queue/qread.c \
 	agent/queue/queue_qmail.c agent/queue/qmail.h agent/queue/qmail_scan.c \
 	agent/queue/qmail_msg.c agent/queue/qmail_watch.c agent/queue/qmail_env.c \
 	agent/queue/queue_exim.c agent/queue/exim_hdr.c \

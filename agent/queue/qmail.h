@@ -48,10 +48,11 @@ enum { D_MESS, D_INFO, D_LOCAL, D_REMOTE, D_N };
  * senders must stay under 100 bytes a message, all told): the identity
  * of each file as last read, in 32 bits (inode numbers and a hash of a
  * channel file's inode, mtime and size; 0 = absent), and the sender and
- * the pending recipients' domains as ids in the reader's string tables.
- * A source's domains are one interned string: a uint32_t count, then
- * the domains, each the address from its last '@' ("@example.com", or
- * "" without one) and a NUL; queue_add() takes what follows the '@'.
+ * the pending recipients' domains as ids in the reader's string tables
+ * (a domain is the address from its last '@', "@example.com", or ""
+ * without one; queue_add() takes what follows the '@'). A source with
+ * one pending recipient keeps its domain's id; with more, QM_LIST and
+ * the offset of "n, id..." in q->rpool.
  * Records live in chunks that never move, so pointers to them stay good.
  */
 struct qm_msg {
@@ -63,11 +64,12 @@ struct qm_msg {
 	uint32_t chan_sig[2];	/* local, remote */
 	uint32_t gen;		/* scan that last saw mess/S/N */
 	uint32_t sender;	/* id in q->senders; 0: no sender known */
-	uint32_t dom[SRC_N];	/* ids in q->dlists; 0: none pending */
+	uint32_t dom[SRC_N];	/* see above; 0: none pending */
 	uint8_t seen, dirty, flags;
 };
 
 #define QM_CHUNK 4096		/* records per chunk */
+#define QM_LIST 0x80000000u	/* dom[]: an offset in q->rpool */
 /* 32 bits of an inode number, never 0 (0 is "absent") */
 #define QM_INO(x) ((uint32_t)(x) ? (uint32_t)(x) : 1u)
 
@@ -93,7 +95,9 @@ struct qmail {
 	uint32_t *freerec;	/* indexes of freed records */
 	size_t nfree, cfree;
 	struct strtab *senders;	/* sender -> id */
-	struct strtab *dlists;	/* packed domain list -> id */
+	struct strtab *domains;	/* "@domain" -> id */
+	uint32_t *rpool;	/* lists of more than one domain id: n, ids */
+	size_t nrpool, crpool, rlive;	/* rlive: words still in use */
 	/* scratch, reused between files and scans */
 	char *buf;		/* file contents */
 	size_t bufcap;
@@ -101,6 +105,15 @@ struct qmail {
 	size_t dcap;
 	const char **rv;	/* the domains of one source, unpacked */
 	size_t rvcap;
+	const char *cur;	/* the file read_file() gave last */
+	/* a directory's files read ahead by the scanner threads, then
+	 * taken in the same order (qmail_scan.c) */
+	struct qread *qr;
+	struct qm_cand *cand;
+	struct qread_item *items;
+	size_t ncand, ccand, icand, nitems;
+	char *cnames;
+	size_t cnlen, cncap;
 	struct qmail_env env;
 	const char **rcpt;
 	size_t rcptcap;
@@ -112,11 +125,20 @@ struct qmail {
 };
 
 
+/* A directory entry to be read ahead. */
+struct qm_cand {
+	struct qm_msg *m;
+	size_t name;		/* offset in q->cnames */
+	uint64_t ino;		/* d_ino */
+	bool ahead;		/* read (or stat) ahead */
+};
+
 /* A message's sender and domains, from the string tables. */
 struct msg_view {
 	const char *sender;	/* NULL if unknown, or not kept (strtab.c) */
 	uint32_t n[SRC_N];
-	const char *dom[SRC_N];	/* packed, n[i] strings each */
+	const uint32_t *ids[SRC_N];	/* n[i] domain ids each */
+	uint32_t one[SRC_N];	/* where ids[i] points for one */
 };
 
 /* qmail_msg.c */
@@ -135,7 +157,9 @@ void qmail_msg_set_sender(struct qmail *, struct qm_msg *, const char *);
 /* Mark the message's strings as in use this scan. */
 void qmail_msg_mark(struct qmail *, const struct qm_msg *);
 /* Forget the message's sender and domains. */
-void qmail_msg_clear(struct qm_msg *);
+void qmail_msg_clear(struct qmail *, struct qm_msg *);
+/* After a scan: sweep the strings no message uses, compact the pool. */
+void qmail_msg_sweep(struct qmail *);
 /* Set the pending domains of one source; pass e NULL to clear them. */
 void qmail_msg_set_domains(struct qmail *, struct qm_msg *, int src,
     const struct qmail_env *e);

@@ -41,7 +41,7 @@ qmail_tab_init(struct qmail *q)
 	q->tcap = 1024;
 	q->tab = xcalloc(q->tcap, sizeof(*q->tab));
 	q->senders = strtab_new(QUEUE_KEEP_ONCE);
-	q->dlists = strtab_new(SIZE_MAX);
+	q->domains = strtab_new(SIZE_MAX);
 }
 
 void
@@ -55,7 +55,8 @@ qmail_tab_free(struct qmail *q)
 	free(q->freerec);
 	free(q->tab);
 	strtab_free(q->senders);
-	strtab_free(q->dlists);
+	strtab_free(q->domains);
+	free(q->rpool);
 }
 
 static struct qm_msg *
@@ -162,6 +163,7 @@ qmail_tab_sweep(struct qmail *q)
 			    sizeof(*q->freerec));
 		}
 		q->freerec[q->nfree++] = q->tab[i] - 1;
+		qmail_msg_clear(q, m);
 		memset(m, 0, sizeof(*m));
 		q->tab[i] = 0;
 		gone++;
@@ -188,31 +190,89 @@ qmail_msg_view(const struct qmail *q, const struct qm_msg *m,
 	memset(v, 0, sizeof(*v));
 	v->sender = m->sender ? strtab_str(q->senders, m->sender) : NULL;
 	for (i = 0; i < SRC_N; i++) {
-		const char *d = m->dom[i] ? strtab_str(q->dlists, m->dom[i]) :
-		    NULL;
+		uint32_t d = m->dom[i];
 
-		if (d == NULL)
+		if (d == 0)
 			continue;
-		memcpy(&v->n[i], d, sizeof(v->n[i]));
-		v->dom[i] = d + sizeof(v->n[i]);
+		if (d & QM_LIST) {
+			v->n[i] = q->rpool[d & ~QM_LIST];
+			v->ids[i] = &q->rpool[(d & ~QM_LIST) + 1];
+		} else {
+			v->one[i] = d;
+			v->n[i] = 1;
+			v->ids[i] = &v->one[i];
+		}
 	}
 }
 
 void
 qmail_msg_mark(struct qmail *q, const struct qm_msg *m)
 {
-	size_t i;
+	struct msg_view v;
+	size_t i, j;
 
 	strtab_mark(q->senders, m->sender, q->gen);
+	qmail_msg_view(q, m, &v);
 	for (i = 0; i < SRC_N; i++)
-		strtab_mark(q->dlists, m->dom[i], q->gen);
+		for (j = 0; j < v.n[i]; j++)
+			strtab_mark(q->domains, v.ids[i][j], q->gen);
+}
+
+static void
+qmail_dom_drop(struct qmail *q, uint32_t *d)
+{
+	if (*d & QM_LIST)
+		q->rlive -= q->rpool[*d & ~QM_LIST] + 1;
+	*d = 0;
 }
 
 void
-qmail_msg_clear(struct qm_msg *m)
+qmail_msg_clear(struct qmail *q, struct qm_msg *m)
 {
+	size_t i;
+
 	m->sender = 0;
-	memset(m->dom, 0, sizeof(m->dom));
+	for (i = 0; i < SRC_N; i++)
+		qmail_dom_drop(q, &m->dom[i]);
+}
+
+void
+qmail_msg_sweep(struct qmail *q)
+{
+	uint32_t *np = NULL;
+	size_t i, n = 0, c;
+
+	strtab_sweep(q->senders, q->gen);
+	strtab_sweep(q->domains, q->gen);
+	if (q->nrpool <= 2 * q->rlive + 4096)
+		return;
+	/* more than half of the pool is lists no message has any more */
+	c = q->rlive + 1024;
+	np = xreallocarray(NULL, c, sizeof(*np));
+	for (i = 0; i < q->tcap; i++) {
+		struct qm_msg *m;
+		int k;
+
+		if (!q->tab[i])
+			continue;
+		m = qmail_rec(q, q->tab[i] - 1);
+		for (k = 0; k < SRC_N; k++) {
+			uint32_t d = m->dom[k], len;
+
+			if (!(d & QM_LIST))
+				continue;
+			len = q->rpool[d & ~QM_LIST] + 1;
+			memcpy(np + n, q->rpool + (d & ~QM_LIST),
+			    len * sizeof(*np));
+			m->dom[k] = QM_LIST | (uint32_t)n;
+			n += len;
+		}
+	}
+	free(q->rpool);
+	q->rpool = np;
+	q->nrpool = n;
+	q->crpool = c;
+	q->rlive = n;
 }
 
 void
@@ -234,32 +294,34 @@ void
 qmail_msg_set_domains(struct qmail *q, struct qm_msg *m, int src,
     const struct qmail_env *e)
 {
-	uint32_t cnt;
-	size_t i, off = sizeof(cnt);
+	size_t i, n = e ? e->npending : 0;
+	uint32_t off;
 
-	if (e == NULL || e->npending == 0) {
-		m->dom[src] = 0;
+	qmail_dom_drop(q, &m->dom[src]);
+	if (n == 0)
 		return;
-	}
-	cnt = (uint32_t)e->npending;
-	for (i = 0; i < e->npending; i++) {
-		const char *at = strrchr(e->rcpt[i], '@');
-		size_t l = at ? strlen(at) : 0;
-
-		if (off + l + 1 > q->dcap) {
-			q->dcap = (off + l + 1) * 2 + 64;
-			q->dbuf = xrealloc(q->dbuf, q->dcap);
+	if (n > 1) {
+		if (q->nrpool + n + 1 > q->crpool) {
+			q->crpool = (q->nrpool + n + 1) * 2;
+			q->rpool = xreallocarray(q->rpool, q->crpool,
+			    sizeof(*q->rpool));
 		}
-		memcpy(q->dbuf + off, at ? at : "", l);
-		q->dbuf[off + l] = '\0';
-		off += l + 1;
+		off = (uint32_t)q->nrpool;
+		q->rpool[q->nrpool++] = (uint32_t)n;
+		q->rlive += n + 1;
 	}
-	if (q->dcap < sizeof(cnt)) {
-		q->dcap = 64;
-		q->dbuf = xrealloc(q->dbuf, q->dcap);
+	for (i = 0; i < n; i++) {
+		const char *at = strrchr(e->rcpt[i], '@');
+		uint32_t id = strtab_get(q->domains, at ? at : "",
+		    at ? strlen(at) : 0, q->gen, true);
+
+		if (n == 1)
+			m->dom[src] = id;
+		else
+			q->rpool[q->nrpool++] = id;
 	}
-	memcpy(q->dbuf, &cnt, sizeof(cnt));
-	m->dom[src] = strtab_get(q->dlists, q->dbuf, off, q->gen, true);
+	if (n > 1)
+		m->dom[src] = QM_LIST | off;
 }
 
 void

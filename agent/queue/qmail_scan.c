@@ -101,6 +101,78 @@ plausible(const char *buf, size_t len)
 	return len > 0 && strchr("upFTD", buf[0]) != NULL && buf[0] != '\0';
 }
 
+/* ------------------------------------------------------------------ */
+/* Reading ahead: a scan lists a directory, notes the files it will read
+ * (pre_add), has the scanner threads read them all (pre_run), then goes
+ * over the same entries in the same order, and read_file() takes each
+ * file from what was read ahead. */
+
+static void
+pre_reset(struct qmail *q)
+{
+	q->ncand = q->icand = q->nitems = 0;
+	q->cnlen = 0;
+}
+
+static void
+pre_add(struct qmail *q, struct qm_msg *m, const char *name, uint64_t ino,
+    bool ahead)
+{
+	size_t n = strlen(name) + 1;
+	struct qm_cand *c;
+
+	if (q->ncand == q->ccand) {
+		q->ccand = q->ccand ? q->ccand * 2 : 256;
+		q->cand = xreallocarray(q->cand, q->ccand, sizeof(*q->cand));
+		q->items = xreallocarray(q->items, q->ccand,
+		    sizeof(*q->items));
+	}
+	if (q->cnlen + n > q->cncap) {
+		q->cncap = (q->cnlen + n) * 2 + 1024;
+		q->cnames = xrealloc(q->cnames, q->cncap);
+	}
+	memcpy(q->cnames + q->cnlen, name, n);
+	c = &q->cand[q->ncand++];
+	c->m = m;
+	c->name = q->cnlen;
+	c->ino = ino;
+	c->ahead = ahead;
+	q->cnlen += n;
+}
+
+/* Read (or stat) ahead the candidates noted to be; the items are in
+ * the candidates' order. */
+static void
+pre_run(struct qmail *q, int dfd, bool stat_only)
+{
+	size_t i;
+
+	for (i = q->nitems = 0; i < q->ncand; i++) {
+		struct qread_item *it;
+
+		if (!q->cand[i].ahead)
+			continue;
+		it = &q->items[q->nitems++];
+		memset(it, 0, sizeof(*it));
+		it->name = q->cnames + q->cand[i].name;
+		it->stat_only = stat_only;
+	}
+	if (q->qr == NULL)
+		q->qr = qread_new();
+	qread_run(q->qr, dfd, q->items, q->nitems, QMAIL_FILE_MAX, plausible);
+	q->icand = 0;
+}
+
+/* The file read ahead for name, if it is the next one. */
+static const struct qread_item *
+pre_peek(struct qmail *q, const char *name)
+{
+	if (q->icand < q->nitems &&
+	    strcmp(q->items[q->icand].name, name) == 0)
+		return &q->items[q->icand];
+	return NULL;
+}
+
 /* Read a whole file into q->buf; st gets its fstat. Returns the length,
  * -1 on error (counted), -2 if it vanished (a normal race with
  * qmail-send). */
@@ -108,9 +180,21 @@ static ssize_t
 read_file(struct qmail *q, int dfd, const char *name, const char *rel,
     struct stat *st)
 {
-	ssize_t len = queue_read_file(dfd, name, &q->buf, &q->bufcap,
-	    QMAIL_FILE_MAX, st, plausible);
+	const struct qread_item *it = pre_peek(q, name);
+	ssize_t len;
 
+	if (it && !it->stat_only) {
+		/* read ahead by the scanner threads */
+		q->icand++;
+		*st = it->st;
+		len = it->len;
+		errno = it->err;
+		q->cur = it->buf;
+	} else {
+		len = queue_read_file(dfd, name, &q->buf, &q->bufcap,
+		    QMAIL_FILE_MAX, st, plausible);
+		q->cur = q->buf;
+	}
 	if (len == -1)
 		queue_errs_add(&q->errs, errno, "cannot read %s/%s", rel, name);
 	if (len >= 0 || errno != ENOENT)
@@ -146,18 +230,19 @@ parse_env(struct qmail *q, size_t len, enum qmail_file kind,
 {
 	const char *why;
 
-	if (qmail_env_parse(q->buf, len, kind, &q->env, &why) < 0)
+	if (qmail_env_parse(q->cur, len, kind, &q->env, &why) < 0)
 		queue_errs_add(&q->errs, 0, "%s/%s: %s", rel, name, why);
 }
 
 static void
-stat_mess(struct qmail *q, struct qm_msg *m, int dfd, const char *name)
+mess_stat_done(struct qmail *q, struct qm_msg *m, const char *name,
+    int rc, int err, const struct stat *stp)
 {
-	struct stat st;
+	struct stat st = *stp;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			queue_errs_add(&q->errs, errno,
+	if (rc < 0) {
+		if (err != ENOENT)
+			queue_errs_add(&q->errs, err,
 			    "cannot stat mess/%ld/%s",
 			    (long)(m->id % (uint64_t)q->split), name);
 		m->gen = 0;	/* gone: drop it */
@@ -169,6 +254,15 @@ stat_mess(struct qmail *q, struct qm_msg *m, int dfd, const char *name)
 		m->arrival = (uint32_t)st.st_mtim.tv_sec;
 }
 
+static void
+stat_mess(struct qmail *q, struct qm_msg *m, int dfd, const char *name)
+{
+	struct stat st;
+	int rc = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+
+	mess_stat_done(q, m, name, rc, errno, &st);
+}
+
 /* A message's file was replaced by another message's (the number was
  * reused): forget everything but the number, and stat the new mess. */
 static void
@@ -176,7 +270,7 @@ msg_renew(struct qmail *q, struct qm_msg *m)
 {
 	char rel[64];
 
-	qmail_msg_clear(m);
+	qmail_msg_clear(q, m);
 	m->todo_ino = m->info_ino = 0;
 	m->chan_sig[0] = m->chan_sig[1] = 0;
 	m->flags = 0;
@@ -203,6 +297,7 @@ qmail_scan_mess(struct qmail *q, const char *rel)
 {
 	DIR *d = open_dir(q, rel, -1);
 	struct dirent *de;
+	size_t i;
 
 	if (d == NULL)
 		return;
@@ -231,8 +326,15 @@ qmail_scan_mess(struct qmail *q, const char *rel)
 			m->dirty &= (uint8_t)~DIRTY_MESS;
 			msg_renew(q, m);
 		} else if (!(m->flags & F_MESS_FINAL))
-			stat_mess(q, m, dirfd(d), de->d_name);
+			pre_add(q, m, de->d_name, de->d_ino, true);
 	}
+	/* the sizes of the new messages, stat()ed by the scanner threads */
+	pre_run(q, dirfd(d), true);
+	for (i = 0; i < q->ncand; i++)
+		mess_stat_done(q, q->cand[i].m, q->items[i].name,
+		    q->items[i].len < 0 ? -1 : 0, q->items[i].err,
+		    &q->items[i].st);
+	pre_reset(q);
 	closedir(d);
 }
 
@@ -242,14 +344,13 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 {
 	DIR *d = open_dir(q, rel, Q_TODO);
 	struct dirent *de;
+	size_t i;
 
 	if (d == NULL)
 		return;
 	while ((de = next_ent(q, d, rel, Q_TODO)) != NULL) {
 		uint64_t id = qmail_msg_id(de->d_name);
 		struct qm_msg *m;
-		struct stat st;
-		ssize_t len;
 
 		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
 		    m->gen != q->gen)
@@ -258,16 +359,25 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 			m->seen |= SEEN_TODO;
 			continue;
 		}
+		pre_add(q, m, de->d_name, de->d_ino, true);
+	}
+	pre_run(q, dirfd(d), false);
+	for (i = 0; i < q->ncand; i++) {
+		struct qm_msg *m = q->cand[i].m;
+		const char *name = q->cnames + q->cand[i].name;
+		struct stat st;
+		ssize_t len;
+
 		/* todo comes once per message, before info: todo beside an
 		 * info read earlier is a new message under a reused number */
 		if (m->info_ino && m->todo_ino == 0)
 			msg_renew(q, m);
-		len = read_file(q, dirfd(d), de->d_name, rel, &st);
+		len = read_file(q, dirfd(d), name, rel, &st);
 		if (len < 0)
 			continue;
 		m->seen |= SEEN_TODO;
-		m->todo_ino = QM_INO(de->d_ino);
-		parse_env(q, (size_t)len, QMAIL_TODO, rel, de->d_name);
+		m->todo_ino = QM_INO(q->cand[i].ino);
+		parse_env(q, (size_t)len, QMAIL_TODO, rel, name);
 		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
 		if (q->env.sender) {
 			qmail_msg_set_sender(q, m, q->env.sender);
@@ -275,6 +385,7 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 		} else
 			m->flags &= (uint8_t)~F_SENDER;
 	}
+	pre_reset(q);
 	closedir(d);
 }
 
@@ -318,6 +429,7 @@ qmail_scan_info(struct qmail *q, const char *rel)
 {
 	DIR *d = open_dir(q, rel, -1);
 	struct dirent *de;
+	size_t i;
 
 	if (d == NULL)
 		return;
@@ -333,8 +445,13 @@ qmail_scan_info(struct qmail *q, const char *rel)
 			m->seen |= SEEN_INFO;
 			continue;
 		}
-		info_entry(q, m, dirfd(d), de->d_name, rel);
+		pre_add(q, m, de->d_name, de->d_ino, true);
 	}
+	pre_run(q, dirfd(d), false);
+	for (i = 0; i < q->ncand; i++)
+		info_entry(q, q->cand[i].m, dirfd(d),
+		    q->cnames + q->cand[i].name, rel);
+	pre_reset(q);
 	closedir(d);
 }
 
@@ -344,10 +461,21 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
     const char *rel, int c)
 {
 	uint8_t bit = c == 0 ? SEEN_LOCAL : SEEN_REMOTE;
+	const struct qread_item *it = pre_peek(q, name);
 	struct stat st;
 	ssize_t len;
+	int rc;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	/* read ahead: its fstat is as good as a stat now */
+	if (it) {
+		rc = it->len == -1 ? -1 : it->len == -2 ? -1 : 0;
+		errno = it->len == -2 ? ENOENT : it->err;
+		st = it->st;
+		if (rc < 0)
+			q->icand++;
+	} else
+		rc = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+	if (rc < 0) {
 		if (errno != ENOENT)
 			queue_errs_add(&q->errs, errno,
 			    "cannot stat %s/%s", rel, name);
@@ -357,8 +485,11 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	if (!S_ISREG(st.st_mode))
 		return;
 	m->seen |= bit;
-	if (chan_sig(&st) == m->chan_sig[c])
+	if (chan_sig(&st) == m->chan_sig[c]) {
+		if (it)
+			q->icand++;
 		return;
+	}
 	len = read_file(q, dfd, name, rel, &st);
 	if (len < 0) {
 		if (len == -2)
@@ -375,6 +506,7 @@ qmail_scan_chan(struct qmail *q, const char *rel, int c)
 {
 	DIR *d = open_dir(q, rel, c ? Q_REMOTE : Q_LOCAL);
 	struct dirent *de;
+	size_t i;
 
 	if (d == NULL)
 		return;
@@ -385,8 +517,15 @@ qmail_scan_chan(struct qmail *q, const char *rel, int c)
 		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
 		    m->gen != q->gen)
 			continue;
-		chan_entry(q, m, dirfd(d), de->d_name, rel, c);
+		/* never read: read ahead; known: stat()ed in turn below,
+		 * and read only if it changed */
+		pre_add(q, m, de->d_name, de->d_ino, m->chan_sig[c] == 0);
 	}
+	pre_run(q, dirfd(d), false);
+	for (i = 0; i < q->ncand; i++)
+		chan_entry(q, q->cand[i].m, dirfd(d),
+		    q->cnames + q->cand[i].name, rel, c);
+	pre_reset(q);
 	closedir(d);
 }
 
@@ -443,9 +582,9 @@ qmail_scan_bounce(struct qmail *q)
 	closedir(d);
 }
 
-/* Append n packed domains to the recipient list for queue_add(). */
+/* Append cnt domains (ids) to the recipient list for queue_add(). */
 static size_t
-push_domains(struct qmail *q, size_t n, const char *p, uint32_t cnt)
+push_domains(struct qmail *q, size_t n, const uint32_t *ids, uint32_t cnt)
 {
 	uint32_t i;
 
@@ -453,10 +592,8 @@ push_domains(struct qmail *q, size_t n, const char *p, uint32_t cnt)
 		q->rcptcap = (n + cnt) * 2;
 		q->rcpt = xreallocarray(q->rcpt, q->rcptcap, sizeof(*q->rcpt));
 	}
-	for (i = 0; i < cnt; i++) {
-		q->rcpt[n++] = p;
-		p += strlen(p) + 1;
-	}
+	for (i = 0; i < cnt; i++)
+		q->rcpt[n++] = strtab_str(q->domains, ids[i]);
 	return n;
 }
 
@@ -500,14 +637,14 @@ qmail_scan_report(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
 		/* not preprocessed: todo is the truth, even if a crashed
 		 * qmail-send left info/local/remote behind */
 		qm.queues |= 1u << Q_TODO;
-		n = push_domains(q, n, v.dom[SRC_TODO], v.n[SRC_TODO]);
+		n = push_domains(q, n, v.ids[SRC_TODO], v.n[SRC_TODO]);
 	} else {
 		if (v.n[SRC_LOCAL])
 			qm.queues |= 1u << Q_LOCAL;
 		if (v.n[SRC_REMOTE])
 			qm.queues |= 1u << Q_REMOTE;
-		n = push_domains(q, n, v.dom[SRC_LOCAL], v.n[SRC_LOCAL]);
-		n = push_domains(q, n, v.dom[SRC_REMOTE], v.n[SRC_REMOTE]);
+		n = push_domains(q, n, v.ids[SRC_LOCAL], v.n[SRC_LOCAL]);
+		n = push_domains(q, n, v.ids[SRC_REMOTE], v.n[SRC_REMOTE]);
 	}
 	if (m->seen & SEEN_BOUNCE)
 		qm.queues |= 1u << Q_BOUNCE;

@@ -298,6 +298,11 @@ queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
 			errno = EFBIG;
 			goto fail;
 		}
+		/* as long as fstat said: done, without a read to see EOF
+		 * (queue files do not grow; one that does is read next
+		 * time it changes) */
+		if (len == (size_t)st->st_size)
+			break;
 	}
 	close(fd);
 	return (ssize_t)len;

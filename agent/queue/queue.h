@@ -151,6 +151,27 @@ int qpool_size(const struct qpool *);
 void qpool_run(struct qpool *, size_t n, void (*fn)(void *, size_t, int),
     void *arg);
 
+/* qread.c: the files of one directory read (or only stat()ed) by the
+ * scanner threads, for the caller to parse afterwards in order. */
+struct qread_item {
+	const char *name;	/* in: relative to the directory */
+	bool stat_only;		/* in: fstatat() it, do not read it */
+	/* out, as queue_read_file(): the length (0 with stat_only), -2 if
+	 * it vanished, -1 with err set otherwise */
+	ssize_t len;
+	int err;
+	struct stat st;
+	char *buf;		/* the contents, NUL-terminated, until the
+				 * next qread_run() */
+	int worker;		/* internal */
+	size_t off;
+};
+struct qread;
+struct qread *qread_new(void);
+void qread_free(struct qread *);
+void qread_run(struct qread *, int dfd, struct qread_item *, size_t n,
+    size_t max, bool (*plausible)(const char *, size_t));
+
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);
 

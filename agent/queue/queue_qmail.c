@@ -147,8 +147,7 @@ qmail_scan(void *arg, struct queue_acc *acc)
 		if (q->tab[s])
 			qmail_scan_report(q, qmail_tab_at(q, s), acc);
 	/* after the report, which marked every string in use */
-	strtab_sweep(q->senders, q->gen);
-	strtab_sweep(q->dlists, q->gen);
+	qmail_msg_sweep(q);
 	if (q->errs.n)
 		queue_error(acc, "qmail queue %s: %s (%u problem%s)", q->root,
 		    q->errs.first, q->errs.n, q->errs.n == 1 ? "" : "s");
@@ -226,6 +225,10 @@ qmail_close(void *arg)
 	free(q->buf);
 	free(q->dbuf);
 	free(q->rv);
+	qread_free(q->qr);
+	free(q->cand);
+	free(q->items);
+	free(q->cnames);
 	free(q->rcpt);
 	free(q->dirtyv);
 	qmail_env_clear(&q->env);
