@@ -13,29 +13,6 @@
 #include "core/core.h"
 
 /* ------------------------------------------------------------------ */
-/* qcache.c: what each queue file held at the last scan, keyed by its
- * path relative to the queue root, so a rescan re-reads only files that
- * are new or changed (readers decide what "changed" means: inode,
- * mtime, size). Entries not seen in a scan are swept. */
-
-struct qcache_ent {
-	uint64_t ino;
-	int64_t mtime_ns;
-	uint64_t fsize;
-	uint32_t gen;		/* scan generation that last saw it */
-	void *data;		/* the reader's parsed record */
-};
-struct qcache;
-struct qcache *qcache_new(void (*free_data)(void *));
-void qcache_free(struct qcache *);
-struct qcache_ent *qcache_lookup(struct qcache *, const char *key);
-/* Existing entry, or a new zeroed one (data NULL). */
-struct qcache_ent *qcache_insert(struct qcache *, const char *key);
-/* Drop entries whose gen differs from gen; returns how many. */
-size_t qcache_sweep(struct qcache *, uint32_t gen);
-size_t qcache_count(const struct qcache *);
-
-/* ------------------------------------------------------------------ */
 /* queue.c: the queue collector common to every MTA.
  *
  * A queue reader walks the MTA's queue on disk and reports each message

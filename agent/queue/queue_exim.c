@@ -31,8 +31,11 @@
  * over the old, so a changed file has a new inode, or (when the old
  * inode came back) a new mtime: each -H is stat()ed and re-read only if
  * (inode, mtime, size) changed. -D never changes and is stat()ed once.
+ * A directory's new -H files are read, and the other -H and new -D
+ * files stat()ed, by the scanner threads (qread.c) before they are
+ * taken in order here.
  *
- * The -H parser is exim_hdr.c.
+ * The -H parser is exim_hdr.c; the records, exim_msg.c.
  */
 #include "config.h"
 
@@ -46,53 +49,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "queue/queue.h"
+#include "queue/exim.h"
 
-#define EXIM_ID_OLD 16
-#define EXIM_ID_NEW 23
-#define EXIM_FILE_MAX (64u << 20)
-
-enum { Q_INPUT, Q_FROZEN };
 static const char *const exim_queues[] = { "input", "frozen", NULL };
 
 static const char *const exim_spools[] = {
 	"/var/spool/exim4",	/* Debian, Ubuntu */
 	"/var/spool/exim",	/* upstream default, RHEL, FreeBSD */
 };
-
-/* One message, in the qcache entry keyed by its id. */
-struct em_msg {
-	uint64_t hsig;		/* -H inode/mtime/size */
-	uint64_t size;		/* as exim -bp: headers sent + body + 1 */
-	uint64_t hdr_bytes;
-	int64_t received;
-	uint32_t npending;
-	bool frozen;
-	bool journal;		/* pending counted after a -J */
-	bool body_sized;	/* -D was stat()ed */
-	bool ok;		/* -H parsed */
-	char blob[];		/* sender "\0", then npending "@domain\0" */
-};
-
-struct exim {
-	char *spool;
-	char *input;		/* spool/input */
-	struct qcache *cache;
-	uint32_t gen;
-	char *buf;
-	size_t bufcap;
-	char *jbuf;
-	size_t jcap;
-	struct exim_hdr hdr;
-	const char **rcpt;
-	size_t rcptcap;
-	struct queue_acc *acc;	/* of the scan under way */
-	struct queue_errs errs;
-	bool unknown;		/* queue_unknown() called this scan */
-};
-
-/* ------------------------------------------------------------------ */
-/* The reader. */
 
 static void exim_unknown(struct exim *, const char *fmt, ...) MH_PRINTF(2, 3);
 
@@ -149,7 +113,7 @@ read_file(struct exim *x, int dfd, const char *name, char **buf,
 	return len;
 }
 
-static uint64_t
+static uint32_t
 file_sig(const struct stat *st)
 {
 	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
@@ -158,67 +122,29 @@ file_sig(const struct stat *st)
 	    (uint64_t)st->st_mtim.tv_nsec) + 0x632BE59BD9B4E019ULL +
 	    (h << 6) + (h >> 2);
 	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
-	return h ? h : 1;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
-/* A fresh record from the parsed header (pending as in x->hdr). */
-static struct em_msg *
-msg_build(const struct exim_hdr *h, uint64_t hsig)
-{
-	size_t total = strlen(h->sender) + 1, i;
-	struct em_msg *m;
-	char *p;
-
-	for (i = 0; i < h->npending; i++) {
-		const char *at = strrchr(h->rcpt[i], '@');
-
-		total += (at ? strlen(at) : 0) + 1;
-	}
-	m = xcalloc(1, sizeof(*m) + total);
-	m->hsig = hsig;
-	m->hdr_bytes = h->hdr_bytes;
-	m->received = (int64_t)h->received;
-	m->npending = (uint32_t)h->npending;
-	m->frozen = h->frozen;
-	m->ok = true;
-	p = m->blob;
-	strcpy(p, h->sender);
-	p += strlen(p) + 1;
-	for (i = 0; i < h->npending; i++) {
-		const char *at = strrchr(h->rcpt[i], '@');
-		size_t l = at ? strlen(at) : 0;
-
-		memcpy(p, at ? at : "", l);
-		p[l] = '\0';
-		p += l + 1;
-	}
-	return m;
-}
-
-/* Read ID-H (and ID-J when there), give the entry its record. */
+/* m from a -H file's contents (buf, modified), and its journal when
+ * there; the body's share of the size is kept. */
 static void
-load_msg(struct exim *x, int dfd, const char *id, const char *hname,
-    struct qcache_ent *ent, uint64_t hsig, bool journal)
+load_hdr(struct exim *x, struct em_msg *m, int dfd, const char *id,
+    const char *hname, char *buf, size_t len, const struct stat *st,
+    bool journal)
 {
-	struct stat st;
-	ssize_t len;
+	uint32_t body = (m->flags & EM_BODY) ? m->size - m->hdr_bytes : 0;
 	const char *why;
-	struct em_msg *m, *old = ent->data;
 
-	len = read_file(x, dfd, hname, &x->buf, &x->bufcap, &st);
-	if (len < 0) {
-		if (len == -2)
-			ent->gen = 0;	/* gone: swept below */
-		return;
-	}
-	if (exim_hdr_parse(x->buf, (size_t)len, &x->hdr, &why) < 0 ||
+	if (exim_hdr_parse(buf, len, &x->hdr, &why) < 0 ||
 	    strcmp(x->hdr.id, id) != 0) {
 		/* counted as a message, with what Exim would not know */
 		queue_errs_add(&x->errs, 0, "%s: %s", hname, why ? why :
 		    "id differs from the file name");
-		m = xcalloc(1, sizeof(*m) + 1);
-		m->hsig = file_sig(&st);
-		m->received = st.st_mtim.tv_sec;
+		exim_msg_clear(x, m);
+		m->flags &= EM_BODY;
+		m->hdr_bytes = 0;
+		m->received = (uint32_t)st->st_mtim.tv_sec;
 	} else {
 		if (journal) {
 			char jname[40];
@@ -230,37 +156,48 @@ load_msg(struct exim *x, int dfd, const char *id, const char *hname,
 			if (jl > 0)
 				exim_hdr_journal(&x->hdr, x->jbuf, (size_t)jl);
 		}
-		m = msg_build(&x->hdr, hsig);
-		m->journal = journal;
+		exim_msg_set(x, m, &x->hdr);
+		if (journal)
+			m->flags |= EM_JOURNAL;
 	}
-	if (old && old->body_sized) {
-		m->size = old->size - old->hdr_bytes + m->hdr_bytes;
-		m->body_sized = true;
+	m->hsig = file_sig(st);
+	m->size = body + m->hdr_bytes;
+}
+
+/* Read ID-H (and ID-J when there) again, on this thread. */
+static void
+reload(struct exim *x, struct em_msg *m, int dfd, const char *id,
+    const char *hname, bool journal)
+{
+	struct stat st;
+	ssize_t len;
+
+	len = read_file(x, dfd, hname, &x->buf, &x->bufcap, &st);
+	if (len < 0) {
+		if (len == -2)
+			m->gen = 0;	/* gone: swept below */
+		return;
 	}
-	free(old);
-	ent->data = m;
+	load_hdr(x, m, dfd, id, hname, x->buf, (size_t)len, &st, journal);
 }
 
 /* The -D part of the size, once: the file less its "ID-D\n" line, plus
  * the blank line between headers and body. */
 static void
-size_body(struct exim *x, int dfd, const char *id, struct em_msg *m)
+size_body(struct exim *x, struct em_msg *m, const char *dname,
+    const struct qread_item *it)
 {
-	char dname[40];
-	struct stat st;
-	size_t idl = strlen(id);
+	size_t idl = strlen(dname) - 2;
 
-	snprintf(dname, sizeof(dname), "%s-D", id);
-	if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			queue_errs_add(&x->errs, errno,
-			    "cannot stat %s", dname);
-		m->size = m->hdr_bytes;
+	if (it->len < 0) {
+		if (it->len == -1)
+			queue_errs_add(&x->errs, it->err, "cannot stat %s",
+			    dname);
 		return;
 	}
-	m->size = m->hdr_bytes + ((uint64_t)st.st_size > idl + 3 ?
-	    (uint64_t)st.st_size - (idl + 3) + 1 : 1);
-	m->body_sized = true;
+	m->size = m->hdr_bytes + ((uint64_t)it->st.st_size > idl + 3 ?
+	    (uint32_t)((uint64_t)it->st.st_size - (idl + 3) + 1) : 1);
+	m->flags |= EM_BODY;
 }
 
 static bool
@@ -283,31 +220,83 @@ is_id(const char *s, size_t n)
 }
 
 static void
-report_msg(struct exim *x, struct em_msg *m, struct queue_acc *acc)
+cand_add(struct exim *x, struct em_msg *m, const char *id, size_t n,
+    char kind, bool fresh)
 {
-	struct queue_msg qm;
-	const char *p = m->blob;
-	uint32_t i;
+	struct em_cand *c;
 
-	if (m->npending > x->rcptcap) {
-		x->rcptcap = (size_t)m->npending * 2;
-		x->rcpt = xreallocarray(x->rcpt, x->rcptcap, sizeof(*x->rcpt));
+	if (x->ncand == x->ccand) {
+		x->ccand = x->ccand ? x->ccand * 2 : 256;
+		x->cand = xreallocarray(x->cand, x->ccand, sizeof(*x->cand));
+		x->items = xreallocarray(x->items, x->ccand, sizeof(*x->items));
 	}
-	memset(&qm, 0, sizeof(qm));
-	qm.queues = 1u << Q_INPUT;
-	if (m->frozen)
-		qm.queues |= 1u << Q_FROZEN;
-	qm.arrival = (time_t)m->received;
-	qm.size = m->size;
-	qm.sender = m->ok ? p : NULL;
-	p += strlen(p) + 1;
-	for (i = 0; i < m->npending; i++) {
-		x->rcpt[i] = p;
-		p += strlen(p) + 1;
+	if (x->cnlen + n + 3 > x->cncap) {
+		x->cncap = (x->cnlen + n + 3) * 2 + 1024;
+		x->cnames = xrealloc(x->cnames, x->cncap);
 	}
-	qm.nrcpt = m->npending;
-	qm.rcpt = x->rcpt;
-	queue_add(acc, &qm);
+	memcpy(x->cnames + x->cnlen, id, n);
+	x->cnames[x->cnlen + n] = '-';
+	x->cnames[x->cnlen + n + 1] = kind;
+	x->cnames[x->cnlen + n + 2] = '\0';
+	c = &x->cand[x->ncand++];
+	c->m = m;
+	c->name = x->cnlen;
+	c->body = kind == 'D';
+	c->fresh = fresh;
+	x->cnlen += n + 3;
+}
+
+/* The -H and -D files listed: new -H read, the others stat()ed, by the
+ * scanner threads; then taken in order. */
+static void
+take_cands(struct exim *x, int dfd)
+{
+	size_t i;
+
+	for (i = 0; i < x->ncand; i++) {
+		struct qread_item *it = &x->items[i];
+
+		memset(it, 0, sizeof(*it));
+		it->name = x->cnames + x->cand[i].name;
+		it->stat_only = x->cand[i].body || !x->cand[i].fresh;
+	}
+	if (x->qr == NULL)
+		x->qr = qread_new();
+	qread_run(x->qr, dfd, x->items, x->ncand, EXIM_FILE_MAX, plausible);
+	for (i = 0; i < x->ncand; i++) {
+		const struct em_cand *c = &x->cand[i];
+		struct qread_item *it = &x->items[i];
+		struct em_msg *m = c->m;
+		char id[EXIM_ID_NEW + 1];
+		size_t idl = strlen(it->name) - 2;
+
+		memcpy(id, it->name, idl);
+		id[idl] = '\0';
+		if (m->gen != x->gen)
+			continue;	/* vanished meanwhile */
+		if (c->body) {
+			if (m->hsig)
+				size_body(x, m, it->name, it);
+			continue;
+		}
+		if (!it->stat_only)
+			files_read++;
+		if (it->len < 0) {
+			if (it->len == -1)
+				queue_errs_add(&x->errs, it->err,
+				    "cannot read %s", it->name);
+			else
+				m->gen = 0;	/* gone: swept below */
+			continue;
+		}
+		if (c->fresh)
+			load_hdr(x, m, dfd, id, it->name, it->buf,
+			    (size_t)it->len, &it->st, false);
+		else if (file_sig(&it->st) != m->hsig ||
+		    (m->flags & EM_JOURNAL))
+			reload(x, m, dfd, id, it->name, false);
+	}
+	x->ncand = x->cnlen = 0;
 }
 
 /* input/ or input/C/: every ID-H; ID-J beside it marks a delivery in
@@ -318,9 +307,9 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 	DIR *d;
 	struct dirent *de;
 	int fd = dup(dfd);
-	char **jids = NULL;
-	struct qcache_ent **seen = NULL;
-	size_t nj = 0, cj = 0, ns = 0, cs = 0, i;
+	char **jids = NULL, subs[64][2];
+	struct em_msg **seen = NULL;
+	size_t nj = 0, cj = 0, ns = 0, cs = 0, nsub = 0, i;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		queue_errs_add(&x->errs, errno, "cannot read %s", rel);
@@ -330,24 +319,14 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 	}
 	/* a directory of the spool that cannot be read leaves its
 	 * messages out: the whole queue is unknown, not smaller */
-	/* a journal may come before or after its -H in readdir order:
-	 * remember the journals, apply them once the directory is read,
-	 * then report this directory's messages */
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
 
 		if (top && n == 1 && de->d_type != DT_REG) {
-			int sub = openat(dfd, de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			char r[64];
-
-			snprintf(r, sizeof(r), "%s/%s", rel, de->d_name);
-			if (sub >= 0) {
-				scan_dir(x, sub, r, false);
-				close(sub);
-			} else if (errno != ENOTDIR || de->d_type == DT_LNK)
-				exim_unknown(x, "exim spool %s: cannot open "
-				    "%s: %s", x->spool, r, strerror(errno));
+			if (nsub < MH_ARRAY_SIZE(subs)) {
+				subs[nsub][0] = de->d_name[0];
+				subs[nsub++][1] = (char)de->d_type;
+			}
 			continue;
 		}
 		if (n < 3 || de->d_name[n - 2] != '-' ||
@@ -360,63 +339,60 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 			}
 			jids[nj++] = xstrndup(de->d_name, n - 2);
 		} else if (de->d_name[n - 1] == 'H') {
-			char id[EXIM_ID_NEW + 1];
-			struct qcache_ent *ent;
-			struct stat st;
-			uint64_t sig;
+			uint64_t key = exim_key(de->d_name, n - 2);
+			struct em_msg *m = exim_tab_get(x, key);
 
-			memcpy(id, de->d_name, n - 2);
-			id[n - 2] = '\0';
-			if (fstatat(dfd, de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0) {
-				if (errno != ENOENT)
-					queue_errs_add(&x->errs, errno,
-					    "cannot stat %s/%s",
-					    rel, de->d_name);
-				continue;
-			}
-			sig = file_sig(&st);
-			ent = qcache_insert(x->cache, id);
-			if (ent->gen == x->gen)
+			if (m == NULL)
+				m = exim_tab_add(x, key);
+			else if (m->gen == x->gen)
 				continue;	/* split and unsplit both */
-			ent->gen = x->gen;
+			m->gen = x->gen;
 			if (ns == cs) {
 				cs = cs ? cs * 2 : 64;
 				seen = xreallocarray(seen, cs, sizeof(*seen));
 			}
-			seen[ns++] = ent;
-			if (ent->data == NULL ||
-			    ((struct em_msg *)ent->data)->hsig != sig ||
-			    ((struct em_msg *)ent->data)->journal)
-				load_msg(x, dfd, id, de->d_name, ent, sig,
-				    false);
-			if (ent->data && !((struct em_msg *)ent->data)->body_sized)
-				size_body(x, dfd, id, ent->data);
+			seen[ns++] = m;
+			cand_add(x, m, de->d_name, n - 2, 'H', m->hsig == 0);
+			if (!(m->flags & EM_BODY))
+				cand_add(x, m, de->d_name, n - 2, 'D', false);
 		}
 	}
 	if (errno != 0)
 		exim_unknown(x, "exim spool %s: cannot read %s: %s", x->spool,
 		    rel, strerror(errno));
-	closedir(d);
+	take_cands(x, dirfd(d));
 	/* a -J: re-read that message with its journal applied */
 	for (i = 0; i < nj; i++) {
-		struct qcache_ent *ent = qcache_lookup(x->cache, jids[i]);
+		struct em_msg *m = exim_tab_get(x, exim_key(jids[i],
+		    strlen(jids[i])));
 		char hname[40];
 
-		if (ent && ent->gen == x->gen && ent->data &&
-		    ((struct em_msg *)ent->data)->ok) {
+		if (m && m->gen == x->gen && (m->flags & EM_OK)) {
 			snprintf(hname, sizeof(hname), "%s-H", jids[i]);
-			load_msg(x, dfd, jids[i], hname, ent,
-			    ((struct em_msg *)ent->data)->hsig, true);
+			reload(x, m, dirfd(d), jids[i], hname, true);
 		}
 		free(jids[i]);
 	}
 	free(jids);
-	/* qcache entries stay put while the cache grows: no sweep yet */
 	for (i = 0; i < ns; i++)
-		if (seen[i]->gen == x->gen && seen[i]->data)
-			report_msg(x, seen[i]->data, x->acc);
+		if (seen[i]->gen == x->gen && seen[i]->hsig)
+			exim_msg_report(x, seen[i], x->acc);
 	free(seen);
+	/* the split subdirectories, once this one is done with */
+	for (i = 0; i < nsub; i++) {
+		char name[2] = { subs[i][0], '\0' }, r[64];
+		int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+
+		snprintf(r, sizeof(r), "%s/%s", rel, name);
+		if (sub >= 0) {
+			scan_dir(x, sub, r, false);
+			close(sub);
+		} else if (errno != ENOTDIR || subs[i][1] == DT_LNK)
+			exim_unknown(x, "exim spool %s: cannot open %s: %s",
+			    x->spool, r, strerror(errno));
+	}
+	closedir(d);
 	return 0;
 }
 
@@ -445,7 +421,7 @@ exim_scan(void *arg, struct queue_acc *acc)
 		return -1;
 	}
 	close(dfd);
-	qcache_sweep(x->cache, x->gen);
+	exim_tab_sweep(x);
 	if (x->errs.n)
 		queue_error(acc, "exim spool %s: %s (%u problem%s)", x->spool,
 		    x->errs.first, x->errs.n, x->errs.n == 1 ? "" : "s");
@@ -484,12 +460,6 @@ exim_detect(const struct conf_mta *c)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void
-free_msg(void *p)
-{
-	free(p);
-}
-
 static void *
 exim_open(const struct conf_mta *c)
 {
@@ -506,7 +476,7 @@ exim_open(const struct conf_mta *c)
 	x = xcalloc(1, sizeof(*x));
 	x->spool = xstrdup(root);
 	x->input = xstrdup(p);
-	x->cache = qcache_new(free_msg);
+	exim_tab_init(x);
 	return x;
 }
 
@@ -517,7 +487,11 @@ exim_close(void *arg)
 
 	if (x == NULL)
 		return;
-	qcache_free(x->cache);
+	exim_tab_free(x);
+	qread_free(x->qr);
+	free(x->cand);
+	free(x->items);
+	free(x->cnames);
 	exim_hdr_clear(&x->hdr);
 	free(x->buf);
 	free(x->jbuf);
