@@ -162,11 +162,146 @@ postfix_threads(void **state)
 	qt_rmtree(root);
 }
 
+static void
+write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+static const char *
+sender_of(size_t i, char *buf, size_t len)
+{
+	if (i < F1)
+		return "flood1@spam.example";
+	if (i < F1 + F2)
+		return "flood2@spam.example";
+	if (i < F1 + F2 + NBOUNCE)
+		return "";
+	snprintf(buf, len, "Junk%zu@x%zu.example", i, i % 97);
+	return buf;
+}
+
+/* qmail: split 23, message i is number i + 100 in mess/, info/ and
+ * remote/ (1 + i % 3 recipients, all pending), 2 bytes of message */
+static void
+qmail_threads(void **state)
+{
+	static const char *const top[] = { "mess", "info", "local", "remote",
+		"todo", "intd", "bounce", "pid", "lock" };
+	struct expect x = { 0 };
+	char root[64] = "/tmp/mh-qs-XXXXXX";
+	struct snapshot *s1, *s4;
+	struct conf c;
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (i = 0; i < MH_ARRAY_SIZE(top); i++) {
+		assert_int_equal(mkdir(qt_path(root, "%s", top[i]), 0750), 0);
+		for (k = 0; i < 4 && k < 23; k++)
+			assert_int_equal(mkdir(qt_path(root, "%s/%zu", top[i],
+			    k), 0750), 0);
+	}
+	for (i = 0; i < NMSG; i++) {
+		char sb[64], info[80], chan[200];
+		const char *snd = sender_of(i, sb, sizeof(sb));
+		size_t n = 1 + i % 3, id = i + 100, cl = 0;
+		int il = snprintf(info, sizeof(info), "F%s", snd);
+
+		for (k = 0; k < n; k++)
+			cl += (size_t)snprintf(chan + cl, sizeof(chan) - cl,
+			    "Tu%zu@d%zu.example", k, (i + k) % 7) + 1;
+		write_file(qt_path(root, "mess/%zu/%zu", id % 23, id), "hi", 2,
+		    0644);
+		write_file(qt_path(root, "info/%zu/%zu", id % 23, id), info,
+		    (size_t)il + 1, 0600);
+		write_file(qt_path(root, "remote/%zu/%zu", id % 23, id), chan,
+		    cl, 0600);
+		x.messages++;
+		x.bytes += 2;
+		x.recipients += n;
+		if (snd[0] == '\0')
+			x.bounces++;
+	}
+	conf_for(&c, MH_MTA_QMAIL, root);
+	s1 = scan_with(&c, 1, 1);
+	check(s1, &x);
+	s4 = scan_with(&c, 4, 1);
+	check(s4, &x);
+	snapshot_free(s4);
+	s4 = scan_with(&c, 4, 3);
+	check(s4, &x);
+	snapshot_free(s4);
+	snapshot_free(s1);
+	unsetenv("MH_QUEUE_THREADS");
+	qt_rmtree(root);
+}
+
+/* Exim: split spool, message i in input/a, 1 + i % 3 recipients */
+static void
+exim_threads(void **state)
+{
+	struct expect x = { 0 };
+	char root[64] = "/tmp/mh-qs-XXXXXX";
+	struct snapshot *s1, *s4;
+	struct conf c;
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(mkdir(qt_path(root, "input"), 0750), 0);
+	assert_int_equal(mkdir(qt_path(root, "msglog"), 0750), 0);
+	assert_int_equal(mkdir(qt_path(root, "input/a"), 0750), 0);
+	for (i = 0; i < NMSG; i++) {
+		char sb[64], id[32], h[600], d[64];
+		const char *snd = sender_of(i, sb, sizeof(sb));
+		size_t n = 1 + i % 3;
+		int hl, dl;
+
+		snprintf(id, sizeof(id), "1xWxia-%06zu-1I", i);
+		hl = snprintf(h, sizeof(h), "%s-H\nroot 0 0\n<%s>\n%zu 0\n"
+		    "-ident root\nXX\n%zu\n", id, snd, 1700000000 + i, n);
+		for (k = 0; k < n; k++)
+			hl += snprintf(h + hl, sizeof(h) - (size_t)hl,
+			    "u%zu@d%zu.example\n", k, (i + k) % 7);
+		hl += snprintf(h + hl, sizeof(h) - (size_t)hl,
+		    "\n020T To: x@gmail.example\n");
+		dl = snprintf(d, sizeof(d), "%s-D\nhi\n", id);
+		write_file(qt_path(root, "input/a/%s-D", id), d, (size_t)dl,
+		    0640);
+		write_file(qt_path(root, "input/a/%s-H", id), h, (size_t)hl,
+		    0640);
+		x.messages++;
+		x.bytes += 20 + 3 + 1;	/* To:, "hi\n", the blank line */
+		x.recipients += n;
+		if (snd[0] == '\0')
+			x.bounces++;
+	}
+	conf_for(&c, MH_MTA_EXIM, root);
+	s1 = scan_with(&c, 1, 1);
+	check(s1, &x);
+	s4 = scan_with(&c, 4, 1);
+	check(s4, &x);
+	snapshot_free(s4);
+	s4 = scan_with(&c, 4, 3);
+	check(s4, &x);
+	snapshot_free(s4);
+	snapshot_free(s1);
+	unsetenv("MH_QUEUE_THREADS");
+	qt_rmtree(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(postfix_threads),
+		cmocka_unit_test(qmail_threads),
+		cmocka_unit_test(exim_threads),
 	};
 
 	log_init("test_queue_scale", LOG_TO_STDERR);
