@@ -43,11 +43,14 @@
  * So a rescan of an unchanged 100,000-message queue reads no file and
  * no deferred directory; it costs less than `find -type f | wc -l`.
  *
- * Memory: senders and recipient domains are interned (one copy of each
- * distinct string), and a message keeps only its recipient domains, as
- * "@domain" (queue.c counts the part after the last '@'). Interned
- * strings are reclaimed by mark and sweep: every scan touches every live
- * record, so strings not touched in a scan are garbage.
+ * Memory: a file is a 40-byte record (pf.h), its name and an index
+ * slot; its sender and recipient domains are ids in two strtabs (a
+ * sender met once is kept by hash only: strtab.c), reclaimed by mark and
+ * sweep: every scan touches every live record, so ids not touched in a
+ * scan are garbage.
+ *
+ * New files are read by the scanner threads (qpool.c) in batches of
+ * PF_JOBS, then taken in order on the collector's thread (pf_dir.c).
  */
 #include "config.h"
 
