@@ -13,7 +13,12 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
 	tests/unit/test_topk tests/unit/test_queue_faults \
-	tests/unit/test_queue_scale
+	tests/unit/test_queue_scale tests/unit/test_pf_record
+tests_unit_test_pf_record_SOURCES = tests/unit/test_pf_record.c \
+	tests/unit/qtest.c tests/unit/qtest.h \
+	tests/unit/pfq.c tests/unit/pfq.h
+tests_unit_test_pf_record_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pf_record_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_queue_scale_SOURCES = tests/unit/test_queue_scale.c \
 	tests/unit/qtest.c tests/unit/qtest.h \
 	tests/unit/pfq.c tests/unit/pfq.h

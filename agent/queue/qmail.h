@@ -164,6 +164,8 @@ void qmail_msg_sweep(struct qmail *);
 void qmail_msg_set_domains(struct qmail *, struct qm_msg *, int src,
     const struct qmail_env *e);
 void qmail_msg_dirty(struct qmail *, struct qm_msg *, uint8_t bits);
+/* What this scan saw of the message, to queue_add(). */
+void qmail_msg_report(struct qmail *, struct qm_msg *, struct queue_acc *);
 
 /* qmail_scan.c */
 /* A directory the row (-1: the whole queue) depends on could not be
@@ -176,7 +178,7 @@ void qmail_scan_info(struct qmail *, const char *rel);
 void qmail_scan_chan(struct qmail *, const char *rel, int c);
 void qmail_scan_dirty(struct qmail *);
 void qmail_scan_bounce(struct qmail *);
-void qmail_scan_report(struct qmail *, struct qm_msg *, struct queue_acc *);
+
 /* Files read since start: a test hook, not API. */
 unsigned long queue_qmail_files_read(void);
 

@@ -337,3 +337,90 @@ qmail_msg_dirty(struct qmail *q, struct qm_msg *m, uint8_t bits)
 	}
 	m->dirty |= bits;
 }
+
+/* ------------------------------------------------------------------ */
+/* A message's report to queue_add(). */
+
+/* Append cnt domains (ids) to the recipient list for queue_add(). */
+static size_t
+push_domains(struct qmail *q, size_t n, const uint32_t *ids, uint32_t cnt)
+{
+	uint32_t i;
+
+	if (n + cnt > q->rcptcap) {
+		q->rcptcap = (n + cnt) * 2;
+		q->rcpt = xreallocarray(q->rcpt, q->rcptcap, sizeof(*q->rcpt));
+	}
+	for (i = 0; i < cnt; i++)
+		q->rcpt[n++] = strtab_str(q->domains, ids[i]);
+	return n;
+}
+
+void
+qmail_msg_report(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
+{
+	struct queue_msg qm;
+	struct msg_view v;
+	size_t n = 0;
+	int c;
+
+	/* what this scan did not see is gone */
+	if (!(m->seen & SEEN_TODO) && m->todo_ino) {
+		m->todo_ino = 0;
+		qmail_msg_set_domains(q, m, SRC_TODO, NULL);
+	}
+	if (!(m->seen & SEEN_INFO)) {
+		m->info_ino = 0;
+		m->flags &= (uint8_t)~F_INFO_TIME;
+	}
+	for (c = 0; c < 2; c++)
+		if (!(m->seen & (c == 0 ? SEEN_LOCAL : SEEN_REMOTE))) {
+			m->chan_sig[c] = 0;
+			qmail_msg_set_domains(q, m, SRC_LOCAL + c, NULL);
+		}
+	if (!(m->seen & (SEEN_TODO | SEEN_INFO)))
+		m->flags &= (uint8_t)~F_SENDER;
+	/* qmail-queue has finished writing mess before it links todo, so
+	 * from then on mess is final and need not be stat()ed again */
+	if (m->seen & (SEEN_TODO | SEEN_INFO))
+		m->flags |= F_MESS_FINAL;
+	m->dirty = 0;
+
+	qmail_msg_mark(q, m);
+	qmail_msg_view(q, m, &v);
+	memset(&qm, 0, sizeof(qm));
+	qm.queues = 1u << Q_QUEUE;
+	qm.size = m->size;
+	qm.arrival = (time_t)m->arrival;
+	if (m->seen & SEEN_TODO) {
+		/* not preprocessed: todo is the truth, even if a crashed
+		 * qmail-send left info/local/remote behind */
+		qm.queues |= 1u << Q_TODO;
+		n = push_domains(q, n, v.ids[SRC_TODO], v.n[SRC_TODO]);
+	} else {
+		if (v.n[SRC_LOCAL])
+			qm.queues |= 1u << Q_LOCAL;
+		if (v.n[SRC_REMOTE])
+			qm.queues |= 1u << Q_REMOTE;
+		n = push_domains(q, n, v.ids[SRC_LOCAL], v.n[SRC_LOCAL]);
+		n = push_domains(q, n, v.ids[SRC_REMOTE], v.n[SRC_REMOTE]);
+	}
+	if (m->seen & SEEN_BOUNCE)
+		qm.queues |= 1u << Q_BOUNCE;
+	/* mess alone is a message qmail-queue is still writing, or one
+	 * qmail-clean has yet to remove: counted, its sender unknown */
+	qm.sender = (m->flags & F_SENDER) && v.sender ? v.sender : NULL;
+	qm.nrcpt = n;
+	qm.rcpt = q->rcpt;
+	/* a message in both local and remote counts in each row with that
+	 * channel's recipients only */
+	{
+		size_t per[Q_BOUNCE + 1];
+
+		per[Q_QUEUE] = per[Q_TODO] = per[Q_BOUNCE] = n;
+		per[Q_LOCAL] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_LOCAL];
+		per[Q_REMOTE] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_REMOTE];
+		qm.qrcpt = per;
+		queue_add(acc, &qm);
+	}
+}

@@ -145,7 +145,7 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	qmail_tab_sweep(q);
 	for (size_t s = 0; s < q->tcap; s++)
 		if (q->tab[s])
-			qmail_scan_report(q, qmail_tab_at(q, s), acc);
+			qmail_msg_report(q, qmail_tab_at(q, s), acc);
 	/* after the report, which marked every string in use */
 	qmail_msg_sweep(q);
 	if (q->errs.n)
