@@ -50,6 +50,27 @@ struct em_cand {
 	bool fresh;		/* a -H never read: read ahead */
 };
 
+/*
+ * What a directory of input/ held at its last listing. Exim renames a
+ * new -H over the old one, and creates -J and removes files there: all
+ * of which move the directory's mtime. So a directory whose inode and
+ * mtime did not change is not listed again, nor are its -H stat()ed:
+ * its messages are counted from memory (messages with a journal are
+ * re-read every scan, since a journal grows in place).
+ */
+struct em_dir {
+	uint64_t ino;
+	int64_t mtime_ns;	/* -1: list it next scan */
+	uint32_t *recs;		/* its messages: record indexes */
+	size_t nrecs;
+	char **jids;		/* the ids that had a -J */
+	size_t nj;
+	char subs[64][2];	/* input/ only: subdirectory name, d_type */
+	size_t nsubs;
+};
+
+#define EM_DIRS 63		/* input/, input/0 .. input/z */
+
 struct exim {
 	char *spool;
 	char *input;		/* spool/input */
@@ -82,14 +103,18 @@ struct exim {
 	struct queue_acc *acc;	/* of the scan under way */
 	struct queue_errs errs;
 	bool unknown;		/* queue_unknown() called this scan */
+	int64_t fresh_ns;	/* mtimes after this are too recent to trust */
+	struct em_dir dirs[EM_DIRS];
 };
 
 /* exim_msg.c */
 uint64_t exim_key(const char *id, size_t n);
 void exim_tab_init(struct exim *);
 void exim_tab_free(struct exim *);
-struct em_msg *exim_tab_get(const struct exim *, uint64_t key);
-struct em_msg *exim_tab_add(struct exim *, uint64_t key);
+/* The record of key (NULL if none), its index in *ri. */
+struct em_msg *exim_tab_get(const struct exim *, uint64_t key, uint32_t *ri);
+struct em_msg *exim_tab_add(struct exim *, uint64_t key, uint32_t *ri);
+struct em_msg *exim_msg_at(const struct exim *, uint32_t ri);
 /* Free the messages this scan did not see; sweep the strings. */
 void exim_tab_sweep(struct exim *);
 /* Give m what the parsed header x->hdr says (sender, domains, ...). */

@@ -44,6 +44,14 @@ exim_tab_free(struct exim *x)
 	free(x->freerec);
 	free(x->tab);
 	free(x->rpool);
+	for (i = 0; i < EM_DIRS; i++) {
+		size_t j;
+
+		free(x->dirs[i].recs);
+		for (j = 0; j < x->dirs[i].nj; j++)
+			free(x->dirs[i].jids[j]);
+		free(x->dirs[i].jids);
+	}
 	strtab_free(x->senders);
 	strtab_free(x->domains);
 }
@@ -55,13 +63,22 @@ exim_rec(const struct exim *x, uint32_t i)
 }
 
 struct em_msg *
-exim_tab_get(const struct exim *x, uint64_t key)
+exim_msg_at(const struct exim *x, uint32_t ri)
+{
+	return exim_rec(x, ri);
+}
+
+struct em_msg *
+exim_tab_get(const struct exim *x, uint64_t key, uint32_t *ri)
 {
 	size_t s = (size_t)(key >> 7) & (x->tcap - 1);
 
 	for (; x->tab[s]; s = (s + 1) & (x->tcap - 1))
-		if (exim_rec(x, x->tab[s] - 1)->key == key)
+		if (exim_rec(x, x->tab[s] - 1)->key == key) {
+			if (ri)
+				*ri = x->tab[s] - 1;
 			return exim_rec(x, x->tab[s] - 1);
+		}
 	return NULL;
 }
 
@@ -92,7 +109,7 @@ exim_tab_resize(struct exim *x, size_t cap)
 }
 
 struct em_msg *
-exim_tab_add(struct exim *x, uint64_t key)
+exim_tab_add(struct exim *x, uint64_t key, uint32_t *rip)
 {
 	struct em_msg *m;
 	uint32_t ri;
@@ -114,6 +131,7 @@ exim_tab_add(struct exim *x, uint64_t key)
 	memset(m, 0, sizeof(*m));
 	m->key = key;
 	exim_tab_put(x, ri);
+	*rip = ri;
 	return m;
 }
 

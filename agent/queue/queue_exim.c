@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "queue/exim.h"
@@ -299,18 +300,81 @@ take_cands(struct exim *x, int dfd)
 	x->ncand = x->cnlen = 0;
 }
 
-/* input/ or input/C/: every ID-H; ID-J beside it marks a delivery in
- * progress. The journals are looked for in the same pass. */
+/* input/ is 0, input/C is 1 + C's base-62 value; -1: not remembered */
 static int
-scan_dir(struct exim *x, int dfd, const char *rel, bool top)
+dir_slot(char c)
+{
+	if (c >= '0' && c <= '9')
+		return 1 + (c - '0');
+	if (c >= 'A' && c <= 'Z')
+		return 11 + (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return 37 + (c - 'a');
+	return -1;
+}
+
+static void
+dir_forget(struct em_dir *dd)
+{
+	size_t j;
+
+	for (j = 0; j < dd->nj; j++)
+		free(dd->jids[j]);
+	free(dd->jids);
+	dd->jids = NULL;
+	dd->nj = 0;
+	dd->nrecs = 0;
+	dd->mtime_ns = -1;
+}
+
+/* Re-read the messages whose -J is there, with the journal applied. */
+static void
+journals(struct exim *x, int dfd, char **jids, size_t nj)
+{
+	size_t i;
+
+	for (i = 0; i < nj; i++) {
+		struct em_msg *m = exim_tab_get(x, exim_key(jids[i],
+		    strlen(jids[i])), NULL);
+		char hname[40];
+
+		if (m && m->gen == x->gen && (m->flags & EM_OK)) {
+			snprintf(hname, sizeof(hname), "%s-H", jids[i]);
+			reload(x, m, dfd, jids[i], hname, true);
+		}
+	}
+}
+
+/* The directory is as it was listed: count its messages from memory. */
+static void
+replay(struct exim *x, int dfd, struct em_dir *dd)
+{
+	size_t i;
+
+	for (i = 0; i < dd->nrecs; i++) {
+		struct em_msg *m = exim_msg_at(x, dd->recs[i]);
+
+		if (m->key == 0 || m->gen == x->gen)
+			continue;
+		m->gen = x->gen;
+	}
+	journals(x, dfd, dd->jids, dd->nj);
+}
+
+/* List the directory: every ID-H; ID-J beside it marks a delivery in
+ * progress. Returns 1, 0 if something in it could not be read (then it
+ * is listed again next scan), -1 if it could not be read at all. */
+static int
+relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 {
 	DIR *d;
 	struct dirent *de;
 	int fd = dup(dfd);
-	char **jids = NULL, subs[64][2];
-	struct em_msg **seen = NULL;
-	size_t nj = 0, cj = 0, ns = 0, cs = 0, nsub = 0, i;
+	size_t cj = 0, cr = 0, i;
+	bool ok = true;
 
+	dir_forget(dd);
+	dd->nsubs = 0;
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		queue_errs_add(&x->errs, errno, "cannot read %s", rel);
 		if (fd >= 0)
@@ -323,9 +387,9 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 		size_t n = strlen(de->d_name);
 
 		if (top && n == 1 && de->d_type != DT_REG) {
-			if (nsub < MH_ARRAY_SIZE(subs)) {
-				subs[nsub][0] = de->d_name[0];
-				subs[nsub++][1] = (char)de->d_type;
+			if (dd->nsubs < MH_ARRAY_SIZE(dd->subs)) {
+				dd->subs[dd->nsubs][0] = de->d_name[0];
+				dd->subs[dd->nsubs++][1] = (char)de->d_type;
 			}
 			continue;
 		}
@@ -333,66 +397,126 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 		    !is_id(de->d_name, n - 2))
 			continue;
 		if (de->d_name[n - 1] == 'J') {
-			if (nj == cj) {
+			if (dd->nj == cj) {
 				cj = cj ? cj * 2 : 8;
-				jids = xreallocarray(jids, cj, sizeof(*jids));
+				dd->jids = xreallocarray(dd->jids, cj,
+				    sizeof(*dd->jids));
 			}
-			jids[nj++] = xstrndup(de->d_name, n - 2);
+			dd->jids[dd->nj++] = xstrndup(de->d_name, n - 2);
 		} else if (de->d_name[n - 1] == 'H') {
 			uint64_t key = exim_key(de->d_name, n - 2);
-			struct em_msg *m = exim_tab_get(x, key);
+			uint32_t ri;
+			struct em_msg *m = exim_tab_get(x, key, &ri);
 
 			if (m == NULL)
-				m = exim_tab_add(x, key);
+				m = exim_tab_add(x, key, &ri);
 			else if (m->gen == x->gen)
 				continue;	/* split and unsplit both */
 			m->gen = x->gen;
-			if (ns == cs) {
-				cs = cs ? cs * 2 : 64;
-				seen = xreallocarray(seen, cs, sizeof(*seen));
+			if (dd->nrecs == cr) {
+				cr = cr ? cr + cr / 2 : 64;
+				dd->recs = xreallocarray(dd->recs, cr,
+				    sizeof(*dd->recs));
 			}
-			seen[ns++] = m;
+			dd->recs[dd->nrecs++] = ri;
 			cand_add(x, m, de->d_name, n - 2, 'H', m->hsig == 0);
 			if (!(m->flags & EM_BODY))
 				cand_add(x, m, de->d_name, n - 2, 'D', false);
 		}
 	}
-	if (errno != 0)
+	if (errno != 0) {
 		exim_unknown(x, "exim spool %s: cannot read %s: %s", x->spool,
 		    rel, strerror(errno));
-	take_cands(x, dirfd(d));
-	/* a -J: re-read that message with its journal applied */
-	for (i = 0; i < nj; i++) {
-		struct em_msg *m = exim_tab_get(x, exim_key(jids[i],
-		    strlen(jids[i])));
-		char hname[40];
-
-		if (m && m->gen == x->gen && (m->flags & EM_OK)) {
-			snprintf(hname, sizeof(hname), "%s-H", jids[i]);
-			reload(x, m, dirfd(d), jids[i], hname, true);
-		}
-		free(jids[i]);
+		ok = false;
 	}
-	free(jids);
-	for (i = 0; i < ns; i++)
-		if (seen[i]->gen == x->gen && seen[i]->hsig)
-			exim_msg_report(x, seen[i], x->acc);
-	free(seen);
+	closedir(d);
+	take_cands(x, dfd);
+	journals(x, dfd, dd->jids, dd->nj);
+	/* trusted from memory next time only if everything was read */
+	for (i = 0; i < dd->nrecs && ok; i++) {
+		const struct em_msg *m = exim_msg_at(x, dd->recs[i]);
+
+		if (m->gen == x->gen && (!m->hsig || !(m->flags & EM_BODY)))
+			ok = false;
+	}
+	if (dd->nrecs)
+		dd->recs = xreallocarray(dd->recs, dd->nrecs, sizeof(*dd->recs));
+	return ok ? 1 : 0;
+}
+
+/* input/ or input/C/, then (input/) its split subdirectories. */
+static int
+scan_dir(struct exim *x, int dfd, const char *rel, int slot)
+{
+	struct em_dir tmp, *dd = slot >= 0 ? &x->dirs[slot] : &tmp;
+	struct stat sb;
+	int64_t mt = -1;
+	bool ok;
+	size_t i;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.mtime_ns = -1;
+	if (fstat(dfd, &sb) == 0)
+		mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+		    sb.st_mtim.tv_nsec;
+	if (mt >= 0 && dd->mtime_ns == mt && dd->ino == (uint64_t)sb.st_ino) {
+		replay(x, dfd, dd);
+		ok = true;
+	} else {
+		int rc = relist(x, dfd, rel, slot == 0, dd);
+
+		if (rc < 0) {
+			if (slot == 0)
+				return -1;
+			exim_unknown(x, "exim spool %s: %s", x->spool,
+			    x->errs.first);
+		}
+		ok = rc > 0;
+	}
+	dd->ino = (uint64_t)sb.st_ino;
+	/* an mtime less than a second old may move again unseen (coarse
+	 * clocks): such a directory is listed again next time */
+	dd->mtime_ns = (ok && mt >= 0 && mt <= x->fresh_ns) ? mt : -1;
+	for (i = 0; i < dd->nrecs; i++) {
+		struct em_msg *m = exim_msg_at(x, dd->recs[i]);
+
+		if (m->gen == x->gen && m->hsig)
+			exim_msg_report(x, m, x->acc);
+	}
+	/* a split directory no longer there is forgotten (were it renamed
+	 * back, its inode and mtime would say "unchanged") */
+	if (slot == 0) {
+		bool there[EM_DIRS] = { false };
+		int k;
+
+		for (i = 0; i < dd->nsubs; i++)
+			if ((k = dir_slot(dd->subs[i][0])) > 0)
+				there[k] = true;
+		for (k = 1; k < EM_DIRS; k++)
+			if (!there[k] && x->dirs[k].mtime_ns >= 0)
+				dir_forget(&x->dirs[k]);
+	}
 	/* the split subdirectories, once this one is done with */
-	for (i = 0; i < nsub; i++) {
-		char name[2] = { subs[i][0], '\0' }, r[64];
-		int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY |
+	for (i = 0; slot == 0 && i < dd->nsubs; i++) {
+		char name[2] = { dd->subs[i][0], '\0' }, r[64];
+		int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 
 		snprintf(r, sizeof(r), "%s/%s", rel, name);
 		if (sub >= 0) {
-			scan_dir(x, sub, r, false);
+			scan_dir(x, sub, r, dir_slot(name[0]));
 			close(sub);
-		} else if (errno != ENOTDIR || subs[i][1] == DT_LNK)
+		} else if (errno != ENOTDIR || dd->subs[i][1] == DT_LNK) {
 			exim_unknown(x, "exim spool %s: cannot open %s: %s",
 			    x->spool, r, strerror(errno));
+			if (dir_slot(name[0]) > 0)
+				dir_forget(&x->dirs[dir_slot(name[0])]);
+		}
 	}
-	closedir(d);
+	if (dd == &tmp) {
+		dir_forget(&tmp);
+		free(tmp.recs);
+	}
 	return 0;
 }
 
@@ -414,7 +538,14 @@ exim_scan(void *arg, struct queue_acc *acc)
 		    strerror(errno));
 		return -1;
 	}
-	if (scan_dir(x, dfd, "input", true) < 0) {
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x->fresh_ns = ((int64_t)ts.tv_sec - 1) * 1000000000 +
+		    ts.tv_nsec;
+	}
+	if (scan_dir(x, dfd, "input", 0) < 0) {
 		queue_unknown(acc, -1, "exim spool %s: %s", x->spool,
 		    x->errs.first);
 		close(dfd);

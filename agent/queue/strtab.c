@@ -177,8 +177,9 @@ strtab_get(struct strtab *t, const char *s, size_t n, uint32_t gen,
 		e->gen = gen;
 		return id;
 	}
-	/* new: keep the load under 1/2 */
-	if ((t->nlive + 1) * 2 > t->nslot) {
+	/* new: keep the load under 3/4 (linear probing stays short, and
+	 * a slot is 4 bytes, an entry 16) */
+	if ((t->nlive + 1) * 4 > t->nslot * 3) {
 		strtab_rehash(t, t->nslot * 2);
 		for (i = h & (t->nslot - 1); t->slot[i];
 		    i = (i + 1) & (t->nslot - 1))
@@ -188,7 +189,9 @@ strtab_get(struct strtab *t, const char *s, size_t n, uint32_t gen,
 		id = t->freeids[--t->nfree];
 	else {
 		if (t->nent == t->cent) {
-			t->cent = t->cent ? t->cent * 2 : 1024;
+			/* by half: doubling would leave up to 16 bytes an
+			 * entry unused in a million */
+			t->cent = t->cent ? t->cent + t->cent / 2 : 1024;
 			t->ent = xreallocarray(t->ent, t->cent, sizeof(*t->ent));
 		}
 		id = (uint32_t)++t->nent;
