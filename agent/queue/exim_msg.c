@@ -236,7 +236,7 @@ exim_msg_set(struct exim *x, struct em_msg *m, const struct exim_hdr *h)
 	m->sender = strtab_get(x->senders, h->sender, sl, x->gen, sl == 0);
 	if (n > 1) {
 		if (x->nrpool + n + 1 > x->crpool) {
-			x->crpool = (x->nrpool + n + 1) * 2;
+			x->crpool = (x->nrpool + n + 1) * 3 / 2 + 64;
 			x->rpool = xreallocarray(x->rpool, x->crpool,
 			    sizeof(*x->rpool));
 		}

@@ -125,7 +125,7 @@ pf_rpool_move(struct pf_rpool *to, const struct pf_rpool *from,
 	if (f->nrcpt <= 1)
 		return;
 	if (to->n + f->nrcpt > to->cap) {
-		to->cap = (to->n + f->nrcpt) * 2;
+		to->cap = (to->n + f->nrcpt) * 3 / 2 + 64;
 		to->v = xreallocarray(to->v, to->cap, sizeof(*to->v));
 	}
 	memcpy(to->v + to->n, from->v + f->rcpt, f->nrcpt * sizeof(*to->v));

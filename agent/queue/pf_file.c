@@ -413,7 +413,7 @@ pf_job_take(struct pf_state *st, struct pf_rpool *rp, const struct pf_job *j,
 		const char *d = w->arena + j->roff;
 
 		if (rp->n + j->rn > rp->cap) {
-			rp->cap = (rp->n + j->rn) * 2;
+			rp->cap = (rp->n + j->rn) * 3 / 2 + 64;
 			rp->v = xreallocarray(rp->v, rp->cap, sizeof(*rp->v));
 		}
 		f->rcpt = (uint32_t)rp->n;

@@ -302,7 +302,7 @@ qmail_msg_set_domains(struct qmail *q, struct qm_msg *m, int src,
 		return;
 	if (n > 1) {
 		if (q->nrpool + n + 1 > q->crpool) {
-			q->crpool = (q->nrpool + n + 1) * 2;
+			q->crpool = (q->nrpool + n + 1) * 3 / 2 + 64;
 			q->rpool = xreallocarray(q->rpool, q->crpool,
 			    sizeof(*q->rpool));
 		}
@@ -327,7 +327,9 @@ qmail_msg_set_domains(struct qmail *q, struct qm_msg *m, int src,
 void
 qmail_msg_dirty(struct qmail *q, struct qm_msg *m, uint8_t bits)
 {
-	if (m->dirty == 0) {
+	/* a scan that lists every directory reads them anyway: no list
+	 * (on a first scan it would hold every message) */
+	if (m->dirty == 0 && q->events) {
 		if (q->ndirty == q->cdirty) {
 			q->cdirty = q->cdirty ? q->cdirty * 2 : 256;
 			q->dirtyv = xreallocarray(q->dirtyv, q->cdirty,

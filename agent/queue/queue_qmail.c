@@ -103,6 +103,7 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	memset(&q->errs, 0, sizeof(q->errs));
 	/* before any file is read, so that a change made while this scan
 	 * reads stays queued for the next one */
+	q->events = !q->recheck;	/* for the drain's dirty list */
 	qmail_watch_drain(q);
 	q->events = !q->recheck;
 
