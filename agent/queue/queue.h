@@ -28,7 +28,10 @@ struct queue_msg {
 				 * to the file's mtime themselves) */
 	uint64_t size;		/* message bytes (headers and body) */
 	const char *sender;	/* envelope sender, "" = null sender, NULL =
-				 * unknown (counted, not in top senders) */
+				 * unknown (counted, not in top senders);
+				 * readers also give NULL for a sender of
+				 * one message they keep by hash only
+				 * (strtab.c): it cannot be a flooder */
 	size_t nrcpt;		/* pending recipients */
 	const char *const *rcpt;/* nrcpt pending recipient addresses */
 	const size_t *qrcpt;	/* NULL, or pending recipients per row:
