@@ -11,9 +11,14 @@
  * items are done. The workers never touch the snapshot or net-snmp:
  * they only fill the items' results, which the caller then takes in
  * order on its own thread. Workers block signals (the daemon's signals
- * go to its main thread) and sleep on a condition variable between runs.
+ * go to its main thread), run at a lower priority than the rest of the
+ * daemon (nice +10: the SNMP thread must win the CPU when a request
+ * comes), and sleep on a condition variable between runs.
  */
 #include "config.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +29,7 @@
 #include "queue/queue.h"
 
 #define QPOOL_MAX 8
+#define QPOOL_NICE 10		/* the workers' nice, above the daemon's */
 #define QPOOL_CHUNK 16		/* items taken at once: few atomics, fair end */
 
 struct qpool {
@@ -70,6 +76,9 @@ qpool_main(void *arg)
 	int id = w->id;
 
 	free(w);
+	/* below the SNMP thread: a GET that arrives while the scanner
+	 * threads read must not wait for them (Linux: per-thread nice) */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), QPOOL_NICE);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->quit && p->round == seen)
