@@ -21,6 +21,7 @@ enum { Q_INPUT, Q_FROZEN };
 #define EM_OK		0x08u	/* -H parsed */
 #define EM_LIST		0x80000000u	/* dom: an offset in x->rpool */
 #define EM_CHUNK 4096
+#define EM_BATCH 4096		/* files read ahead at once */
 
 /*
  * One message, 40 bytes (a million-message spool of a million junk

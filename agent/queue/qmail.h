@@ -69,6 +69,7 @@ struct qm_msg {
 };
 
 #define QM_CHUNK 4096		/* records per chunk */
+#define QM_BATCH 4096		/* files read ahead at once */
 #define QM_LIST 0x80000000u	/* dom[]: an offset in q->rpool */
 /* 32 bits of an inode number, never 0 (0 is "absent") */
 #define QM_INO(x) ((uint32_t)(x) ? (uint32_t)(x) : 1u)

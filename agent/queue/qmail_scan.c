@@ -291,13 +291,26 @@ msg_renew(struct qmail *q, struct qm_msg *m)
 	}
 }
 
+/* The sizes of the new messages, stat()ed by the scanner threads. */
+static void
+mess_flush(struct qmail *q, int dfd)
+{
+	size_t i;
+
+	pre_run(q, dfd, true);
+	for (i = 0; i < q->ncand; i++)
+		mess_stat_done(q, q->cand[i].m, q->items[i].name,
+		    q->items[i].len < 0 ? -1 : 0, q->items[i].err,
+		    &q->items[i].st);
+	pre_reset(q);
+}
+
 /* mess/S: every message. */
 void
 qmail_scan_mess(struct qmail *q, const char *rel)
 {
 	DIR *d = open_dir(q, rel, -1);
 	struct dirent *de;
-	size_t i;
 
 	if (d == NULL)
 		return;
@@ -327,15 +340,44 @@ qmail_scan_mess(struct qmail *q, const char *rel)
 			msg_renew(q, m);
 		} else if (!(m->flags & F_MESS_FINAL))
 			pre_add(q, m, de->d_name, de->d_ino, true);
+		if (q->ncand == QM_BATCH)
+			mess_flush(q, dirfd(d));
 	}
-	/* the sizes of the new messages, stat()ed by the scanner threads */
-	pre_run(q, dirfd(d), true);
-	for (i = 0; i < q->ncand; i++)
-		mess_stat_done(q, q->cand[i].m, q->items[i].name,
-		    q->items[i].len < 0 ? -1 : 0, q->items[i].err,
-		    &q->items[i].st);
-	pre_reset(q);
+	mess_flush(q, dirfd(d));
 	closedir(d);
+}
+
+/* The todo files listed so far: read ahead, then taken in order. */
+static void
+todo_flush(struct qmail *q, int dfd, const char *rel)
+{
+	size_t i;
+
+	pre_run(q, dfd, false);
+	for (i = 0; i < q->ncand; i++) {
+		struct qm_msg *m = q->cand[i].m;
+		const char *name = q->cnames + q->cand[i].name;
+		struct stat st;
+		ssize_t len;
+
+		/* todo comes once per message, before info: todo beside an
+		 * info read earlier is a new message under a reused number */
+		if (m->info_ino && m->todo_ino == 0)
+			msg_renew(q, m);
+		len = read_file(q, dfd, name, rel, &st);
+		if (len < 0)
+			continue;
+		m->seen |= SEEN_TODO;
+		m->todo_ino = QM_INO(q->cand[i].ino);
+		parse_env(q, (size_t)len, QMAIL_TODO, rel, name);
+		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
+		if (q->env.sender) {
+			qmail_msg_set_sender(q, m, q->env.sender);
+			m->flags |= F_SENDER;
+		} else
+			m->flags &= (uint8_t)~F_SENDER;
+	}
+	pre_reset(q);
 }
 
 /* todo/ (flat) or todo/S (big-todo) */
@@ -344,7 +386,6 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 {
 	DIR *d = open_dir(q, rel, Q_TODO);
 	struct dirent *de;
-	size_t i;
 
 	if (d == NULL)
 		return;
@@ -360,32 +401,10 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 			continue;
 		}
 		pre_add(q, m, de->d_name, de->d_ino, true);
+		if (q->ncand == QM_BATCH)
+			todo_flush(q, dirfd(d), rel);
 	}
-	pre_run(q, dirfd(d), false);
-	for (i = 0; i < q->ncand; i++) {
-		struct qm_msg *m = q->cand[i].m;
-		const char *name = q->cnames + q->cand[i].name;
-		struct stat st;
-		ssize_t len;
-
-		/* todo comes once per message, before info: todo beside an
-		 * info read earlier is a new message under a reused number */
-		if (m->info_ino && m->todo_ino == 0)
-			msg_renew(q, m);
-		len = read_file(q, dirfd(d), name, rel, &st);
-		if (len < 0)
-			continue;
-		m->seen |= SEEN_TODO;
-		m->todo_ino = QM_INO(q->cand[i].ino);
-		parse_env(q, (size_t)len, QMAIL_TODO, rel, name);
-		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
-		if (q->env.sender) {
-			qmail_msg_set_sender(q, m, q->env.sender);
-			m->flags |= F_SENDER;
-		} else
-			m->flags &= (uint8_t)~F_SENDER;
-	}
-	pre_reset(q);
+	todo_flush(q, dirfd(d), rel);
 	closedir(d);
 }
 
@@ -424,12 +443,23 @@ info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 		m->flags &= (uint8_t)~F_SENDER;	/* damaged */
 }
 
+static void
+info_flush(struct qmail *q, int dfd, const char *rel)
+{
+	size_t i;
+
+	pre_run(q, dfd, false);
+	for (i = 0; i < q->ncand; i++)
+		info_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
+		    rel);
+	pre_reset(q);
+}
+
 void
 qmail_scan_info(struct qmail *q, const char *rel)
 {
 	DIR *d = open_dir(q, rel, -1);
 	struct dirent *de;
-	size_t i;
 
 	if (d == NULL)
 		return;
@@ -446,12 +476,10 @@ qmail_scan_info(struct qmail *q, const char *rel)
 			continue;
 		}
 		pre_add(q, m, de->d_name, de->d_ino, true);
+		if (q->ncand == QM_BATCH)
+			info_flush(q, dirfd(d), rel);
 	}
-	pre_run(q, dirfd(d), false);
-	for (i = 0; i < q->ncand; i++)
-		info_entry(q, q->cand[i].m, dirfd(d),
-		    q->cnames + q->cand[i].name, rel);
-	pre_reset(q);
+	info_flush(q, dirfd(d), rel);
 	closedir(d);
 }
 
@@ -501,12 +529,23 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
 }
 
+static void
+chan_flush(struct qmail *q, int dfd, const char *rel, int c)
+{
+	size_t i;
+
+	pre_run(q, dfd, false);
+	for (i = 0; i < q->ncand; i++)
+		chan_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
+		    rel, c);
+	pre_reset(q);
+}
+
 void
 qmail_scan_chan(struct qmail *q, const char *rel, int c)
 {
 	DIR *d = open_dir(q, rel, c ? Q_REMOTE : Q_LOCAL);
 	struct dirent *de;
-	size_t i;
 
 	if (d == NULL)
 		return;
@@ -520,12 +559,10 @@ qmail_scan_chan(struct qmail *q, const char *rel, int c)
 		/* never read: read ahead; known: stat()ed in turn below,
 		 * and read only if it changed */
 		pre_add(q, m, de->d_name, de->d_ino, m->chan_sig[c] == 0);
+		if (q->ncand == QM_BATCH)
+			chan_flush(q, dirfd(d), rel, c);
 	}
-	pre_run(q, dirfd(d), false);
-	for (i = 0; i < q->ncand; i++)
-		chan_entry(q, q->cand[i].m, dirfd(d),
-		    q->cnames + q->cand[i].name, rel, c);
-	pre_reset(q);
+	chan_flush(q, dirfd(d), rel, c);
 	closedir(d);
 }
 

@@ -422,6 +422,9 @@ relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 			cand_add(x, m, de->d_name, n - 2, 'H', m->hsig == 0);
 			if (!(m->flags & EM_BODY))
 				cand_add(x, m, de->d_name, n - 2, 'D', false);
+			/* in batches: their scratch stays small */
+			if (x->ncand >= EM_BATCH)
+				take_cands(x, dfd);
 		}
 	}
 	if (errno != 0) {
