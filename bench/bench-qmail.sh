@@ -11,7 +11,8 @@
 #   memory:      qscan's peak RSS per message (and above an empty queue)
 #
 # The queue (N messages, default 100,000) is made by bench/gen-qmail-
-# queue (three flooders, junk senders, bounces, 5% in todo); QUEUE=DIR
+# queue (three flooders, junk senders, bounces, 5% in todo; DISTINCT=1:
+# one sender per message, the worst case for memory); QUEUE=DIR
 # reuses one made before. Run from a build directory or set
 # top_builddir. KEEP=1 keeps the work dir. MH_QUEUE_THREADS sets the
 # reader's scanner threads.
@@ -40,7 +41,7 @@ if [ -n "${QUEUE:-}" ]; then
 else
 	Q=$W/queue
 	echo "== generating $N messages in $Q"
-	"$src/bench/gen-qmail-queue" -u -n "$N" "$Q"
+	"$src/bench/gen-qmail-queue" ${DISTINCT:+-d} -u -n "$N" "$Q"
 fi
 mkdir -p "$W/empty"
 for d in mess info local remote; do
