@@ -121,7 +121,7 @@ size_t strtab_count(const struct strtab *);
 struct qpool;
 /* The scanner threads a reader uses (the caller included): the online
  * CPUs, at most 4, or MH_QUEUE_THREADS from the environment (for the
- * benchmarks). */
+ * benchmarks). The workers run at nice +10, or MH_QUEUE_NICE. */
 int queue_threads(void);
 /* How many senders met once a reader keeps by name (see strtab.c). */
 #define QUEUE_KEEP_ONCE 1024
