@@ -20,7 +20,9 @@ agent_libmhagent_la_SOURCES = \
 	agent/queue/strtab.c agent/queue/qpool.c agent/queue/qread.c \
 	agent/queue/queue_qmail.c agent/queue/qmail.h agent/queue/qmail_scan.c \
 	agent/queue/qmail_msg.c agent/queue/qmail_watch.c agent/queue/qmail_env.c \
+	agent/queue/qmail_read.c \
 	agent/queue/queue_exim.c agent/queue/exim.h agent/queue/exim_msg.c \
+	agent/queue/exim_read.c \
 	agent/queue/exim_hdr.c \
 	agent/view/view.h agent/view/mibview.c agent/view/mib_agent.c \
 	agent/view/mib_queue.c agent/view/mib_alarm.c

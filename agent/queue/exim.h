@@ -108,6 +108,19 @@ struct exim {
 	struct em_dir dirs[EM_DIRS];
 };
 
+/* exim_read.c */
+/* Note the -H (kind 'H'; fresh: never read, read it ahead, else stat
+ * it) or the -D ('D', stat it) of message m, id[0..n). */
+void exim_cand_add(struct exim *, struct em_msg *, const char *id, size_t n,
+    char kind, bool fresh);
+/* Read and stat what was noted, then take it into the records. */
+void exim_take_cands(struct exim *, int dfd);
+/* Read ID-H (and ID-J with journal) again, on this thread. */
+void exim_reload(struct exim *, struct em_msg *, int dfd, const char *id,
+    const char *hname, bool journal);
+/* Files read since start: a test hook, not API. */
+unsigned long queue_exim_files_read(void);
+
 /* exim_msg.c */
 uint64_t exim_key(const char *id, size_t n);
 void exim_tab_init(struct exim *);

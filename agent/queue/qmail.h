@@ -183,6 +183,25 @@ void qmail_scan_bounce(struct qmail *);
 /* Files read since start: a test hook, not API. */
 unsigned long queue_qmail_files_read(void);
 
+/* qmail_read.c: reading ahead (a pass notes the files of a directory it
+ * will read, has them read by the scanner threads, then takes them in
+ * the same order through qmail_read_file) */
+void qmail_pre_reset(struct qmail *);
+void qmail_pre_add(struct qmail *, struct qm_msg *, const char *name,
+    uint64_t ino, bool ahead);
+void qmail_pre_run(struct qmail *, int dfd, bool stat_only);
+/* The item read ahead for name, if it is the next one. */
+const struct qread_item *qmail_pre_peek(struct qmail *, const char *name);
+/* A whole file (read ahead, or now) in q->cur; st gets its fstat.
+ * Returns the length, -1 on error (counted), -2 if it vanished. */
+ssize_t qmail_read_file(struct qmail *, int dfd, const char *name,
+    const char *rel, struct stat *);
+/* A channel file's inode, mtime and size, hashed; never 0. */
+uint32_t qmail_chan_sig(const struct stat *);
+/* Parse the envelope in q->cur; a malformed one is reported. */
+void qmail_parse_env(struct qmail *, size_t len, enum qmail_file kind,
+    const char *rel, const char *name);
+
 /* qmail_watch.c */
 void qmail_watch_open(struct qmail *);
 void qmail_watch_close(struct qmail *);

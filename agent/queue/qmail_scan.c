@@ -17,17 +17,6 @@
 
 #include "queue/qmail.h"
 
-/* Files read since start: a test hook (not API) that lets the unit
- * tests prove a rescan reads only what changed. */
-static unsigned long files_read;
-
-unsigned long
-queue_qmail_files_read(void)
-{
-	return files_read;
-}
-
-
 static bool
 is_file(int dfd, const struct dirent *d)
 {
@@ -94,146 +83,6 @@ next_ent(struct qmail *q, DIR *d, const char *rel, int row)
 	return de;
 }
 
-/* An envelope starts with one of qmail's record types. */
-static bool
-plausible(const char *buf, size_t len)
-{
-	return len > 0 && strchr("upFTD", buf[0]) != NULL && buf[0] != '\0';
-}
-
-/* ------------------------------------------------------------------ */
-/* Reading ahead: a scan lists a directory, notes the files it will read
- * (pre_add), has the scanner threads read them all (pre_run), then goes
- * over the same entries in the same order, and read_file() takes each
- * file from what was read ahead. */
-
-static void
-pre_reset(struct qmail *q)
-{
-	q->ncand = q->icand = q->nitems = 0;
-	q->cnlen = 0;
-}
-
-static void
-pre_add(struct qmail *q, struct qm_msg *m, const char *name, uint64_t ino,
-    bool ahead)
-{
-	size_t n = strlen(name) + 1;
-	struct qm_cand *c;
-
-	if (q->ncand == q->ccand) {
-		q->ccand = q->ccand ? q->ccand * 2 : 256;
-		q->cand = xreallocarray(q->cand, q->ccand, sizeof(*q->cand));
-		q->items = xreallocarray(q->items, q->ccand,
-		    sizeof(*q->items));
-	}
-	if (q->cnlen + n > q->cncap) {
-		q->cncap = (q->cnlen + n) * 2 + 1024;
-		q->cnames = xrealloc(q->cnames, q->cncap);
-	}
-	memcpy(q->cnames + q->cnlen, name, n);
-	c = &q->cand[q->ncand++];
-	c->m = m;
-	c->name = q->cnlen;
-	c->ino = ino;
-	c->ahead = ahead;
-	q->cnlen += n;
-}
-
-/* Read (or stat) ahead the candidates noted to be; the items are in
- * the candidates' order. */
-static void
-pre_run(struct qmail *q, int dfd, bool stat_only)
-{
-	size_t i;
-
-	for (i = q->nitems = 0; i < q->ncand; i++) {
-		struct qread_item *it;
-
-		if (!q->cand[i].ahead)
-			continue;
-		it = &q->items[q->nitems++];
-		memset(it, 0, sizeof(*it));
-		it->name = q->cnames + q->cand[i].name;
-		it->stat_only = stat_only;
-	}
-	if (q->qr == NULL)
-		q->qr = qread_new();
-	qread_run(q->qr, dfd, q->items, q->nitems, QMAIL_FILE_MAX, plausible);
-	q->icand = 0;
-}
-
-/* The file read ahead for name, if it is the next one. */
-static const struct qread_item *
-pre_peek(struct qmail *q, const char *name)
-{
-	if (q->icand < q->nitems &&
-	    strcmp(q->items[q->icand].name, name) == 0)
-		return &q->items[q->icand];
-	return NULL;
-}
-
-/* Read a whole file into q->buf; st gets its fstat. Returns the length,
- * -1 on error (counted), -2 if it vanished (a normal race with
- * qmail-send). */
-static ssize_t
-read_file(struct qmail *q, int dfd, const char *name, const char *rel,
-    struct stat *st)
-{
-	const struct qread_item *it = pre_peek(q, name);
-	ssize_t len;
-
-	if (it && !it->stat_only) {
-		/* read ahead by the scanner threads */
-		q->icand++;
-		*st = it->st;
-		len = it->len;
-		errno = it->err;
-		q->cur = it->buf;
-	} else {
-		len = queue_read_file(dfd, name, &q->buf, &q->bufcap,
-		    QMAIL_FILE_MAX, st, plausible);
-		q->cur = q->buf;
-	}
-	if (len == -1)
-		queue_errs_add(&q->errs, errno, "cannot read %s/%s", rel, name);
-	if (len >= 0 || errno != ENOENT)
-		files_read++;
-	return len;
-}
-
-static int64_t
-mtime_ns(const struct stat *st)
-{
-	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
-/* What a channel file looked like: changes when qmail-send marks a
- * recipient done (mtime) or the file is replaced (inode). Never 0. */
-static uint32_t
-chan_sig(const struct stat *st)
-{
-	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
-
-	h ^= (uint64_t)mtime_ns(st) + 0x632BE59BD9B4E019ULL + (h << 6) +
-	    (h >> 2);
-	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
-	h ^= h >> 32;
-	return (uint32_t)h ? (uint32_t)h : 1;
-}
-
-/* Parse an envelope file in q->buf; on a malformed file, report it and
- * keep what the complete records said. */
-static void
-parse_env(struct qmail *q, size_t len, enum qmail_file kind,
-    const char *rel, const char *name)
-{
-	const char *why;
-
-	if (qmail_env_parse(q->cur, len, kind, &q->env, &why) < 0)
-		queue_errs_add(&q->errs, 0, "%s/%s: %s", rel, name, why);
-}
-
 static void
 mess_stat_done(struct qmail *q, struct qm_msg *m, const char *name,
     int rc, int err, const struct stat *stp)
@@ -297,12 +146,12 @@ mess_flush(struct qmail *q, int dfd)
 {
 	size_t i;
 
-	pre_run(q, dfd, true);
+	qmail_pre_run(q, dfd, true);
 	for (i = 0; i < q->ncand; i++)
 		mess_stat_done(q, q->cand[i].m, q->items[i].name,
 		    q->items[i].len < 0 ? -1 : 0, q->items[i].err,
 		    &q->items[i].st);
-	pre_reset(q);
+	qmail_pre_reset(q);
 }
 
 /* mess/S: every message. */
@@ -339,7 +188,7 @@ qmail_scan_mess(struct qmail *q, const char *rel)
 			m->dirty &= (uint8_t)~DIRTY_MESS;
 			msg_renew(q, m);
 		} else if (!(m->flags & F_MESS_FINAL))
-			pre_add(q, m, de->d_name, de->d_ino, true);
+			qmail_pre_add(q, m, de->d_name, de->d_ino, true);
 		if (q->ncand == QM_BATCH)
 			mess_flush(q, dirfd(d));
 	}
@@ -353,7 +202,7 @@ todo_flush(struct qmail *q, int dfd, const char *rel)
 {
 	size_t i;
 
-	pre_run(q, dfd, false);
+	qmail_pre_run(q, dfd, false);
 	for (i = 0; i < q->ncand; i++) {
 		struct qm_msg *m = q->cand[i].m;
 		const char *name = q->cnames + q->cand[i].name;
@@ -364,12 +213,12 @@ todo_flush(struct qmail *q, int dfd, const char *rel)
 		 * info read earlier is a new message under a reused number */
 		if (m->info_ino && m->todo_ino == 0)
 			msg_renew(q, m);
-		len = read_file(q, dfd, name, rel, &st);
+		len = qmail_read_file(q, dfd, name, rel, &st);
 		if (len < 0)
 			continue;
 		m->seen |= SEEN_TODO;
 		m->todo_ino = QM_INO(q->cand[i].ino);
-		parse_env(q, (size_t)len, QMAIL_TODO, rel, name);
+		qmail_parse_env(q, (size_t)len, QMAIL_TODO, rel, name);
 		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
 		if (q->env.sender) {
 			qmail_msg_set_sender(q, m, q->env.sender);
@@ -377,7 +226,7 @@ todo_flush(struct qmail *q, int dfd, const char *rel)
 		} else
 			m->flags &= (uint8_t)~F_SENDER;
 	}
-	pre_reset(q);
+	qmail_pre_reset(q);
 }
 
 /* todo/ (flat) or todo/S (big-todo) */
@@ -400,7 +249,7 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 			m->seen |= SEEN_TODO;
 			continue;
 		}
-		pre_add(q, m, de->d_name, de->d_ino, true);
+		qmail_pre_add(q, m, de->d_name, de->d_ino, true);
 		if (q->ncand == QM_BATCH)
 			todo_flush(q, dirfd(d), rel);
 	}
@@ -418,7 +267,7 @@ info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	struct stat st;
 	ssize_t len;
 
-	len = read_file(q, dfd, name, rel, &st);
+	len = qmail_read_file(q, dfd, name, rel, &st);
 	if (len < 0) {
 		if (len == -2) {
 			m->seen &= (uint8_t)~SEEN_INFO;
@@ -433,7 +282,7 @@ info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	m->info_ino = QM_INO(st.st_ino);
 	m->arrival = (uint32_t)st.st_mtim.tv_sec;
 	m->flags |= F_INFO_TIME;
-	parse_env(q, (size_t)len, QMAIL_INFO, rel, name);
+	qmail_parse_env(q, (size_t)len, QMAIL_INFO, rel, name);
 	if (m->seen & SEEN_TODO)
 		return;		/* todo is the truth until it goes */
 	if (q->env.sender) {
@@ -448,11 +297,11 @@ info_flush(struct qmail *q, int dfd, const char *rel)
 {
 	size_t i;
 
-	pre_run(q, dfd, false);
+	qmail_pre_run(q, dfd, false);
 	for (i = 0; i < q->ncand; i++)
 		info_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
 		    rel);
-	pre_reset(q);
+	qmail_pre_reset(q);
 }
 
 void
@@ -475,7 +324,7 @@ qmail_scan_info(struct qmail *q, const char *rel)
 			m->seen |= SEEN_INFO;
 			continue;
 		}
-		pre_add(q, m, de->d_name, de->d_ino, true);
+		qmail_pre_add(q, m, de->d_name, de->d_ino, true);
 		if (q->ncand == QM_BATCH)
 			info_flush(q, dirfd(d), rel);
 	}
@@ -489,7 +338,7 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
     const char *rel, int c)
 {
 	uint8_t bit = c == 0 ? SEEN_LOCAL : SEEN_REMOTE;
-	const struct qread_item *it = pre_peek(q, name);
+	const struct qread_item *it = qmail_pre_peek(q, name);
 	struct stat st;
 	ssize_t len;
 	int rc;
@@ -513,19 +362,19 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	if (!S_ISREG(st.st_mode))
 		return;
 	m->seen |= bit;
-	if (chan_sig(&st) == m->chan_sig[c]) {
+	if (qmail_chan_sig(&st) == m->chan_sig[c]) {
 		if (it)
 			q->icand++;
 		return;
 	}
-	len = read_file(q, dfd, name, rel, &st);
+	len = qmail_read_file(q, dfd, name, rel, &st);
 	if (len < 0) {
 		if (len == -2)
 			m->seen &= (uint8_t)~bit;
 		return;
 	}
-	m->chan_sig[c] = chan_sig(&st);
-	parse_env(q, (size_t)len, QMAIL_CHAN, rel, name);
+	m->chan_sig[c] = qmail_chan_sig(&st);
+	qmail_parse_env(q, (size_t)len, QMAIL_CHAN, rel, name);
 	qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
 }
 
@@ -534,11 +383,11 @@ chan_flush(struct qmail *q, int dfd, const char *rel, int c)
 {
 	size_t i;
 
-	pre_run(q, dfd, false);
+	qmail_pre_run(q, dfd, false);
 	for (i = 0; i < q->ncand; i++)
 		chan_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
 		    rel, c);
-	pre_reset(q);
+	qmail_pre_reset(q);
 }
 
 void
@@ -558,7 +407,7 @@ qmail_scan_chan(struct qmail *q, const char *rel, int c)
 			continue;
 		/* never read: read ahead; known: stat()ed in turn below,
 		 * and read only if it changed */
-		pre_add(q, m, de->d_name, de->d_ino, m->chan_sig[c] == 0);
+		qmail_pre_add(q, m, de->d_name, de->d_ino, m->chan_sig[c] == 0);
 		if (q->ncand == QM_BATCH)
 			chan_flush(q, dirfd(d), rel, c);
 	}
