@@ -16,10 +16,17 @@ agent_libmhagent_la_SOURCES = agent/collectors.c \
 	agent/core/snapshot.c agent/core/conf.c agent/core/topk.c \
 	agent/core/collect.c agent/core/metrics.c agent/core/alarm.c \
 	agent/core/report.c agent/core/field.c \
-	agent/queue/queue.h agent/queue/queue.c agent/queue/qcache.c \
+	agent/queue/queue.h agent/queue/queue.c \
 	agent/queue/queue_conf.c agent/queue/queue_fields.c \
 	agent/queue/queue_postfix.c agent/queue/pf_record.c \
-	agent/queue/queue_qmail.c agent/queue/queue_exim.c \
+	agent/queue/pf.h agent/queue/pf_dir.c agent/queue/pf_file.c \
+	agent/queue/strtab.c agent/queue/qpool.c agent/queue/qread.c \
+	agent/queue/queue_qmail.c agent/queue/qmail.h agent/queue/qmail_scan.c \
+	agent/queue/qmail_msg.c agent/queue/qmail_watch.c agent/queue/qmail_env.c \
+	agent/queue/qmail_read.c \
+	agent/queue/queue_exim.c agent/queue/exim.h agent/queue/exim_msg.c \
+	agent/queue/exim_read.c \
+	agent/queue/exim_hdr.c \
 	agent/view/view.h agent/view/mibview.c agent/view/mib_agent.c \
 	agent/view/mib_alarm.c agent/view/mib_fields.c agent/view/rowid.c \
 	agent/system/system.h agent/system/system.c agent/system/sys_proc.c \

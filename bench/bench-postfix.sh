@@ -1,32 +1,36 @@
 #!/bin/bash
-# bench-postfix.sh [N]: the Postfix queue reader against the reference
-# commands the brief names, on one synthetic queue, in one run (as root).
+# bench-postfix.sh [N]: the Postfix queue reader against its references,
+# on one synthetic queue, in one run (as root), paired and interleaved
+# (bench/qbench.py: every round runs every command; ratios per round,
+# median [min .. max] over REPEAT rounds, default 5):
 #
-#   first full scan:  mailhealthd --once       vs  postqueue -c DIR -j
-#   rescan unchanged: a collector round (qscan) vs  find QUEUE -type f | wc -l
-#   peak RSS:         mailhealthd --once, and qscan over several rounds
+#   first scan:  qscan round 1 (in process, scanner threads included)
+#                vs postqueue -j (showq) and vs bench/qfloor, the
+#                one-thread open-and-read floor over the same queue
+#   rescan:      the best later qscan round vs find QUEUE -type f | wc -l
+#   memory:      qscan's peak RSS per message (and above an empty queue)
 #
 # The queue (N messages, default 100,000) is made by bench/gen-postfix-
-# queue; a private Postfix whose master.cf runs only showq serves
-# postqueue -j from it (no qmgr or pickup, so nothing moves files while
-# we measure). Page cache warm for every command (each runs once before
-# it is timed); each figure is the best of REPEAT runs (default 3).
-# Run from a build directory or set top_builddir; the source tree is
-# found from this script. KEEP=1 keeps the work dir.
+# queue (DISTINCT=1: one sender per message, the worst case for memory);
+# QUEUE=DIR reuses one made before. A private Postfix whose master.cf
+# runs only showq serves postqueue -j (nothing moves files meanwhile).
+# Run from a build directory or set top_builddir. KEEP=1 keeps the work
+# dir. MH_QUEUE_THREADS sets the reader's scanner threads.
 set -eu
 
 N=${1:-100000}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${top_builddir:-$(pwd)}
 MAILHEALTHD=$build/agent/mailhealthd
 QSCAN=$build/bench/qscan
+QFLOOR=$build/bench/qfloor
 
 die() { echo "bench-postfix: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (it starts a private Postfix)"
-[ -x "$MAILHEALTHD" ] && [ -x "$QSCAN" ] ||
-	die "build first (make agent/mailhealthd bench/qscan); looked in $build"
-for c in postfix postqueue find /usr/bin/python3 /usr/bin/time; do
+[ -x "$MAILHEALTHD" ] && [ -x "$QSCAN" ] && [ -x "$QFLOOR" ] ||
+	die "build first (make agent/mailhealthd bench/qscan bench/qfloor); looked in $build"
+for c in postfix postqueue find /usr/bin/python3; do
 	command -v "$c" >/dev/null || die "$c not found"
 done
 
@@ -39,79 +43,46 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== generating $N messages in $W/spool"
-"$src/bench/gen-postfix-queue" -n "$N" "$W/spool"
-PF_SERVICES=showq pf_start "$W" "$W/spool" || die "cannot start Postfix"
-cat >"$W/mailhealthd.conf" <<EOF
-agentx_socket = "$W/agentx.sock"
-mta postfix { queue_directory = "$W/spool" }
-EOF
+if [ -n "${QUEUE:-}" ]; then
+	SPOOL=$QUEUE
+else
+	SPOOL=$W/spool
+	echo "== generating $N messages in $SPOOL"
+	"$src/bench/gen-postfix-queue" ${DISTINCT:+--distinct} -n "$N" "$SPOOL"
+fi
+PF_SERVICES=showq pf_start "$W" "$SPOOL" || die "cannot start Postfix"
+for q in spool empty; do
+	dir=$SPOOL
+	[ $q = spool ] || { dir=$W/empty; "$src/bench/gen-postfix-queue" -n 0 "$dir" >/dev/null; }
+	printf 'agentx_socket = "%s/agentx.sock"\nmta postfix { queue_directory = "%s" }\n' \
+		"$W" "$dir" >"$W/$q.conf"
+done
 
-# best_ms CMD...: the best wall time of REPEAT runs, in ms, after one
-# warm-up run; stdout of CMD is discarded.
-best_ms() {
-	/usr/bin/python3 - "$REPEAT" "$@" <<'PY'
-import subprocess, sys, time
-n, cmd = int(sys.argv[1]), sys.argv[2:]
-subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-best = None
-for _ in range(n):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    dt = (time.perf_counter() - t) * 1000
-    best = dt if best is None or dt < best else best
-print("%.1f" % best)
-PY
-}
-
-# correctness first: the same numbers as showq
+# correctness first: the same numbers as showq, and every sender with
+# more than one message in the top senders exactly as showq counts it
 pf_postqueue_j >"$W/pq.jsonl"
-"$MAILHEALTHD" --once -c "$W/mailhealthd.conf" >"$W/once.json" 2>/dev/null
+"$MAILHEALTHD" --once -c "$W/spool.conf" >"$W/once.json" 2>/dev/null
 /usr/bin/python3 - "$W/once.json" "$W/pq.jsonl" <<'PY' || die "mailhealthd and postqueue -j disagree"
 import collections, json, sys
 once = json.load(open(sys.argv[1]))["queue"]
 pq = [json.loads(l) for l in open(sys.argv[2])]
 snd = collections.Counter("<>" if m["sender"] in ("", "MAILER-DAEMON") else m["sender"] for m in pq)
-top = [(t["address"], t["messages"]) for t in once["top_senders"][:3]]
+top = [(t["address"], t["messages"]) for t in once["top_senders"] if t["messages"] > 1]
+want_top = [kv for kv in snd.most_common(len(top) + 1) if kv[1] > 1][:len(once["top_senders"])]
 got = (once["messages"], once["bytes"], once["recipients"], top)
-want = (len(pq), sum(m["message_size"] for m in pq), sum(len(m["recipients"]) for m in pq),
-        snd.most_common(3))
-print("check: %d messages, %d bytes, %d recipients, top %s" % (got[:3] + (top,)))
+want = (len(pq), sum(m["message_size"] for m in pq),
+        sum(len(m["recipients"]) for m in pq), want_top)
+print("check: %d messages, %d bytes, %d recipients, top %s" % (got[:3] + (top[:4],)))
 sys.exit(got != want)
 PY
 
-echo "== timing (best of $REPEAT, warm cache)"
-T_PQ=$(best_ms postqueue -c "$PF_CONF" -j)
-T_ONCE=$(best_ms "$MAILHEALTHD" --once -c "$W/mailhealthd.conf")
-T_FIND=$(best_ms sh -c "find '$W/spool' -type f | wc -l")
-ROUNDS=$((REPEAT + 1))
-"$QSCAN" -n "$ROUNDS" "$W/mailhealthd.conf" >"$W/qscan.out" 2>/dev/null
-T_FIRST=$(awk '$1 == "round" && $2 == 1 { print $4 }' "$W/qscan.out")
-T_RESCAN=$(awk '$1 == "round" && $2 > 1 { if (b == "" || $4 < b) b = $4 } END { print b }' "$W/qscan.out")
-RSS_QSCAN=$(awk '$1 == "maxrss_kb" { print $2 }' "$W/qscan.out")
-RSS_ONCE=$(/usr/bin/time -f %M "$MAILHEALTHD" --once -c "$W/mailhealthd.conf" 2>&1 >/dev/null | tail -1)
-
-/usr/bin/python3 - "$N" "$T_PQ" "$T_ONCE" "$T_FIND" "$T_FIRST" "$T_RESCAN" \
-    "$RSS_ONCE" "$RSS_QSCAN" <<'PY'
-import sys
-n = int(sys.argv[1])
-pq, once, find, first, rescan = map(float, sys.argv[2:7])
-rss_once, rss_qscan = int(sys.argv[7]), int(sys.argv[8])
-def line(name, ms):
-    print("  %-44s %9.1f ms" % (name, ms))
-line("postqueue -j (showq)", pq)
-line("mailhealthd --once (first scan + JSON)", once)
-line("  collector round 1 alone (qscan)", first)
-line("find QUEUE -type f | wc -l", find)
-line("rescan, nothing changed (qscan, best round)", rescan)
-r1, r2 = pq / once, rescan / find
-print()
-print("first scan: %.2fx faster than postqueue -j   (target >= 2.5x)  %s"
-      % (r1, "PASS" if r1 >= 2.5 else "FAIL"))
-print("rescan:     %.2fx the time of find | wc -l   (target <= 1.5x)  %s"
-      % (r2, "PASS" if r2 <= 1.5 else "FAIL"))
-print("peak RSS:   mailhealthd --once %.1f MB, qscan (all rounds) %.1f MB (target < 32 MB)  %s"
-      % (rss_once / 1024, rss_qscan / 1024,
-         "PASS" if max(rss_once, rss_qscan) < 32 * 1024 else "FAIL"))
-print("            (%d messages)" % n)
-PY
+EMPTY_RSS=$("$QSCAN" -n 1 "$W/empty.conf" 2>/dev/null | awk '$1 == "maxrss_kb" { print $2 }')
+cd "$SPOOL"
+echo "== timing: $REPEAT interleaved rounds, warm cache, scanner threads ${MH_QUEUE_THREADS:-default}"
+/usr/bin/python3 "$src/bench/qbench.py" --n "$N" --repeat "$REPEAT" \
+	--qscan "'$QSCAN' -n 3 '$W/spool.conf'" \
+	--floor "'$QFLOOR' maildrop incoming active deferred hold corrupt" \
+	--find "find '$SPOOL' -type f | wc -l" \
+	--ref "postqueue -j=postqueue -c '$PF_CONF' -j" \
+	--once "'$MAILHEALTHD' --once -c '$W/spool.conf'" \
+	--empty-rss "$EMPTY_RSS"

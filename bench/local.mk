@@ -13,3 +13,5 @@ noinst_PROGRAMS += bench/baresub
 bench_baresub_SOURCES = bench/baresub.c
 bench_baresub_CFLAGS = $(AM_CFLAGS) $(NETSNMP_CFLAGS)
 bench_baresub_LDADD = $(NETSNMP_LIBS)
+noinst_PROGRAMS += bench/qfloor
+bench_qfloor_SOURCES = bench/qfloor.c

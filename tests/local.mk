@@ -12,7 +12,8 @@ if HAVE_CMOCKA
 agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
-	tests/unit/test_topk tests/unit/test_system
+	tests/unit/test_topk tests/unit/test_system tests/unit/test_queue_faults \
+	tests/unit/test_queue_scale tests/unit/test_pf_record
 ## the probe engine (agent/probe)
 agent_unit_tests += tests/unit/test_probe_words tests/unit/test_probe_flap \
 	tests/unit/test_probe_parse tests/unit/test_probe_set \
@@ -35,6 +36,21 @@ tests_unit_test_probe_parse_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_probe_set_SOURCES = tests/unit/test_probe_set.c
 tests_unit_test_probe_set_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_probe_set_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_pf_record_SOURCES = tests/unit/test_pf_record.c \
+	tests/unit/qtest.c tests/unit/qtest.h \
+	tests/unit/pfq.c tests/unit/pfq.h
+tests_unit_test_pf_record_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pf_record_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_queue_scale_SOURCES = tests/unit/test_queue_scale.c \
+	tests/unit/qtest.c tests/unit/qtest.h \
+	tests/unit/pfq.c tests/unit/pfq.h
+tests_unit_test_queue_scale_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_queue_scale_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_queue_faults_SOURCES = tests/unit/test_queue_faults.c \
+	tests/unit/qtest.c tests/unit/qtest.h \
+	tests/unit/pfq.c tests/unit/pfq.h
+tests_unit_test_queue_faults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_queue_faults_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_queue_qmail_SOURCES = tests/unit/test_queue_qmail.c \
 	tests/unit/qtest.c tests/unit/qtest.h
 tests_unit_test_queue_qmail_CFLAGS = $(UNIT_CFLAGS)

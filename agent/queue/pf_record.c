@@ -23,7 +23,9 @@
  *   p  "%15ld" pointer: jump there (0 = padding, go on). Cleanup and
  *      milters use them to append recipients at the end of the file.
  *   E  end. A file without one is truncated (qmgr rejects it too).
- * Everything else is skipped. A parse never reads outside the file, and
+ * Everything else is skipped, but a type byte that is not printable
+ * ASCII ends the parse with an error: Postfix writes none, and a sparse
+ * file of zeros would otherwise be walked two bytes a record. A parse never reads outside the file, and
  * a pointer loop is caught by a record budget: a well-formed file never
  * visits a byte twice, so more records than half its length is a loop.
  */
@@ -70,6 +72,7 @@ pf_span(struct pf_src *s, size_t off, size_t n)
 			s->err = errno;
 		if (r <= 0)
 			break;
+		queue_bytes_add((size_t)r);
 		got += (size_t)r;
 	}
 	s->buf = *s->win;
@@ -133,6 +136,13 @@ pf_parse_src(struct pf_src *s, struct pf_parse *p, const char **why)
 		if ((h = pf_span(s, pos, 1)) == NULL)
 			goto short_read;
 		type = h[0];
+		/* Postfix's record types are printable letters and signs:
+		 * anything else (the zeros of a sparse file, garbage) is
+		 * not a queue file, and is not walked to its end */
+		if (type < 0x21 || type > 0x7e) {
+			*why = "bad record type";
+			return -1;
+		}
 		/* length: as rec_get_raw(), give up once shift + 7 reaches
 		 * the bits of an int, i.e. after 4 bytes */
 		for (hl = 1, shift = 0;; shift += 7, hl++) {

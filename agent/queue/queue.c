@@ -40,6 +40,10 @@ struct queue_acc {
 	struct topk *domains;
 	long many_rcpt;
 	size_t nqueues;
+	/* queue_unknown(): rows (bit i = the reader's queue i) and the whole
+	 * queue whose counts this round are unknown, not smaller */
+	uint32_t unknown_rows;
+	bool unknown_all;
 };
 
 struct growth_sample {
@@ -167,6 +171,57 @@ queue_error(struct queue_acc *a, const char *fmt, ...)
 	part_error(a->part, "%s", buf);
 }
 
+void
+queue_unknown(struct queue_acc *a, int row, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (row < 0 || row >= 32)
+		a->unknown_all = true;
+	else
+		a->unknown_rows |= 1u << row;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	queue_error(a, "%s", buf);
+}
+
+struct queue_acc *
+queue_acc_new(struct snapshot *s, const struct queue_reader *r,
+    size_t counters)
+{
+	struct queue_acc *a = xcalloc(1, sizeof(*a));
+	size_t i;
+
+	a->snap = s;
+	a->reader = r;
+	a->senders = topk_new(counters);
+	a->domains = topk_new(counters);
+	for (i = 0; r->queues[i] && i < SNAP_QUEUES_MAX; i++)
+		snprintf(s->queues[i].name, sizeof(s->queues[i].name), "%s",
+		    r->queues[i]);
+	a->nqueues = s->nqueues = i;
+	return a;
+}
+
+void
+queue_acc_free(struct queue_acc *a)
+{
+	if (a == NULL)
+		return;
+	topk_free(a->senders);
+	topk_free(a->domains);
+	free(a);
+}
+
+bool
+queue_acc_unknown(const struct queue_acc *a, uint32_t *rows)
+{
+	*rows = a->unknown_rows;
+	return a->unknown_all;
+}
+
 /* Keep the first message (errno text appended when err is set), count
  * the rest. */
 void
@@ -187,9 +242,30 @@ queue_errs_add(struct queue_errs *e, int err, const char *fmt, ...)
 	}
 }
 
+/* Bytes read from queue files (a test hook): readers may read from
+ * several threads, hence atomic. */
+static unsigned long long queue_nread;
+
+void
+queue_bytes_add(size_t n)
+{
+	__atomic_fetch_add(&queue_nread, (unsigned long long)n,
+	    __ATOMIC_RELAXED);
+}
+
+unsigned long long
+queue_bytes_read(void)
+{
+	return __atomic_load_n(&queue_nread, __ATOMIC_RELAXED);
+}
+
+/* The first read is this big: envelopes fit in it, and a file that is
+ * not one shows it there. */
+#define QUEUE_READ_FIRST 65536
+
 ssize_t
 queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
-    size_t max, struct stat *st)
+    size_t max, struct stat *st, bool (*plausible)(const char *, size_t))
 {
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	size_t len = 0;
@@ -204,13 +280,17 @@ queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
 		goto fail;
 	}
 	for (;;) {
+		size_t want;
 		ssize_t r;
 
 		if (len + 4096 > *cap) {
-			*cap = *cap ? *cap * 2 : 65536;
+			*cap = *cap ? *cap * 2 : QUEUE_READ_FIRST * 2;
 			*buf = xrealloc(*buf, *cap);
 		}
-		r = read(fd, *buf + len, *cap - len - 1);
+		want = *cap - len - 1;
+		if (len == 0 && want > QUEUE_READ_FIRST)
+			want = QUEUE_READ_FIRST;
+		r = read(fd, *buf + len, want);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -218,11 +298,24 @@ queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
 		}
 		if (r == 0)
 			break;
+		queue_bytes_add((size_t)r);
+		/* a file whose start is not an envelope (a sparse file of
+		 * zeros, garbage) is not read further: the parser says
+		 * what is wrong with what was read */
+		if (len == 0 && plausible && !plausible(*buf, (size_t)r)) {
+			len = (size_t)r;
+			break;
+		}
 		len += (size_t)r;
 		if (len > max) {	/* it grew while we read */
 			errno = EFBIG;
 			goto fail;
 		}
+		/* as long as fstat said: done, without a read to see EOF
+		 * (queue files do not grow; one that does is read next
+		 * time it changes) */
+		if (len == (size_t)st->st_size)
+			break;
 	}
 	close(fd);
 	return (ssize_t)len;

@@ -1,7 +1,8 @@
 /*
  * queue.h: the queue collector (queue.c) and the MTA readers that walk
  * each MTA's queue on disk: Postfix (queue_postfix.c with its record
- * parser pf_record.c), qmail (queue_qmail.c) and Exim (queue_exim.c).
+ * parser pf_record.c), qmail (queue_qmail.c with its envelope parser
+ * qmail_env.c) and Exim (queue_exim.c with its -H parser exim_hdr.c).
  * Adding an MTA is one reader file and one row in queue.c's readers[].
  */
 #ifndef MH_QUEUE_H
@@ -80,29 +81,6 @@ extern const size_t queue_ngroups;
 void queue_part_free(void *);
 
 /* ------------------------------------------------------------------ */
-/* qcache.c: what each queue file held at the last scan, keyed by its
- * path relative to the queue root, so a rescan re-reads only files that
- * are new or changed (readers decide what "changed" means: inode,
- * mtime, size). Entries not seen in a scan are swept. */
-
-struct qcache_ent {
-	uint64_t ino;
-	int64_t mtime_ns;
-	uint64_t fsize;
-	uint32_t gen;		/* scan generation that last saw it */
-	void *data;		/* the reader's parsed record */
-};
-struct qcache;
-struct qcache *qcache_new(void (*free_data)(void *));
-void qcache_free(struct qcache *);
-struct qcache_ent *qcache_lookup(struct qcache *, const char *key);
-/* Existing entry, or a new zeroed one (data NULL). */
-struct qcache_ent *qcache_insert(struct qcache *, const char *key);
-/* Drop entries whose gen differs from gen; returns how many. */
-size_t qcache_sweep(struct qcache *, uint32_t gen);
-size_t qcache_count(const struct qcache *);
-
-/* ------------------------------------------------------------------ */
 /* queue.c: the queue collector common to every MTA.
  *
  * A queue reader walks the MTA's queue on disk and reports each message
@@ -118,7 +96,10 @@ struct queue_msg {
 				 * to the file's mtime themselves) */
 	uint64_t size;		/* message bytes (headers and body) */
 	const char *sender;	/* envelope sender, "" = null sender, NULL =
-				 * unknown (counted, not in top senders) */
+				 * unknown (counted, not in top senders);
+				 * readers also give NULL for a sender of
+				 * one message they keep by hash only
+				 * (strtab.c): it cannot be a flooder */
 	size_t nrcpt;		/* pending recipients */
 	const char *const *rcpt;/* nrcpt pending recipient addresses */
 	const size_t *qrcpt;	/* NULL, or pending recipients per row:
@@ -128,6 +109,24 @@ struct queue_msg {
 struct queue_acc;
 void queue_add(struct queue_acc *, const struct queue_msg *);
 void queue_error(struct queue_acc *, const char *fmt, ...) MH_PRINTF(2, 3);
+/* A queue directory that should be there cannot be opened or read
+ * (renamed away, unreadable, replaced by a symlink): the counts of row
+ * (the reader's queue index, bit i of queue_msg.queues) or, with row -1,
+ * of the whole queue are unknown this round, not smaller. Also an error
+ * (queue_error). A reader calls it once per row and scan. */
+void queue_unknown(struct queue_acc *, int row, const char *fmt, ...)
+    MH_PRINTF(3, 4);
+
+/* An accumulator outside the collector, for the readers' unit tests and
+ * the benchmarks: the snapshot's queue rows are named from r's queues,
+ * the top-N tables have counters counters each. queue_acc_unknown()
+ * returns whether the whole queue is unknown and sets *rows to the
+ * unknown rows (bit i = queue i). */
+struct queue_reader;
+struct queue_acc *queue_acc_new(struct snapshot *, const struct queue_reader *,
+    size_t counters);
+void queue_acc_free(struct queue_acc *);
+bool queue_acc_unknown(const struct queue_acc *, uint32_t *rows);
 
 struct queue_reader {
 	const char *name;			/* "postfix" */
@@ -151,14 +150,80 @@ void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
 /* Read a whole queue file of at most max bytes into *buf (grown as
  * needed, one byte spare for a terminator); st gets its fstat. Returns
  * the length; -2 if it vanished before it was opened (a normal race with
- * the MTA); -1 with errno set otherwise (EFBIG past max). */
+ * the MTA); -1 with errno set otherwise (EFBIG past max, without reading
+ * it). When plausible is given and says the first 64 KiB read are not
+ * the start of an envelope, the file is read no further: that much is
+ * returned, for the parser to tell what is wrong. */
 ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
-    size_t max, struct stat *st);
+    size_t max, struct stat *st, bool (*plausible)(const char *, size_t));
+
+/* Bytes read from queue files since the program started, by every
+ * reader (queue_bytes_add() counts them): a test hook, not API. */
+void queue_bytes_add(size_t);
+unsigned long long queue_bytes_read(void);
+
+/* strtab.c: interned strings with stable 4-byte ids (never 0), swept
+ * by generation. keep: how many strings met only once are kept (the
+ * rest are known by their hash alone, strtab_str() NULL, until met a
+ * second time); SIZE_MAX keeps every string. */
+struct strtab;
+struct strtab *strtab_new(size_t keep);
+void strtab_free(struct strtab *);
+/* The id of s[0..n); always: keep the string whatever the budget. */
+uint32_t strtab_get(struct strtab *, const char *s, size_t n, uint32_t gen,
+    bool always);
+/* The kept string (NUL-terminated; it may hold NULs of its own, then
+ * strtab_len() says how long it is), or NULL if it is not kept. */
+const char *strtab_str(const struct strtab *, uint32_t id);
+size_t strtab_len(const struct strtab *, uint32_t id);
+void strtab_mark(struct strtab *, uint32_t id, uint32_t gen);
+size_t strtab_sweep(struct strtab *, uint32_t gen);
+size_t strtab_count(const struct strtab *);
+
+/* qpool.c: a parallel for over the queue's files. qpool_run() calls
+ * fn(arg, i, worker) for every i in [0, n) from the calling thread and
+ * the pool's workers (worker in [0, qpool_size())), and returns once
+ * every call returned. fn must not call queue_add/queue_error or
+ * anything else not thread-safe: it reads files into per-item results.
+ * A pool of 1 (or NULL) runs everything on the caller. */
+struct qpool;
+/* The scanner threads a reader uses (the caller included): the online
+ * CPUs, at most 4, or MH_QUEUE_THREADS from the environment (for the
+ * benchmarks). The workers run at nice +10, or MH_QUEUE_NICE. */
+int queue_threads(void);
+/* How many senders met once a reader keeps by name (see strtab.c). */
+#define QUEUE_KEEP_ONCE 1024
+struct qpool *qpool_new(int threads);
+void qpool_free(struct qpool *);
+int qpool_size(const struct qpool *);
+void qpool_run(struct qpool *, size_t n, void (*fn)(void *, size_t, int),
+    void *arg);
+
+/* qread.c: the files of one directory read (or only stat()ed) by the
+ * scanner threads, for the caller to parse afterwards in order. */
+struct qread_item {
+	const char *name;	/* in: relative to the directory */
+	bool stat_only;		/* in: fstatat() it, do not read it */
+	/* out, as queue_read_file(): the length (0 with stat_only), -2 if
+	 * it vanished, -1 with err set otherwise */
+	ssize_t len;
+	int err;
+	struct stat st;
+	char *buf;		/* the contents, NUL-terminated, until the
+				 * next qread_run() */
+	int worker;		/* internal */
+	size_t off;
+};
+struct qread;
+struct qread *qread_new(void);
+void qread_free(struct qread *);
+void qread_run(struct qread *, int dfd, struct qread_item *, size_t n,
+    size_t max, bool (*plausible)(const char *, size_t));
 
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);
 
-/* queue_postfix.c */
+/* queue_postfix.c (with pf_dir.c, pf_file.c: pf.h) */
 extern const struct queue_reader queue_postfix;
 
 /* pf_record.c: Postfix queue-file records. The parser reads from a byte
@@ -201,10 +266,10 @@ int pf_qfile_parse(const unsigned char *buf, size_t len,
     struct pf_qfile *out, const char **why);
 void pf_qfile_clear(struct pf_qfile *);
 
-/* queue_qmail.c */
+/* queue_qmail.c (with qmail_scan.c, qmail_msg.c, qmail_watch.c: qmail.h) */
 extern const struct queue_reader queue_qmail;
 
-/* qmail envelope files, exposed for unit tests and fuzzing: a sequence
+/* qmail_env.c: qmail envelope files, exposed for unit tests and fuzzing: a sequence
  * of NUL-terminated records. todo (and intd) hold u<uid> p<pid>
  * F<sender> T<rcpt>...; info holds F<sender>; local and remote hold
  * T<rcpt> (pending) and D<rcpt> (done). */
@@ -225,7 +290,7 @@ void qmail_env_clear(struct qmail_env *);
 /* queue_exim.c */
 extern const struct queue_reader queue_exim;
 
-/* An Exim -H spool file, exposed for unit tests and fuzzing. The parser
+/* exim_hdr.c: an Exim -H spool file, exposed for unit tests and fuzzing. The parser
  * works in place: buf is modified (line ends become NULs) and the
  * strings point into it. */
 struct exim_hdr {

@@ -31,6 +31,11 @@
  * over the old, so a changed file has a new inode, or (when the old
  * inode came back) a new mtime: each -H is stat()ed and re-read only if
  * (inode, mtime, size) changed. -D never changes and is stat()ed once.
+ * A directory's new -H files are read, and the other -H and new -D
+ * files stat()ed, by the scanner threads (qread.c) before they are
+ * taken in order here.
+ *
+ * The -H parser is exim_hdr.c; the records, exim_msg.c.
  */
 #include "config.h"
 
@@ -42,16 +47,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "queue/queue.h"
+#include "queue/exim.h"
 
-#define EXIM_ID_OLD 16
-#define EXIM_ID_NEW 23
-#define EXIM_FILE_MAX (64u << 20)
-#define EXIM_RCPT_MAX 10000000u
-
-enum { Q_INPUT, Q_FROZEN };
 static const char *const exim_queues[] = { "input", "frozen", NULL };
 
 static const char *const exim_spools[] = {
@@ -59,451 +59,23 @@ static const char *const exim_spools[] = {
 	"/var/spool/exim",	/* upstream default, RHEL, FreeBSD */
 };
 
-/* One message, in the qcache entry keyed by its id. */
-struct em_msg {
-	uint64_t hsig;		/* -H inode/mtime/size */
-	uint64_t size;		/* as exim -bp: headers sent + body + 1 */
-	uint64_t hdr_bytes;
-	int64_t received;
-	uint32_t npending;
-	bool frozen;
-	bool journal;		/* pending counted after a -J */
-	bool body_sized;	/* -D was stat()ed */
-	bool ok;		/* -H parsed */
-	char blob[];		/* sender "\0", then npending "@domain\0" */
-};
+static void exim_unknown(struct exim *, const char *fmt, ...) MH_PRINTF(2, 3);
 
-struct exim {
-	char *spool;
-	char *input;		/* spool/input */
-	struct qcache *cache;
-	uint32_t gen;
-	char *buf;
-	size_t bufcap;
-	char *jbuf;
-	size_t jcap;
-	struct exim_hdr hdr;
-	const char **rcpt;
-	size_t rcptcap;
-	struct queue_acc *acc;	/* of the scan under way */
-	struct queue_errs errs;
-};
-
-/* ------------------------------------------------------------------ */
-/* -H parsing (pure; unit-tested and fuzzed). */
-
-void
-exim_hdr_clear(struct exim_hdr *h)
-{
-	free(h->rcpt);
-	free(h->done);
-	memset(h, 0, sizeof(*h));
-}
-
-/* The next line, NUL-terminated in place; NULL at the end of buf. */
-static char *
-next_line(char **pos, char *end)
-{
-	char *s = *pos, *nl;
-
-	if (s >= end)
-		return NULL;
-	nl = memchr(s, '\n', (size_t)(end - s));
-	if (nl == NULL)
-		return NULL;	/* Exim ends every line with \n */
-	*nl = '\0';
-	*pos = nl + 1;
-	return s;
-}
-
-static bool
-parse_ulong(const char *s, char **endp, unsigned long *v)
-{
-	char *e;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*v = strtoul(s, &e, 10);
-	if (errno)
-		return false;
-	*endp = e;
-	return true;
-}
-
+/* A directory of the spool could not be read: the whole queue is
+ * unknown this round (said once a scan). */
 static void
-push_ptr(const char ***v, size_t *n, size_t *cap, const char *p)
+exim_unknown(struct exim *x, const char *fmt, ...)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		*v = xreallocarray(*v, *cap, sizeof(**v));
-	}
-	(*v)[(*n)++] = p;
-}
+	char buf[256];
+	va_list ap;
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * Strip what Exim appends to a recipient line, right to left as
- * spool_in.c reads it: " pno" (early Exim 4), " a,pno,b" (Exim 3), or
- * data ending in "#flags" (flag 1: " errors_to len,pno"; flag 2:
- * " orcpt len,dsn_flags"). The address ends with a domain, which cannot
- * hold the characters that end these fields.
- */
-static void
-strip_rcpt(char *line)
-{
-	char *p = line + strlen(line) - 1;
-	unsigned long flags, len;
-	char *e;
-
-	if (p < line)
+	if (x->unknown)
 		return;
-	while (p > line && *p >= '0' && *p <= '9')
-		p--;
-	if (*p == ',') {			/* Exim 3 */
-		while (p > line && ((*p >= '0' && *p <= '9') || *p == ','))
-			p--;
-		if (*p == ' ')
-			*p = '\0';
-		return;
-	}
-	if (*p == ' ') {			/* early Exim 4 */
-		*p = '\0';
-		return;
-	}
-	if (*p != '#' || !parse_ulong(p + 1, &e, &flags))
-		return;
-	if (flags & 0x01) {		/* errors_to len,pno */
-		while (p > line && ((p[-1] >= '0' && p[-1] <= '9') ||
-		    p[-1] == ',' || p[-1] == '-'))
-			p--;
-		if (!parse_ulong(p, &e, &len) || len >= (unsigned long)(p - line))
-			return;
-		p -= len + 1;		/* the start of errors_to */
-	}
-	if (flags & 0x02) {		/* orcpt len,dsn_flags */
-		char *q = p - 1;
-
-		while (q > line && ((q[-1] >= '0' && q[-1] <= '9') ||
-		    q[-1] == ',' || q[-1] == '-'))
-			q--;
-		if (!parse_ulong(q, &e, &len) || len >= (unsigned long)(q - line))
-			return;
-		p = q - len - 1;
-	}
-	if (p > line && p[-1] == ' ')
-		p--;
-	*p = '\0';
-}
-
-int
-exim_hdr_parse(char *buf, size_t len, struct exim_hdr *h, const char **why)
-{
-	char *pos = buf, *end = buf + len, *l, *e;
-	unsigned long v, nr, i, todo;
-	size_t idlen;
-
-	h->id = h->sender = NULL;
-	h->received = 0;
-	h->frozen = false;
-	h->nrcpt = h->npending = h->ndone = 0;
-	h->hdr_bytes = 0;
-	*why = NULL;
-
-	if ((l = next_line(&pos, end)) == NULL)
-		goto trunc;
-	idlen = strlen(l);
-	if ((idlen != EXIM_ID_OLD + 2 && idlen != EXIM_ID_NEW + 2) ||
-	    strcmp(l + idlen - 2, "-H") != 0) {
-		*why = "first line is not ID-H";
-		return -1;
-	}
-	l[idlen - 2] = '\0';
-	h->id = l;
-	if (next_line(&pos, end) == NULL)	/* login uid gid */
-		goto trunc;
-	if ((l = next_line(&pos, end)) == NULL)
-		goto trunc;
-	idlen = strlen(l);
-	if (idlen < 2 || l[0] != '<' || l[idlen - 1] != '>') {
-		*why = "sender line is not <address>";
-		return -1;
-	}
-	l[idlen - 1] = '\0';
-	h->sender = l + 1;
-	if ((l = next_line(&pos, end)) == NULL)
-		goto trunc;
-	if (!parse_ulong(l, &e, &v) || *e != ' ') {
-		*why = "no received time";
-		return -1;
-	}
-	h->received = (time_t)v;
-
-	/* -options; the first line that is not one is the tree */
-	for (;;) {
-		char *var;
-
-		if ((l = next_line(&pos, end)) == NULL)
-			goto trunc;
-		if (l[0] != '-')
-			break;
-		var = l + (l[1] == '-' ? 2 : 1);	/* "--": tainted */
-		if (*var == '(') {			/* quoted for a lookup */
-			var = strchr(var, ')');
-			if (var == NULL) {
-				*why = "bad quoted option";
-				return -1;
-			}
-			var++;
-		}
-		if (strncmp(var, "frozen ", 7) == 0)
-			h->frozen = true;
-		else if (strncmp(var, "aclc ", 5) == 0 ||
-		    strncmp(var, "aclm ", 5) == 0 ||
-		    strncmp(var, "acl ", 4) == 0) {
-			/* "-aclc NAME LEN" then LEN bytes and a newline,
-			 * which may hold newlines of its own */
-			char *sp = strrchr(var, ' ');
-
-			if (sp == NULL || !parse_ulong(sp + 1, &e, &v) ||
-			    *e != '\0') {
-				*why = "bad ACL variable line";
-				return -1;
-			}
-			if (v >= (unsigned long)(end - pos))
-				goto trunc;
-			pos += v + 1;
-		}
-	}
-
-	/* the non-recipients tree, in preorder: each node says whether a
-	 * left and a right subtree follow */
-	if (strcmp(l, "XX") != 0) {
-		todo = 1;
-		for (;;) {
-			if (strlen(l) < 4 || (l[0] != 'Y' && l[0] != 'N') ||
-			    (l[1] != 'Y' && l[1] != 'N') || l[2] != ' ') {
-				*why = "bad non-recipients tree line";
-				return -1;
-			}
-			push_ptr(&h->done, &h->ndone, &h->dcap, l + 3);
-			todo += (l[0] == 'Y') + (l[1] == 'Y');
-			if (--todo == 0)
-				break;
-			if ((l = next_line(&pos, end)) == NULL)
-				goto trunc;
-		}
-	}
-	if ((l = next_line(&pos, end)) == NULL)
-		goto trunc;
-	if (!parse_ulong(l, &e, &nr) || *e != '\0' || nr > EXIM_RCPT_MAX) {
-		*why = "bad recipient count";
-		return -1;
-	}
-	if (h->ndone > 1)
-		qsort(h->done, h->ndone, sizeof(*h->done), cmp_str);
-	for (i = 0; i < nr; i++) {
-		if ((l = next_line(&pos, end)) == NULL)
-			goto trunc;
-		if (*l == '\0') {
-			*why = "empty recipient line";
-			return -1;
-		}
-		strip_rcpt(l);
-		h->nrcpt++;
-		if (h->ndone && bsearch(&l, h->done, h->ndone,
-		    sizeof(*h->done), cmp_str))
-			continue;
-		push_ptr(&h->rcpt, &h->npending, &h->rcap, l);
-	}
-
-	/* a blank line, then the headers */
-	if ((l = next_line(&pos, end)) == NULL)
-		goto trunc;
-	if (*l != '\0') {
-		*why = "no blank line before the headers";
-		return -1;
-	}
-	while (pos < end) {
-		if (!parse_ulong(pos, &e, &v) || e + 2 > end || e[1] != ' ') {
-			*why = "bad header length";
-			return -1;
-		}
-		if (v > (unsigned long)(end - (e + 2)))
-			goto trunc;
-		if (*e != '*')
-			h->hdr_bytes += v;
-		pos = e + 2 + v;
-	}
-	return 0;
-trunc:
-	*why = "truncated file";
-	return -1;
-}
-
-void
-exim_hdr_journal(struct exim_hdr *h, char *buf, size_t len)
-{
-	char *pos = buf, *end = buf + len, *l;
-	size_t j0 = h->ndone, i, k;
-
-	while ((l = next_line(&pos, end)) != NULL)
-		if (*l)
-			push_ptr(&h->done, &h->ndone, &h->dcap, l);
-	if (h->ndone == j0)
-		return;
-	qsort(h->done, h->ndone, sizeof(*h->done), cmp_str);
-	for (i = k = 0; i < h->npending; i++)
-		if (!bsearch(&h->rcpt[i], h->done, h->ndone, sizeof(*h->done),
-		    cmp_str))
-			h->rcpt[k++] = h->rcpt[i];
-	h->npending = k;
-}
-
-/* ------------------------------------------------------------------ */
-/* The reader. */
-
-/* Files read since start: a test hook (not API). */
-unsigned long queue_exim_files_read(void);
-static unsigned long files_read;
-
-unsigned long
-queue_exim_files_read(void)
-{
-	return files_read;
-}
-
-/* Read a whole file into *buf; -2 if it vanished (Exim finished the
- * message meanwhile), -1 on error (counted). */
-static ssize_t
-read_file(struct exim *x, int dfd, const char *name, char **buf,
-    size_t *cap, struct stat *st)
-{
-	ssize_t len = queue_read_file(dfd, name, buf, cap, EXIM_FILE_MAX, st);
-
-	files_read++;
-	if (len == -1)
-		queue_errs_add(&x->errs, errno, "cannot read %s", name);
-	return len;
-}
-
-static uint64_t
-file_sig(const struct stat *st)
-{
-	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
-
-	h ^= ((uint64_t)st->st_mtim.tv_sec * 1000000000u +
-	    (uint64_t)st->st_mtim.tv_nsec) + 0x632BE59BD9B4E019ULL +
-	    (h << 6) + (h >> 2);
-	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
-	return h ? h : 1;
-}
-
-/* A fresh record from the parsed header (pending as in x->hdr). */
-static struct em_msg *
-msg_build(const struct exim_hdr *h, uint64_t hsig)
-{
-	size_t total = strlen(h->sender) + 1, i;
-	struct em_msg *m;
-	char *p;
-
-	for (i = 0; i < h->npending; i++) {
-		const char *at = strrchr(h->rcpt[i], '@');
-
-		total += (at ? strlen(at) : 0) + 1;
-	}
-	m = xcalloc(1, sizeof(*m) + total);
-	m->hsig = hsig;
-	m->hdr_bytes = h->hdr_bytes;
-	m->received = (int64_t)h->received;
-	m->npending = (uint32_t)h->npending;
-	m->frozen = h->frozen;
-	m->ok = true;
-	p = m->blob;
-	strcpy(p, h->sender);
-	p += strlen(p) + 1;
-	for (i = 0; i < h->npending; i++) {
-		const char *at = strrchr(h->rcpt[i], '@');
-		size_t l = at ? strlen(at) : 0;
-
-		memcpy(p, at ? at : "", l);
-		p[l] = '\0';
-		p += l + 1;
-	}
-	return m;
-}
-
-/* Read ID-H (and ID-J when there), give the entry its record. */
-static void
-load_msg(struct exim *x, int dfd, const char *id, const char *hname,
-    struct qcache_ent *ent, uint64_t hsig, bool journal)
-{
-	struct stat st;
-	ssize_t len;
-	const char *why;
-	struct em_msg *m, *old = ent->data;
-
-	len = read_file(x, dfd, hname, &x->buf, &x->bufcap, &st);
-	if (len < 0) {
-		if (len == -2)
-			ent->gen = 0;	/* gone: swept below */
-		return;
-	}
-	if (exim_hdr_parse(x->buf, (size_t)len, &x->hdr, &why) < 0 ||
-	    strcmp(x->hdr.id, id) != 0) {
-		/* counted as a message, with what Exim would not know */
-		queue_errs_add(&x->errs, 0, "%s: %s", hname, why ? why :
-		    "id differs from the file name");
-		m = xcalloc(1, sizeof(*m) + 1);
-		m->hsig = file_sig(&st);
-		m->received = st.st_mtim.tv_sec;
-	} else {
-		if (journal) {
-			char jname[40];
-			ssize_t jl;
-			struct stat jst;
-
-			snprintf(jname, sizeof(jname), "%s-J", id);
-			jl = read_file(x, dfd, jname, &x->jbuf, &x->jcap, &jst);
-			if (jl > 0)
-				exim_hdr_journal(&x->hdr, x->jbuf, (size_t)jl);
-		}
-		m = msg_build(&x->hdr, hsig);
-		m->journal = journal;
-	}
-	if (old && old->body_sized) {
-		m->size = old->size - old->hdr_bytes + m->hdr_bytes;
-		m->body_sized = true;
-	}
-	free(old);
-	ent->data = m;
-}
-
-/* The -D part of the size, once: the file less its "ID-D\n" line, plus
- * the blank line between headers and body. */
-static void
-size_body(struct exim *x, int dfd, const char *id, struct em_msg *m)
-{
-	char dname[40];
-	struct stat st;
-	size_t idl = strlen(id);
-
-	snprintf(dname, sizeof(dname), "%s-D", id);
-	if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			queue_errs_add(&x->errs, errno,
-			    "cannot stat %s", dname);
-		m->size = m->hdr_bytes;
-		return;
-	}
-	m->size = m->hdr_bytes + ((uint64_t)st.st_size > idl + 3 ?
-	    (uint64_t)st.st_size - (idl + 3) + 1 : 1);
-	m->body_sized = true;
+	x->unknown = true;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	queue_unknown(x->acc, -1, "%s", buf);
 }
 
 static bool
@@ -525,68 +97,96 @@ is_id(const char *s, size_t n)
 	return s[6] == '-';
 }
 
-static void
-report_msg(struct exim *x, struct em_msg *m, struct queue_acc *acc)
+/* input/ is 0, input/C is 1 + C's base-62 value; -1: not remembered */
+static int
+dir_slot(char c)
 {
-	struct queue_msg qm;
-	const char *p = m->blob;
-	uint32_t i;
-
-	if (m->npending > x->rcptcap) {
-		x->rcptcap = (size_t)m->npending * 2;
-		x->rcpt = xreallocarray(x->rcpt, x->rcptcap, sizeof(*x->rcpt));
-	}
-	memset(&qm, 0, sizeof(qm));
-	qm.queues = 1u << Q_INPUT;
-	if (m->frozen)
-		qm.queues |= 1u << Q_FROZEN;
-	qm.arrival = (time_t)m->received;
-	qm.size = m->size;
-	qm.sender = m->ok ? p : NULL;
-	p += strlen(p) + 1;
-	for (i = 0; i < m->npending; i++) {
-		x->rcpt[i] = p;
-		p += strlen(p) + 1;
-	}
-	qm.nrcpt = m->npending;
-	qm.rcpt = x->rcpt;
-	queue_add(acc, &qm);
+	if (c >= '0' && c <= '9')
+		return 1 + (c - '0');
+	if (c >= 'A' && c <= 'Z')
+		return 11 + (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return 37 + (c - 'a');
+	return -1;
 }
 
-/* input/ or input/C/: every ID-H; ID-J beside it marks a delivery in
- * progress. The journals are looked for in the same pass. */
+static void
+dir_forget(struct em_dir *dd)
+{
+	size_t j;
+
+	for (j = 0; j < dd->nj; j++)
+		free(dd->jids[j]);
+	free(dd->jids);
+	dd->jids = NULL;
+	dd->nj = 0;
+	dd->nrecs = 0;
+	dd->mtime_ns = -1;
+}
+
+/* Re-read the messages whose -J is there, with the journal applied. */
+static void
+journals(struct exim *x, int dfd, char **jids, size_t nj)
+{
+	size_t i;
+
+	for (i = 0; i < nj; i++) {
+		struct em_msg *m = exim_tab_get(x, exim_key(jids[i],
+		    strlen(jids[i])), NULL);
+		char hname[40];
+
+		if (m && m->gen == x->gen && (m->flags & EM_OK)) {
+			snprintf(hname, sizeof(hname), "%s-H", jids[i]);
+			exim_reload(x, m, dfd, jids[i], hname, true);
+		}
+	}
+}
+
+/* The directory is as it was listed: count its messages from memory. */
+static void
+replay(struct exim *x, int dfd, struct em_dir *dd)
+{
+	size_t i;
+
+	for (i = 0; i < dd->nrecs; i++) {
+		struct em_msg *m = exim_msg_at(x, dd->recs[i]);
+
+		if (m->key == 0 || m->gen == x->gen)
+			continue;
+		m->gen = x->gen;
+	}
+	journals(x, dfd, dd->jids, dd->nj);
+}
+
+/* List the directory: every ID-H; ID-J beside it marks a delivery in
+ * progress. Returns 1, 0 if something in it could not be read (then it
+ * is listed again next scan), -1 if it could not be read at all. */
 static int
-scan_dir(struct exim *x, int dfd, const char *rel, bool top)
+relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 {
 	DIR *d;
 	struct dirent *de;
 	int fd = dup(dfd);
-	char **jids = NULL;
-	struct qcache_ent **seen = NULL;
-	size_t nj = 0, cj = 0, ns = 0, cs = 0, i;
+	size_t cj = 0, cr = 0, i;
+	bool ok = true;
 
+	dir_forget(dd);
+	dd->nsubs = 0;
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		queue_errs_add(&x->errs, errno, "cannot read %s", rel);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	/* a journal may come before or after its -H in readdir order:
-	 * remember the journals, apply them once the directory is read,
-	 * then report this directory's messages */
-	while ((de = readdir(d)) != NULL) {
+	/* a directory of the spool that cannot be read leaves its
+	 * messages out: the whole queue is unknown, not smaller */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
 
 		if (top && n == 1 && de->d_type != DT_REG) {
-			int sub = openat(dfd, de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_CLOEXEC);
-
-			if (sub >= 0) {
-				char r[64];
-
-				snprintf(r, sizeof(r), "%s/%s", rel, de->d_name);
-				scan_dir(x, sub, r, false);
-				close(sub);
+			if (dd->nsubs < MH_ARRAY_SIZE(dd->subs)) {
+				dd->subs[dd->nsubs][0] = de->d_name[0];
+				dd->subs[dd->nsubs++][1] = (char)de->d_type;
 			}
 			continue;
 		}
@@ -594,66 +194,129 @@ scan_dir(struct exim *x, int dfd, const char *rel, bool top)
 		    !is_id(de->d_name, n - 2))
 			continue;
 		if (de->d_name[n - 1] == 'J') {
-			if (nj == cj) {
+			if (dd->nj == cj) {
 				cj = cj ? cj * 2 : 8;
-				jids = xreallocarray(jids, cj, sizeof(*jids));
+				dd->jids = xreallocarray(dd->jids, cj,
+				    sizeof(*dd->jids));
 			}
-			jids[nj++] = xstrndup(de->d_name, n - 2);
+			dd->jids[dd->nj++] = xstrndup(de->d_name, n - 2);
 		} else if (de->d_name[n - 1] == 'H') {
-			char id[EXIM_ID_NEW + 1];
-			struct qcache_ent *ent;
-			struct stat st;
-			uint64_t sig;
+			uint64_t key = exim_key(de->d_name, n - 2);
+			uint32_t ri;
+			struct em_msg *m = exim_tab_get(x, key, &ri);
 
-			memcpy(id, de->d_name, n - 2);
-			id[n - 2] = '\0';
-			if (fstatat(dfd, de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0) {
-				if (errno != ENOENT)
-					queue_errs_add(&x->errs, errno,
-					    "cannot stat %s/%s",
-					    rel, de->d_name);
-				continue;
-			}
-			sig = file_sig(&st);
-			ent = qcache_insert(x->cache, id);
-			if (ent->gen == x->gen)
+			if (m == NULL)
+				m = exim_tab_add(x, key, &ri);
+			else if (m->gen == x->gen)
 				continue;	/* split and unsplit both */
-			ent->gen = x->gen;
-			if (ns == cs) {
-				cs = cs ? cs * 2 : 64;
-				seen = xreallocarray(seen, cs, sizeof(*seen));
+			m->gen = x->gen;
+			if (dd->nrecs == cr) {
+				cr = cr ? cr + cr / 2 : 64;
+				dd->recs = xreallocarray(dd->recs, cr,
+				    sizeof(*dd->recs));
 			}
-			seen[ns++] = ent;
-			if (ent->data == NULL ||
-			    ((struct em_msg *)ent->data)->hsig != sig ||
-			    ((struct em_msg *)ent->data)->journal)
-				load_msg(x, dfd, id, de->d_name, ent, sig,
-				    false);
-			if (ent->data && !((struct em_msg *)ent->data)->body_sized)
-				size_body(x, dfd, id, ent->data);
+			dd->recs[dd->nrecs++] = ri;
+			exim_cand_add(x, m, de->d_name, n - 2, 'H', m->hsig == 0);
+			if (!(m->flags & EM_BODY))
+				exim_cand_add(x, m, de->d_name, n - 2, 'D', false);
+			/* in batches: their scratch stays small */
+			if (x->ncand >= EM_BATCH)
+				exim_take_cands(x, dfd);
 		}
+	}
+	if (errno != 0) {
+		exim_unknown(x, "exim spool %s: cannot read %s: %s", x->spool,
+		    rel, strerror(errno));
+		ok = false;
 	}
 	closedir(d);
-	/* a -J: re-read that message with its journal applied */
-	for (i = 0; i < nj; i++) {
-		struct qcache_ent *ent = qcache_lookup(x->cache, jids[i]);
-		char hname[40];
+	exim_take_cands(x, dfd);
+	journals(x, dfd, dd->jids, dd->nj);
+	/* trusted from memory next time only if everything was read */
+	for (i = 0; i < dd->nrecs && ok; i++) {
+		const struct em_msg *m = exim_msg_at(x, dd->recs[i]);
 
-		if (ent && ent->gen == x->gen && ent->data &&
-		    ((struct em_msg *)ent->data)->ok) {
-			snprintf(hname, sizeof(hname), "%s-H", jids[i]);
-			load_msg(x, dfd, jids[i], hname, ent,
-			    ((struct em_msg *)ent->data)->hsig, true);
-		}
-		free(jids[i]);
+		if (m->gen == x->gen && (!m->hsig || !(m->flags & EM_BODY)))
+			ok = false;
 	}
-	free(jids);
-	/* qcache entries stay put while the cache grows: no sweep yet */
-	for (i = 0; i < ns; i++)
-		if (seen[i]->gen == x->gen && seen[i]->data)
-			report_msg(x, seen[i]->data, x->acc);
-	free(seen);
+	if (dd->nrecs)
+		dd->recs = xreallocarray(dd->recs, dd->nrecs, sizeof(*dd->recs));
+	return ok ? 1 : 0;
+}
+
+/* input/ or input/C/, then (input/) its split subdirectories. */
+static int
+scan_dir(struct exim *x, int dfd, const char *rel, int slot)
+{
+	struct em_dir tmp, *dd = slot >= 0 ? &x->dirs[slot] : &tmp;
+	struct stat sb;
+	int64_t mt = -1;
+	bool ok;
+	size_t i;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.mtime_ns = -1;
+	if (fstat(dfd, &sb) == 0)
+		mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+		    sb.st_mtim.tv_nsec;
+	if (mt >= 0 && dd->mtime_ns == mt && dd->ino == (uint64_t)sb.st_ino) {
+		replay(x, dfd, dd);
+		ok = true;
+	} else {
+		int rc = relist(x, dfd, rel, slot == 0, dd);
+
+		if (rc < 0) {
+			if (slot == 0)
+				return -1;
+			exim_unknown(x, "exim spool %s: %s", x->spool,
+			    x->errs.first);
+		}
+		ok = rc > 0;
+	}
+	dd->ino = (uint64_t)sb.st_ino;
+	/* an mtime less than a second old may move again unseen (coarse
+	 * clocks): such a directory is listed again next time */
+	dd->mtime_ns = (ok && mt >= 0 && mt <= x->fresh_ns) ? mt : -1;
+	for (i = 0; i < dd->nrecs; i++) {
+		struct em_msg *m = exim_msg_at(x, dd->recs[i]);
+
+		if (m->gen == x->gen && m->hsig)
+			exim_msg_report(x, m, x->acc);
+	}
+	/* a split directory no longer there is forgotten (were it renamed
+	 * back, its inode and mtime would say "unchanged") */
+	if (slot == 0) {
+		bool there[EM_DIRS] = { false };
+		int k;
+
+		for (i = 0; i < dd->nsubs; i++)
+			if ((k = dir_slot(dd->subs[i][0])) > 0)
+				there[k] = true;
+		for (k = 1; k < EM_DIRS; k++)
+			if (!there[k] && x->dirs[k].mtime_ns >= 0)
+				dir_forget(&x->dirs[k]);
+	}
+	/* the split subdirectories, once this one is done with */
+	for (i = 0; slot == 0 && i < dd->nsubs; i++) {
+		char name[2] = { dd->subs[i][0], '\0' }, r[64];
+		int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+
+		snprintf(r, sizeof(r), "%s/%s", rel, name);
+		if (sub >= 0) {
+			scan_dir(x, sub, r, dir_slot(name[0]));
+			close(sub);
+		} else if (errno != ENOTDIR || dd->subs[i][1] == DT_LNK) {
+			exim_unknown(x, "exim spool %s: cannot open %s: %s",
+			    x->spool, r, strerror(errno));
+			if (dir_slot(name[0]) > 0)
+				dir_forget(&x->dirs[dir_slot(name[0])]);
+		}
+	}
+	if (dd == &tmp) {
+		dir_forget(&tmp);
+		free(tmp.recs);
+	}
 	return 0;
 }
 
@@ -668,18 +331,28 @@ exim_scan(void *arg, struct queue_acc *acc)
 		x->gen = 1;
 	memset(&x->errs, 0, sizeof(x->errs));
 	x->acc = acc;
+	x->unknown = false;
 	dfd = open(x->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		queue_error(acc, "exim spool %s: %s", x->input, strerror(errno));
+		queue_unknown(acc, -1, "exim spool %s: %s", x->input,
+		    strerror(errno));
 		return -1;
 	}
-	if (scan_dir(x, dfd, "input", true) < 0) {
-		queue_error(acc, "exim spool %s: %s", x->spool, x->errs.first);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x->fresh_ns = ((int64_t)ts.tv_sec - 1) * 1000000000 +
+		    ts.tv_nsec;
+	}
+	if (scan_dir(x, dfd, "input", 0) < 0) {
+		queue_unknown(acc, -1, "exim spool %s: %s", x->spool,
+		    x->errs.first);
 		close(dfd);
 		return -1;
 	}
 	close(dfd);
-	qcache_sweep(x->cache, x->gen);
+	exim_tab_sweep(x);
 	if (x->errs.n)
 		queue_error(acc, "exim spool %s: %s (%u problem%s)", x->spool,
 		    x->errs.first, x->errs.n, x->errs.n == 1 ? "" : "s");
@@ -718,12 +391,6 @@ exim_detect(const struct conf_mta *c)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void
-free_msg(void *p)
-{
-	free(p);
-}
-
 static void *
 exim_open(const struct conf_mta *c)
 {
@@ -740,7 +407,7 @@ exim_open(const struct conf_mta *c)
 	x = xcalloc(1, sizeof(*x));
 	x->spool = xstrdup(root);
 	x->input = xstrdup(p);
-	x->cache = qcache_new(free_msg);
+	exim_tab_init(x);
 	return x;
 }
 
@@ -751,7 +418,11 @@ exim_close(void *arg)
 
 	if (x == NULL)
 		return;
-	qcache_free(x->cache);
+	exim_tab_free(x);
+	qread_free(x->qr);
+	free(x->cand);
+	free(x->items);
+	free(x->cnames);
 	exim_hdr_clear(&x->hdr);
 	free(x->buf);
 	free(x->jbuf);

@@ -1,0 +1,220 @@
+/*
+ * exim_read.c: the Exim reader's files: -H files read (by the scanner
+ * threads, qread.c, for a directory's new ones) and parsed into their
+ * records, -D files stat()ed for the size, -J journals applied. The walk
+ * of input/ that decides what to read is queue_exim.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "queue/exim.h"
+
+/* Files read since start: a test hook (not API). */
+unsigned long queue_exim_files_read(void);
+static unsigned long files_read;
+
+unsigned long
+queue_exim_files_read(void)
+{
+	return files_read;
+}
+
+/* A -H file starts with its own name on a line ("ID-H"), a -J journal
+ * with an address: text either way, no NUL. */
+static bool
+plausible(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len < 64 ? len : 64);
+
+	return len > 0 && buf[0] != '\0' &&
+	    (nl == NULL || memchr(buf, '\0', (size_t)(nl - buf)) == NULL);
+}
+
+/* Read a whole file into *buf; -2 if it vanished (Exim finished the
+ * message meanwhile), -1 on error (counted). */
+static ssize_t
+read_file(struct exim *x, int dfd, const char *name, char **buf,
+    size_t *cap, struct stat *st)
+{
+	ssize_t len = queue_read_file(dfd, name, buf, cap, EXIM_FILE_MAX, st,
+	    plausible);
+
+	files_read++;
+	if (len == -1)
+		queue_errs_add(&x->errs, errno, "cannot read %s", name);
+	return len;
+}
+
+static uint32_t
+file_sig(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
+
+	h ^= ((uint64_t)st->st_mtim.tv_sec * 1000000000u +
+	    (uint64_t)st->st_mtim.tv_nsec) + 0x632BE59BD9B4E019ULL +
+	    (h << 6) + (h >> 2);
+	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
+}
+
+/* m from a -H file's contents (buf, modified), and its journal when
+ * there; the body's share of the size is kept. */
+static void
+load_hdr(struct exim *x, struct em_msg *m, int dfd, const char *id,
+    const char *hname, char *buf, size_t len, const struct stat *st,
+    bool journal)
+{
+	uint32_t body = (m->flags & EM_BODY) ? m->size - m->hdr_bytes : 0;
+	const char *why;
+
+	if (exim_hdr_parse(buf, len, &x->hdr, &why) < 0 ||
+	    strcmp(x->hdr.id, id) != 0) {
+		/* counted as a message, with what Exim would not know */
+		queue_errs_add(&x->errs, 0, "%s: %s", hname, why ? why :
+		    "id differs from the file name");
+		exim_msg_clear(x, m);
+		m->flags &= EM_BODY;
+		m->hdr_bytes = 0;
+		m->received = (uint32_t)st->st_mtim.tv_sec;
+	} else {
+		if (journal) {
+			char jname[40];
+			ssize_t jl;
+			struct stat jst;
+
+			snprintf(jname, sizeof(jname), "%s-J", id);
+			jl = read_file(x, dfd, jname, &x->jbuf, &x->jcap, &jst);
+			if (jl > 0)
+				exim_hdr_journal(&x->hdr, x->jbuf, (size_t)jl);
+		}
+		exim_msg_set(x, m, &x->hdr);
+		if (journal)
+			m->flags |= EM_JOURNAL;
+	}
+	m->hsig = file_sig(st);
+	m->size = body + m->hdr_bytes;
+}
+
+/* Read ID-H (and ID-J when there) again, on this thread. */
+void
+exim_reload(struct exim *x, struct em_msg *m, int dfd, const char *id,
+    const char *hname, bool journal)
+{
+	struct stat st;
+	ssize_t len;
+
+	len = read_file(x, dfd, hname, &x->buf, &x->bufcap, &st);
+	if (len < 0) {
+		if (len == -2)
+			m->gen = 0;	/* gone: swept below */
+		return;
+	}
+	load_hdr(x, m, dfd, id, hname, x->buf, (size_t)len, &st, journal);
+}
+
+/* The -D part of the size, once: the file less its "ID-D\n" line, plus
+ * the blank line between headers and body. */
+static void
+size_body(struct exim *x, struct em_msg *m, const char *dname,
+    const struct qread_item *it)
+{
+	size_t idl = strlen(dname) - 2;
+
+	if (it->len < 0) {
+		if (it->len == -1)
+			queue_errs_add(&x->errs, it->err, "cannot stat %s",
+			    dname);
+		return;
+	}
+	m->size = m->hdr_bytes + ((uint64_t)it->st.st_size > idl + 3 ?
+	    (uint32_t)((uint64_t)it->st.st_size - (idl + 3) + 1) : 1);
+	m->flags |= EM_BODY;
+}
+
+void
+exim_cand_add(struct exim *x, struct em_msg *m, const char *id, size_t n,
+    char kind, bool fresh)
+{
+	struct em_cand *c;
+
+	if (x->ncand == x->ccand) {
+		x->ccand = x->ccand ? x->ccand * 2 : 256;
+		x->cand = xreallocarray(x->cand, x->ccand, sizeof(*x->cand));
+		x->items = xreallocarray(x->items, x->ccand, sizeof(*x->items));
+	}
+	if (x->cnlen + n + 3 > x->cncap) {
+		x->cncap = (x->cnlen + n + 3) * 2 + 1024;
+		x->cnames = xrealloc(x->cnames, x->cncap);
+	}
+	memcpy(x->cnames + x->cnlen, id, n);
+	x->cnames[x->cnlen + n] = '-';
+	x->cnames[x->cnlen + n + 1] = kind;
+	x->cnames[x->cnlen + n + 2] = '\0';
+	c = &x->cand[x->ncand++];
+	c->m = m;
+	c->name = x->cnlen;
+	c->body = kind == 'D';
+	c->fresh = fresh;
+	x->cnlen += n + 3;
+}
+
+/* The -H and -D files listed: new -H read, the others stat()ed, by the
+ * scanner threads; then taken in order. */
+void
+exim_take_cands(struct exim *x, int dfd)
+{
+	size_t i;
+
+	for (i = 0; i < x->ncand; i++) {
+		struct qread_item *it = &x->items[i];
+
+		memset(it, 0, sizeof(*it));
+		it->name = x->cnames + x->cand[i].name;
+		it->stat_only = x->cand[i].body || !x->cand[i].fresh;
+	}
+	if (x->qr == NULL)
+		x->qr = qread_new();
+	qread_run(x->qr, dfd, x->items, x->ncand, EXIM_FILE_MAX, plausible);
+	for (i = 0; i < x->ncand; i++) {
+		const struct em_cand *c = &x->cand[i];
+		struct qread_item *it = &x->items[i];
+		struct em_msg *m = c->m;
+		char id[EXIM_ID_NEW + 1];
+		size_t idl = strlen(it->name) - 2;
+
+		memcpy(id, it->name, idl);
+		id[idl] = '\0';
+		if (m->gen != x->gen)
+			continue;	/* vanished meanwhile */
+		if (c->body) {
+			if (m->hsig)
+				size_body(x, m, it->name, it);
+			continue;
+		}
+		if (!it->stat_only)
+			files_read++;
+		if (it->len < 0) {
+			if (it->len == -1)
+				queue_errs_add(&x->errs, it->err,
+				    "cannot read %s", it->name);
+			else
+				m->gen = 0;	/* gone: swept below */
+			continue;
+		}
+		if (c->fresh)
+			load_hdr(x, m, dfd, id, it->name, it->buf,
+			    (size_t)it->len, &it->st, false);
+		else if (file_sig(&it->st) != m->hsig ||
+		    (m->flags & EM_JOURNAL))
+			exim_reload(x, m, dfd, id, it->name, false);
+	}
+	x->ncand = x->cnlen = 0;
+}

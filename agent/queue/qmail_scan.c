@@ -1,0 +1,469 @@
+/*
+ * qmail_scan.c: the qmail queue's directories, one pass each (mess,
+ * todo, info, local, remote, bounce), and each message's report to
+ * queue_add(). The rules for rescans are at the top of queue_qmail.c.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "queue/qmail.h"
+
+static bool
+is_file(int dfd, const struct dirent *d)
+{
+	struct stat st;
+
+	if (d->d_type == DT_REG)
+		return true;
+	if (d->d_type != DT_UNKNOWN)
+		return false;
+	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
+void
+qmail_unknown(struct qmail *q, int row, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (row < 0) {
+		if (q->unknown_all)
+			return;
+		q->unknown_all = true;
+	} else {
+		if (q->unknown & (1u << row))
+			return;
+		q->unknown |= 1u << row;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	queue_unknown(q->acc, row, "%s", buf);
+}
+
+/* A queue directory, by its path under the queue; NULL when it cannot
+ * be opened (gone, unreadable, a symlink), which makes row unknown. */
+static DIR *
+open_dir(struct qmail *q, const char *rel, int row)
+{
+	int fd = openat(q->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		qmail_unknown(q, row, "qmail queue %s: cannot open %s: %s",
+		    q->root, rel, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return d;
+}
+
+/* The next entry; NULL at the end, or on an error (row unknown). */
+static struct dirent *
+next_ent(struct qmail *q, DIR *d, const char *rel, int row)
+{
+	struct dirent *de;
+
+	errno = 0;
+	if ((de = readdir(d)) == NULL && errno != 0)
+		qmail_unknown(q, row, "qmail queue %s: cannot read %s: %s",
+		    q->root, rel, strerror(errno));
+	return de;
+}
+
+static void
+mess_stat_done(struct qmail *q, struct qm_msg *m, const char *name,
+    int rc, int err, const struct stat *stp)
+{
+	struct stat st = *stp;
+
+	if (rc < 0) {
+		if (err != ENOENT)
+			queue_errs_add(&q->errs, err,
+			    "cannot stat mess/%ld/%s",
+			    (long)(m->id % (uint64_t)q->split), name);
+		m->gen = 0;	/* gone: drop it */
+		return;
+	}
+	m->size = (uint64_t)st.st_size > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)st.st_size;
+	if (!(m->flags & F_INFO_TIME))
+		m->arrival = (uint32_t)st.st_mtim.tv_sec;
+}
+
+static void
+stat_mess(struct qmail *q, struct qm_msg *m, int dfd, const char *name)
+{
+	struct stat st;
+	int rc = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+
+	mess_stat_done(q, m, name, rc, errno, &st);
+}
+
+/* A message's file was replaced by another message's (the number was
+ * reused): forget everything but the number, and stat the new mess. */
+static void
+msg_renew(struct qmail *q, struct qm_msg *m)
+{
+	char rel[64];
+
+	qmail_msg_clear(q, m);
+	m->todo_ino = m->info_ino = 0;
+	m->chan_sig[0] = m->chan_sig[1] = 0;
+	m->flags = 0;
+	m->seen &= (uint8_t)~(SEEN_INFO | SEEN_LOCAL | SEEN_REMOTE);
+	qmail_msg_dirty(q, m, DIRTY_INFO | DIRTY_LOCAL | DIRTY_REMOTE);
+	snprintf(rel, sizeof(rel), "mess/%ld", (long)(m->id %
+	    (uint64_t)q->split));
+	{
+		char name[24];
+		int dfd = openat(q->rootfd, rel, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+
+		snprintf(name, sizeof(name), "%llu", (unsigned long long)m->id);
+		if (dfd >= 0) {
+			stat_mess(q, m, dfd, name);
+			close(dfd);
+		}
+	}
+}
+
+/* The sizes of the new messages, stat()ed by the scanner threads. */
+static void
+mess_flush(struct qmail *q, int dfd)
+{
+	size_t i;
+
+	qmail_pre_run(q, dfd, true);
+	for (i = 0; i < q->ncand; i++)
+		mess_stat_done(q, q->cand[i].m, q->items[i].name,
+		    q->items[i].len < 0 ? -1 : 0, q->items[i].err,
+		    &q->items[i].st);
+	qmail_pre_reset(q);
+}
+
+/* mess/S: every message. */
+void
+qmail_scan_mess(struct qmail *q, const char *rel)
+{
+	DIR *d = open_dir(q, rel, -1);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = next_ent(q, d, rel, -1)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id == 0)
+			continue;
+		m = qmail_tab_get(q, id);
+		if (m == NULL) {
+			if (!is_file(dirfd(d), de))
+				continue;
+			m = qmail_tab_add(q, id);
+			qmail_msg_dirty(q, m, DIRTY_INFO | DIRTY_LOCAL |
+			    DIRTY_REMOTE);
+		}
+		m->gen = q->gen;
+		/* what the events keep track of stays; todo and bounce
+		 * are listed every scan */
+		m->seen = q->events ? m->seen & (SEEN_INFO | SEEN_LOCAL |
+		    SEEN_REMOTE) : 0;
+		if (m->dirty & DIRTY_MESS) {
+			/* a new mess file under a known number: the old
+			 * message left and a new one took its inode */
+			m->dirty &= (uint8_t)~DIRTY_MESS;
+			msg_renew(q, m);
+		} else if (!(m->flags & F_MESS_FINAL))
+			qmail_pre_add(q, m, de->d_name, de->d_ino, true);
+		if (q->ncand == QM_BATCH)
+			mess_flush(q, dirfd(d));
+	}
+	mess_flush(q, dirfd(d));
+	closedir(d);
+}
+
+/* The todo files listed so far: read ahead, then taken in order. */
+static void
+todo_flush(struct qmail *q, int dfd, const char *rel)
+{
+	size_t i;
+
+	qmail_pre_run(q, dfd, false);
+	for (i = 0; i < q->ncand; i++) {
+		struct qm_msg *m = q->cand[i].m;
+		const char *name = q->cnames + q->cand[i].name;
+		struct stat st;
+		ssize_t len;
+
+		/* todo comes once per message, before info: todo beside an
+		 * info read earlier is a new message under a reused number */
+		if (m->info_ino && m->todo_ino == 0)
+			msg_renew(q, m);
+		len = qmail_read_file(q, dfd, name, rel, &st);
+		if (len < 0)
+			continue;
+		m->seen |= SEEN_TODO;
+		m->todo_ino = QM_INO(q->cand[i].ino);
+		qmail_parse_env(q, (size_t)len, QMAIL_TODO, rel, name);
+		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
+		if (q->env.sender) {
+			qmail_msg_set_sender(q, m, q->env.sender);
+			m->flags |= F_SENDER;
+		} else
+			m->flags &= (uint8_t)~F_SENDER;
+	}
+	qmail_pre_reset(q);
+}
+
+/* todo/ (flat) or todo/S (big-todo) */
+void
+qmail_scan_todo(struct qmail *q, const char *rel)
+{
+	DIR *d = open_dir(q, rel, Q_TODO);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = next_ent(q, d, rel, Q_TODO)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
+		    m->gen != q->gen)
+			continue;	/* not a message (yet) */
+		if (QM_INO(de->d_ino) == m->todo_ino) {
+			m->seen |= SEEN_TODO;
+			continue;
+		}
+		qmail_pre_add(q, m, de->d_name, de->d_ino, true);
+		if (q->ncand == QM_BATCH)
+			todo_flush(q, dirfd(d), rel);
+	}
+	todo_flush(q, dirfd(d), rel);
+	closedir(d);
+}
+
+/* info/S/N: the sender and, by its mtime, the time qmail-send counts
+ * the message's queue lifetime from. dfd/name: the file, from a readdir
+ * of info/S or by path from the queue root. */
+static void
+info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
+    const char *rel)
+{
+	struct stat st;
+	ssize_t len;
+
+	len = qmail_read_file(q, dfd, name, rel, &st);
+	if (len < 0) {
+		if (len == -2) {
+			m->seen &= (uint8_t)~SEEN_INFO;
+			m->info_ino = 0;
+		}
+		return;
+	}
+	if (m->info_ino && m->info_ino != QM_INO(st.st_ino) &&
+	    !(m->seen & SEEN_TODO))
+		msg_renew(q, m);	/* a new message, same number */
+	m->seen |= SEEN_INFO;
+	m->info_ino = QM_INO(st.st_ino);
+	m->arrival = (uint32_t)st.st_mtim.tv_sec;
+	m->flags |= F_INFO_TIME;
+	qmail_parse_env(q, (size_t)len, QMAIL_INFO, rel, name);
+	if (m->seen & SEEN_TODO)
+		return;		/* todo is the truth until it goes */
+	if (q->env.sender) {
+		qmail_msg_set_sender(q, m, q->env.sender);
+		m->flags |= F_SENDER;
+	} else
+		m->flags &= (uint8_t)~F_SENDER;	/* damaged */
+}
+
+static void
+info_flush(struct qmail *q, int dfd, const char *rel)
+{
+	size_t i;
+
+	qmail_pre_run(q, dfd, false);
+	for (i = 0; i < q->ncand; i++)
+		info_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
+		    rel);
+	qmail_pre_reset(q);
+}
+
+void
+qmail_scan_info(struct qmail *q, const char *rel)
+{
+	DIR *d = open_dir(q, rel, -1);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = next_ent(q, d, rel, -1)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
+		    m->gen != q->gen)
+			continue;
+		if (QM_INO(de->d_ino) == m->info_ino &&
+		    !(m->dirty & DIRTY_INFO)) {
+			m->seen |= SEEN_INFO;
+			continue;
+		}
+		qmail_pre_add(q, m, de->d_name, de->d_ino, true);
+		if (q->ncand == QM_BATCH)
+			info_flush(q, dirfd(d), rel);
+	}
+	info_flush(q, dirfd(d), rel);
+	closedir(d);
+}
+
+/* local/S/N or remote/S/N: changed in place when a recipient is done. */
+static void
+chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
+    const char *rel, int c)
+{
+	uint8_t bit = c == 0 ? SEEN_LOCAL : SEEN_REMOTE;
+	const struct qread_item *it = qmail_pre_peek(q, name);
+	struct stat st;
+	ssize_t len;
+	int rc;
+
+	/* read ahead: its fstat is as good as a stat now */
+	if (it) {
+		rc = it->len == -1 ? -1 : it->len == -2 ? -1 : 0;
+		errno = it->len == -2 ? ENOENT : it->err;
+		st = it->st;
+		if (rc < 0)
+			q->icand++;
+	} else
+		rc = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+	if (rc < 0) {
+		if (errno != ENOENT)
+			queue_errs_add(&q->errs, errno,
+			    "cannot stat %s/%s", rel, name);
+		m->seen &= (uint8_t)~bit;
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		return;
+	m->seen |= bit;
+	if (qmail_chan_sig(&st) == m->chan_sig[c]) {
+		if (it)
+			q->icand++;
+		return;
+	}
+	len = qmail_read_file(q, dfd, name, rel, &st);
+	if (len < 0) {
+		if (len == -2)
+			m->seen &= (uint8_t)~bit;
+		return;
+	}
+	m->chan_sig[c] = qmail_chan_sig(&st);
+	qmail_parse_env(q, (size_t)len, QMAIL_CHAN, rel, name);
+	qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
+}
+
+static void
+chan_flush(struct qmail *q, int dfd, const char *rel, int c)
+{
+	size_t i;
+
+	qmail_pre_run(q, dfd, false);
+	for (i = 0; i < q->ncand; i++)
+		chan_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
+		    rel, c);
+	qmail_pre_reset(q);
+}
+
+void
+qmail_scan_chan(struct qmail *q, const char *rel, int c)
+{
+	DIR *d = open_dir(q, rel, c ? Q_REMOTE : Q_LOCAL);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = next_ent(q, d, rel, c ? Q_REMOTE : Q_LOCAL)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
+		    m->gen != q->gen)
+			continue;
+		/* never read: read ahead; known: stat()ed in turn below,
+		 * and read only if it changed */
+		qmail_pre_add(q, m, de->d_name, de->d_ino, m->chan_sig[c] == 0);
+		if (q->ncand == QM_BATCH)
+			chan_flush(q, dirfd(d), rel, c);
+	}
+	chan_flush(q, dirfd(d), rel, c);
+	closedir(d);
+}
+
+/* With inotify healthy, info/, local/ and remote/ are not listed at all
+ * on a rescan: only the files of new messages, and those the events
+ * named (created, written, deleted), are looked at, by path. */
+void
+qmail_scan_dirty(struct qmail *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->ndirty; i++) {
+		struct qm_msg *m = q->dirtyv[i];
+		char rel[32], name[64];
+		long sd;
+		int c;
+
+		if (m->gen != q->gen)
+			continue;	/* left the queue */
+		sd = (long)(m->id % (uint64_t)q->split);
+		if (m->dirty & DIRTY_INFO) {
+			snprintf(rel, sizeof(rel), "info/%ld", sd);
+			snprintf(name, sizeof(name), "%s/%llu", rel,
+			    (unsigned long long)m->id);
+			info_entry(q, m, q->rootfd, name, ".");
+		}
+		for (c = 0; c < 2; c++) {
+			if (!(m->dirty & (c ? DIRTY_REMOTE : DIRTY_LOCAL)))
+				continue;
+			snprintf(rel, sizeof(rel), "%s/%ld", c ? "remote" :
+			    "local", sd);
+			snprintf(name, sizeof(name), "%s/%llu", rel,
+			    (unsigned long long)m->id);
+			chan_entry(q, m, q->rootfd, name, ".", c);
+		}
+	}
+}
+
+void
+qmail_scan_bounce(struct qmail *q)
+{
+	DIR *d = open_dir(q, "bounce", Q_BOUNCE);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = next_ent(q, d, "bounce", Q_BOUNCE)) != NULL) {
+		uint64_t id = qmail_msg_id(de->d_name);
+		struct qm_msg *m;
+
+		if (id && (m = qmail_tab_get(q, id)) != NULL && m->gen == q->gen)
+			m->seen |= SEEN_BOUNCE;
+	}
+	closedir(d);
+}
