@@ -160,7 +160,7 @@ integration_tests += tests/integration/sms-trap.sh \
 integration_tests += tests/integration/queue-qmail.sh \
 	tests/integration/queue-exim.sh tests/integration/system.sh \
 	tests/integration/collector-hang.sh tests/integration/agent-register.sh \
-	tests/integration/deadman-agent.sh
+	tests/integration/deadman-agent.sh tests/integration/queue-unknown.sh
 integration_tests += tests/integration/probe.sh \
 	tests/integration/probe-fw.sh tests/integration/probe-resolv.sh \
 	tests/integration/services.sh tests/integration/services-fw.sh

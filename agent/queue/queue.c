@@ -188,13 +188,14 @@ queue_unknown(struct queue_acc *a, int row, const char *fmt, ...)
 }
 
 struct queue_acc *
-queue_acc_new(struct snapshot *s, const struct queue_reader *r,
-    size_t counters)
+queue_acc_new(struct queue_part *s, struct part *p,
+    const struct queue_reader *r, size_t counters)
 {
 	struct queue_acc *a = xcalloc(1, sizeof(*a));
 	size_t i;
 
 	a->snap = s;
+	a->part = p;
 	a->reader = r;
 	a->senders = topk_new(counters);
 	a->domains = topk_new(counters);
@@ -443,9 +444,19 @@ queue_collect(void *arg, struct part *p)
 		s->q_oldest = 0;
 		return -1;
 	}
-	s->have |= SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP | SNAP_HAVE_QUEUE_RCPT;
+	/* A directory that should be there and could not be read makes
+	 * its row unknown, and with it the totals, the top lists and the
+	 * growth sample: a smaller number would read as an all-clear. The
+	 * rows that were read stay known. */
 	for (i = 0; i < s->nqueues; i++)
-		s->queues[i].have = SNAP_HAVE_QUEUE_ROW | SNAP_HAVE_QUEUE_RCPT;
+		if (!a.unknown_all && !(a.unknown_rows & (1u << i)))
+			s->queues[i].have = SNAP_HAVE_QUEUE_ROW |
+			    SNAP_HAVE_QUEUE_RCPT;
+	if (a.unknown_all || a.unknown_rows) {
+		p->incomplete = true;
+		return 0;
+	}
+	s->have |= SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP | SNAP_HAVE_QUEUE_RCPT;
 	snapshot_toplist_fill(&s->top_senders, st->senders, st->top_n,
 	    s->q_messages);
 	snapshot_toplist_fill(&s->top_domains, st->domains, st->top_n,

@@ -118,13 +118,14 @@ void queue_unknown(struct queue_acc *, int row, const char *fmt, ...)
     MH_PRINTF(3, 4);
 
 /* An accumulator outside the collector, for the readers' unit tests and
- * the benchmarks: the snapshot's queue rows are named from r's queues,
+ * the benchmarks: it fills s (errors go to p); s's rows are named from
+ * r's queues,
  * the top-N tables have counters counters each. queue_acc_unknown()
  * returns whether the whole queue is unknown and sets *rows to the
  * unknown rows (bit i = queue i). */
 struct queue_reader;
-struct queue_acc *queue_acc_new(struct snapshot *, const struct queue_reader *,
-    size_t counters);
+struct queue_acc *queue_acc_new(struct queue_part *s, struct part *p,
+    const struct queue_reader *, size_t counters);
 void queue_acc_free(struct queue_acc *);
 bool queue_acc_unknown(const struct queue_acc *, uint32_t *rows);
 

@@ -43,15 +43,16 @@ struct expect {
 };
 
 static void
-check(struct snapshot *s, const struct expect *x)
+check(struct part *p, const struct expect *x)
 {
+	const struct queue_part *s = p->data;
 	const struct snap_toplist *t = &s->top_senders;
 
 	assert_int_equal(s->q_messages, x->messages);
 	assert_int_equal(s->q_bytes, x->bytes);
 	assert_int_equal(s->q_recipients, x->recipients);
 	assert_int_equal(s->q_bounces, x->bounces);
-	assert_int_equal(s->errors, 0);
+	assert_int_equal(p->errors, 0);
 	/* flooders first, exact */
 	assert_true(t->n >= 3);
 	assert_string_equal(t->v[0].key, "flood1@spam.example");
@@ -60,46 +61,50 @@ check(struct snapshot *s, const struct expect *x)
 	assert_string_equal(t->v[1].key, "flood2@spam.example");
 	assert_int_equal(t->v[1].count, F2);
 	assert_int_equal(t->v[1].error, 0);
-	assert_string_equal(t->v[2].key, "<>");
+	assert_string_equal(t->v[2].key, "");	/* the null sender */
 	assert_int_equal(t->v[2].count, NBOUNCE);
 	assert_int_equal(t->v[2].error, 0);
 	if (t->n > 3)
 		assert_int_equal(t->v[3].count, 1);
 }
 
-static struct snapshot *
-scan_with(struct conf *c, int threads, int rounds)
+static struct part *
+scan_with(struct conf_mta *m, struct conf *c, int threads, int rounds)
 {
-	struct snapshot *s = NULL;
+	struct part *p = NULL;
 	char n[8];
 	void *st;
 	int i;
 
 	snprintf(n, sizeof(n), "%d", threads);
 	assert_int_equal(setenv("MH_QUEUE_THREADS", n, 1), 0);
-	st = collector_queue.init(c);
+	st = collector_queue.init(m, c);
 	assert_non_null(st);
 	for (i = 0; i < rounds; i++) {
-		snapshot_free(s);
-		s = snapshot_new();
-		s->taken = time(NULL);
-		assert_int_equal(collector_queue.collect(st, s), 0);
+		part_unref(p);
+		p = part_new(&collector_queue);
+		p->taken = time(NULL);
+		assert_int_equal(collector_queue.collect(st, p), 0);
 	}
 	collector_queue.fini(st);
-	return s;
+	return p;
 }
 
 static void
-conf_for(struct conf *c, enum mh_mta kind, char *root)
+conf_for(struct conf_mta *m, struct conf *c, enum mh_mta kind, char *root)
 {
+	memset(m, 0, sizeof(*m));
 	memset(c, 0, sizeof(*c));
 	c->file = (char *)"test";
 	c->top_n = 10;
 	c->topk_counters = 8192;
 	c->interval = 30;
-	c->mta.kind = kind;
-	c->mta.queue_directory = root;
-	c->mta.spool_directory = root;
+	m->kind = kind;
+	m->queue_directory = root;
+	m->spool_directory = root;
+	m->top_n = c->top_n;
+	m->topk_counters = c->topk_counters;
+	m->split = 23;
 }
 
 /* ------------------------------------------------------------------ */
@@ -112,7 +117,8 @@ postfix_threads(void **state)
 	struct pfq_rcpt r[3] = { { "a@gmail.example", 'R' },
 		{ "b@yahoo.example", 'R' }, { "c@done.example", 'D' } };
 	struct expect x = { 0 };
-	struct snapshot *s1, *s4;
+	struct part *s1, *s4;
+	struct conf_mta mc;
 	char root[64] = "/tmp/mh-qs-XXXXXX";
 	struct conf c;
 	size_t i;
@@ -145,19 +151,19 @@ postfix_threads(void **state)
 		if (m.sender[0] == '\0')
 			x.bounces++;
 	}
-	conf_for(&c, MH_MTA_POSTFIX, root);
-	s1 = scan_with(&c, 1, 1);
-	x.bytes = s1->q_bytes;	/* the C records' sizes: checked equal below */
+	conf_for(&mc, &c, MH_MTA_POSTFIX, root);
+	s1 = scan_with(&mc, &c, 1, 1);
+	x.bytes = ((struct queue_part *)s1->data)->q_bytes;	/* the C records' sizes: checked equal below */
 	assert_true(x.bytes > 0);
 	check(s1, &x);
-	s4 = scan_with(&c, 4, 1);
+	s4 = scan_with(&mc, &c, 4, 1);
 	check(s4, &x);
-	snapshot_free(s4);
+	part_unref(s4);
 	/* and a rescan from memory says the same */
-	s4 = scan_with(&c, 4, 2);
+	s4 = scan_with(&mc, &c, 4, 2);
 	check(s4, &x);
-	snapshot_free(s4);
-	snapshot_free(s1);
+	part_unref(s4);
+	part_unref(s1);
 	unsetenv("MH_QUEUE_THREADS");
 	qt_rmtree(root);
 }
@@ -194,7 +200,8 @@ qmail_threads(void **state)
 		"todo", "intd", "bounce", "pid", "lock" };
 	struct expect x = { 0 };
 	char root[64] = "/tmp/mh-qs-XXXXXX";
-	struct snapshot *s1, *s4;
+	struct part *s1, *s4;
+	struct conf_mta mc;
 	struct conf c;
 	size_t i, k;
 
@@ -227,16 +234,16 @@ qmail_threads(void **state)
 		if (snd[0] == '\0')
 			x.bounces++;
 	}
-	conf_for(&c, MH_MTA_QMAIL, root);
-	s1 = scan_with(&c, 1, 1);
+	conf_for(&mc, &c, MH_MTA_QMAIL, root);
+	s1 = scan_with(&mc, &c, 1, 1);
 	check(s1, &x);
-	s4 = scan_with(&c, 4, 1);
+	s4 = scan_with(&mc, &c, 4, 1);
 	check(s4, &x);
-	snapshot_free(s4);
-	s4 = scan_with(&c, 4, 3);
+	part_unref(s4);
+	s4 = scan_with(&mc, &c, 4, 3);
 	check(s4, &x);
-	snapshot_free(s4);
-	snapshot_free(s1);
+	part_unref(s4);
+	part_unref(s1);
 	unsetenv("MH_QUEUE_THREADS");
 	qt_rmtree(root);
 }
@@ -247,7 +254,8 @@ exim_threads(void **state)
 {
 	struct expect x = { 0 };
 	char root[64] = "/tmp/mh-qs-XXXXXX";
-	struct snapshot *s1, *s4;
+	struct part *s1, *s4;
+	struct conf_mta mc;
 	struct conf c;
 	size_t i, k;
 
@@ -281,16 +289,16 @@ exim_threads(void **state)
 		if (snd[0] == '\0')
 			x.bounces++;
 	}
-	conf_for(&c, MH_MTA_EXIM, root);
-	s1 = scan_with(&c, 1, 1);
+	conf_for(&mc, &c, MH_MTA_EXIM, root);
+	s1 = scan_with(&mc, &c, 1, 1);
 	check(s1, &x);
-	s4 = scan_with(&c, 4, 1);
+	s4 = scan_with(&mc, &c, 4, 1);
 	check(s4, &x);
-	snapshot_free(s4);
-	s4 = scan_with(&c, 4, 3);
+	part_unref(s4);
+	s4 = scan_with(&mc, &c, 4, 3);
 	check(s4, &x);
-	snapshot_free(s4);
-	snapshot_free(s1);
+	part_unref(s4);
+	part_unref(s1);
 	unsetenv("MH_QUEUE_THREADS");
 	qt_rmtree(root);
 }
