@@ -264,7 +264,13 @@ processes_and_files(void **state)
 	probe_set_run(s, 0);
 	snprintf(buf, sizeof(buf), "pid %ld", (long)getpid());
 	assert_true(result(s, "byname")->ok);
-	assert_string_equal(result(s, "byname")->detail, buf);
+	/* another test_probe_set may run on the machine (a second build
+	 * tree's tests): then it says how many */
+	if (strncmp(result(s, "byname")->detail, "pid ", 4) == 0)
+		assert_string_equal(result(s, "byname")->detail, buf);
+	else
+		assert_non_null(strstr(result(s, "byname")->detail,
+		    " processes, pid "));
 	assert_int_equal(result(s, "byname")->response_ms, -1);
 	assert_string_equal(result(s, "noname")->error,
 	    "no process named no-such-daemon");
