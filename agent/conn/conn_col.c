@@ -45,12 +45,6 @@ static cfg_opt_t conn_opts[] = {
  * the global one restarts the collector */
 static const char *const conn_deps[] = { "top_n", "interval", NULL };
 
-static int
-v_seconds(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 86400);
-}
-
 /* Each port as it is set: in range, not twice, not too many. */
 static int
 v_ports(cfg_t *cfg, cfg_opt_t *opt)
@@ -86,14 +80,18 @@ v_reader(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static const struct conf_range conn_ranges[] = {
+	{ "connections|growth_window", 0, 86400 },
+	{ "connections|interval", 0, 86400 },
+	{ "connections|deadline", 0, 86400 },
+};
+
 static void
 conn_validate(cfg_t *cfg)
 {
+	conf_ranges(cfg, conn_ranges, MH_ARRAY_SIZE(conn_ranges));
 	cfg_set_validate_func(cfg, "connections|ports", v_ports);
 	cfg_set_validate_func(cfg, "connections|reader", v_reader);
-	cfg_set_validate_func(cfg, "connections|growth_window", v_seconds);
-	cfg_set_validate_func(cfg, "connections|interval", v_seconds);
-	cfg_set_validate_func(cfg, "connections|deadline", v_seconds);
 }
 
 static int

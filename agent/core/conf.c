@@ -79,12 +79,13 @@ conf_range(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi)
 	return 0;
 }
 
-/* Core integer options and their ranges: one row each, one validator.
- * Collectors check their own options the same way (conf_range). */
-static const struct {
-	const char *path;	/* for cfg_set_validate_func */
-	long lo, hi;
-} ranges[] = {
+/* Integer options and their ranges: a table of rows per owner (these
+ * for the core, each collector its own through conf_ranges()), and one
+ * validator that finds the row of the option it is called for by the
+ * section it is in ("drsync|timeout" and "service|timeout" differ). The
+ * tables are registered anew for every parse (libconfuse is not
+ * re-entrant, and neither is this). */
+static const struct conf_range core_ranges[] = {
 	{ "interval", 1, 86400 },
 	{ "top_n", 1, SNAP_TOP_MAX },
 	{ "topk_counters", 10, 1000000 },
@@ -96,20 +97,60 @@ static const struct {
 	{ "alarm|hold", 0, 7 * 86400 },
 };
 
+#define RANGE_TABLES_MAX 32
+static struct {
+	const struct conf_range *r;
+	size_t n;
+} range_tables[RANGE_TABLES_MAX];
+static size_t nrange_tables;
+
+/* Does a row's path name this option of this section? The section is
+ * the last part of the path before the option ("a|b|opt": b), the root
+ * for a path without one. */
+static bool
+range_matches(const char *path, cfg_t *sec, const char *name)
+{
+	const char *bar = strrchr(path, '|'), *start;
+	size_t len;
+
+	if (bar == NULL)
+		return strcmp(path, name) == 0 && strcmp(sec->name, "root") == 0;
+	if (strcmp(bar + 1, name) != 0)
+		return false;
+	for (start = bar; start > path && start[-1] != '|'; start--)
+		;
+	len = (size_t)(bar - start);
+	return strlen(sec->name) == len && strncmp(sec->name, start, len) == 0;
+}
+
 static int
 v_range(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *name = cfg_opt_name(opt);
+	size_t t, i;
+
+	for (t = 0; t < nrange_tables; t++)
+		for (i = 0; i < range_tables[t].n; i++) {
+			const struct conf_range *r = &range_tables[t].r[i];
+
+			if (range_matches(r->path, cfg, name))
+				return conf_range(cfg, opt, r->lo, r->hi);
+		}
+	return 0;
+}
+
+void
+conf_ranges(cfg_t *cfg, const struct conf_range *r, size_t n)
+{
 	size_t i;
 
-	for (i = 0; i < MH_ARRAY_SIZE(ranges); i++) {
-		const char *bar = strrchr(ranges[i].path, '|');
-
-		if (strcmp(bar ? bar + 1 : ranges[i].path, name) == 0)
-			return conf_range(cfg, opt, ranges[i].lo,
-			    ranges[i].hi);
-	}
-	return 0;
+	if (nrange_tables == RANGE_TABLES_MAX)
+		log_fatalx("conf", "too many range tables");
+	range_tables[nrange_tables].r = r;
+	range_tables[nrange_tables].n = n;
+	nrange_tables++;
+	for (i = 0; i < n; i++)
+		cfg_set_validate_func(cfg, r[i].path, v_range);
 }
 
 static int
@@ -334,8 +375,8 @@ conf_load(const char *file, char **err)
 	cfg = cfg_init(opts, CFGF_NONE);
 	free(opts);		/* cfg_init made its own copy */
 	cfg_set_error_function(cfg, conf_errfn);
-	for (i = 0; i < MH_ARRAY_SIZE(ranges); i++)
-		cfg_set_validate_func(cfg, ranges[i].path, v_range);
+	nrange_tables = 0;
+	conf_ranges(cfg, core_ranges, MH_ARRAY_SIZE(core_ranges));
 	cfg_set_validate_func(cfg, "state_directory", conf_v_path);
 	cfg_set_validate_func(cfg, "alarm", v_alarm);
 	cfg_set_validate_func(cfg, "alarm|metric", v_metric);

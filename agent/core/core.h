@@ -168,10 +168,17 @@ const struct conf_col *conf_col_of(const struct conf *,
 void conf_alarm_add(struct conf *, const char *name, const char *metric,
     const char *instance, double rising, double falling, long hold,
     enum mh_severity, const char *text);
-/* libconfuse validators collectors can use: absolute path, and an
- * integer range. */
+/* libconfuse validators collectors can use: absolute path, an integer
+ * range, and ranges by table: call conf_ranges() from conf_validate with
+ * a static table ({ "drsync|timeout", 1, 3600 }, ...); the error names
+ * the option, its value and the range, at its line. */
 int conf_v_path(cfg_t *, cfg_opt_t *);
 int conf_range(cfg_t *, cfg_opt_t *, long lo, long hi);
+struct conf_range {
+	const char *path;	/* "section|option", or "option" at the top */
+	long lo, hi;
+};
+void conf_ranges(cfg_t *, const struct conf_range *, size_t n);
 /* "FILE:LINE: " for a section, into buf, for errors found after parsing */
 const char *conf_where(cfg_t *sec, char *buf, size_t len);
 

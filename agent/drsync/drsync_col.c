@@ -122,33 +122,18 @@ v_nonempty(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-v_seconds(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 86400);
-}
-
-static int
-v_max_lag(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 1, 30 * 86400);
-}
-
-static int
-v_timeout(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 1, 3600);
-}
-
-static int
-v_failures(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 1, 1000);
-}
+static const struct conf_range drsync_ranges[] = {
+	{ "drsync|max_lag", 1, 30 * 86400 },
+	{ "drsync|timeout", 1, 3600 },
+	{ "drsync|peer_failures", 1, 1000 },
+	{ "drsync|interval", 0, 86400 },
+	{ "drsync|deadline", 0, 86400 },
+};
 
 static void
 drsync_validate(cfg_t *cfg)
 {
+	conf_ranges(cfg, drsync_ranges, MH_ARRAY_SIZE(drsync_ranges));
 	cfg_set_validate_func(cfg, "drsync|method", v_method);
 	cfg_set_validate_func(cfg, "drsync|role", v_role);
 	cfg_set_validate_func(cfg, "drsync|stamp_file", conf_v_path);
@@ -157,11 +142,6 @@ drsync_validate(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "drsync|resource", v_nonempty);
 	cfg_set_validate_func(cfg, "drsync|command", v_nonempty);
 	cfg_set_validate_func(cfg, "drsync|peer", v_nonempty);
-	cfg_set_validate_func(cfg, "drsync|max_lag", v_max_lag);
-	cfg_set_validate_func(cfg, "drsync|timeout", v_timeout);
-	cfg_set_validate_func(cfg, "drsync|peer_failures", v_failures);
-	cfg_set_validate_func(cfg, "drsync|interval", v_seconds);
-	cfg_set_validate_func(cfg, "drsync|deadline", v_seconds);
 }
 
 static void

@@ -65,31 +65,6 @@ cfg_opt_t logs_opts[] = {
 };
 
 static int
-v_window(cfg_t *cfg, cfg_opt_t *opt)
-{
-	/* ten buckets of at least a second each */
-	return conf_range(cfg, opt, 10, 86400);
-}
-
-static int
-v_counters(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 16, 1000000);
-}
-
-static int
-v_seconds(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 86400);
-}
-
-static int
-v_group(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 99);
-}
-
-static int
 v_parser(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *p = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
@@ -183,21 +158,25 @@ v_rule(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static const struct conf_range logs_ranges[] = {
+	{ "rule|user", 0, 99 },
+	{ "rule|client", 0, 99 },
+	{ "logs|rate_window", 10, 86400 },
+	{ "logs|auth_window", 10, 86400 },
+	{ "logs|counters", 16, 1000000 },
+	{ "logs|interval", 0, 86400 },
+	{ "logs|deadline", 0, 86400 },
+};
+
 void
 logs_conf_validate(cfg_t *cfg)
 {
+	conf_ranges(cfg, logs_ranges, MH_ARRAY_SIZE(logs_ranges));
 	cfg_set_validate_func(cfg, "log", v_log);
 	cfg_set_validate_func(cfg, "log|path", conf_v_path);
 	cfg_set_validate_func(cfg, "log|multilog", conf_v_path);
 	cfg_set_validate_func(cfg, "log|parser", v_parser);
 	cfg_set_validate_func(cfg, "rule", v_rule);
-	cfg_set_validate_func(cfg, "rule|user", v_group);
-	cfg_set_validate_func(cfg, "rule|client", v_group);
-	cfg_set_validate_func(cfg, "logs|rate_window", v_window);
-	cfg_set_validate_func(cfg, "logs|auth_window", v_window);
-	cfg_set_validate_func(cfg, "logs|counters", v_counters);
-	cfg_set_validate_func(cfg, "logs|interval", v_seconds);
-	cfg_set_validate_func(cfg, "logs|deadline", v_seconds);
 }
 
 static char **

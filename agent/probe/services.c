@@ -128,36 +128,6 @@ cb_fw_backend(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
-static int
-v_timeout(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 1, 3600);
-}
-
-static int
-v_count(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 1, 100);
-}
-
-static int
-v_days(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 3650);
-}
-
-static int
-v_max_age(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 366 * 86400L);
-}
-
-static int
-v_seconds(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 86400);
-}
-
 /* The title is the service's name everywhere: the MIB, the alarm
  * "service-NAME", the instance in notifications and SMS. Keep it a
  * word an admin can type in an alarm's instance. */
@@ -181,19 +151,23 @@ v_service(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static const struct conf_range services_ranges[] = {
+	{ "service|timeout", 1, 3600 },
+	{ "service|fall", 1, 100 },
+	{ "service|rise", 1, 100 },
+	{ "service|min_cert_days", 0, 3650 },
+	{ "service|max_age", 0, 366 * 86400L },
+	{ "services|interval", 0, 86400 },
+	{ "services|deadline", 0, 86400 },
+};
+
 static void
 services_validate(cfg_t *cfg)
 {
+	conf_ranges(cfg, services_ranges, MH_ARRAY_SIZE(services_ranges));
 	cfg_set_validate_func(cfg, "service", v_service);
-	cfg_set_validate_func(cfg, "service|timeout", v_timeout);
-	cfg_set_validate_func(cfg, "service|fall", v_count);
-	cfg_set_validate_func(cfg, "service|rise", v_count);
-	cfg_set_validate_func(cfg, "service|min_cert_days", v_days);
-	cfg_set_validate_func(cfg, "service|max_age", v_max_age);
 	cfg_set_validate_func(cfg, "service|ca_file", conf_v_path);
 	cfg_set_validate_func(cfg, "service|pidfile", conf_v_path);
-	cfg_set_validate_func(cfg, "services|interval", v_seconds);
-	cfg_set_validate_func(cfg, "services|deadline", v_seconds);
 }
 
 static char *

@@ -61,34 +61,20 @@ v_mta(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-v_split(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 1, 10000);
-}
-
-static int
-v_many(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 1, 1000000);
-}
-
-static int
-v_interval(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 86400);
-}
+static const struct conf_range queue_ranges[] = {
+	{ "mta|split", 1, 10000 },
+	{ "mta|many_rcpt", 1, 1000000 },
+	{ "mta|interval", 0, 86400 },
+	{ "mta|deadline", 0, 86400 },
+};
 
 void
 queue_conf_validate(cfg_t *cfg)
 {
+	conf_ranges(cfg, queue_ranges, MH_ARRAY_SIZE(queue_ranges));
 	cfg_set_validate_func(cfg, "mta", v_mta);
 	cfg_set_validate_func(cfg, "mta|queue_directory", conf_v_path);
 	cfg_set_validate_func(cfg, "mta|spool_directory", conf_v_path);
-	cfg_set_validate_func(cfg, "mta|split", v_split);
-	cfg_set_validate_func(cfg, "mta|many_rcpt", v_many);
-	cfg_set_validate_func(cfg, "mta|interval", v_interval);
-	cfg_set_validate_func(cfg, "mta|deadline", v_interval);
 }
 
 static char *

@@ -38,12 +38,6 @@ static cfg_opt_t system_opts[] = {
 };
 
 static int
-v_seconds(cfg_t *cfg, cfg_opt_t *opt)
-{
-	return conf_range(cfg, opt, 0, 86400);
-}
-
-static int
 v_disks(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *p = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
@@ -56,13 +50,17 @@ v_disks(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static const struct conf_range system_ranges[] = {
+	{ "system|interval", 0, 86400 },
+	{ "system|deadline", 0, 86400 },
+};
+
 static void
 system_validate(cfg_t *cfg)
 {
+	conf_ranges(cfg, system_ranges, MH_ARRAY_SIZE(system_ranges));
 	cfg_set_validate_func(cfg, "system|disks", v_disks);
 	cfg_set_validate_func(cfg, "system|proc", conf_v_path);
-	cfg_set_validate_func(cfg, "system|interval", v_seconds);
-	cfg_set_validate_func(cfg, "system|deadline", v_seconds);
 }
 
 static void
