@@ -57,6 +57,9 @@ USERS = (("alias", "nofiles", "/var/qmail/alias"),
 
 LOCAL_DOMAINS = ("mail.example.org", "example.org")
 
+# mhQueueTable's rows for qmail, in order (the total is mhQueueMessages)
+ROWS = ("todo", "local", "remote", "bounce")
+
 
 def create_ids():
     """Create qmail's users and groups if missing (needs root)."""
@@ -324,7 +327,7 @@ def main():
     domains = ["dest%d.example.com" % i for i in range(args.rcpt_domains)]
     domains += list(LOCAL_DOMAINS)
     rows = {r: {"messages": 0, "bytes": 0, "recipients": 0, "oldest": 0}
-            for r in ("queue", "todo", "local", "remote", "bounce")}
+            for r in ROWS}
     sender_count, domain_count = {}, {}
     tot = {"messages": 0, "bytes": 0, "recipients": 0, "oldest": 0,
            "bounces": 0, "many_rcpt_20": 0}
@@ -346,7 +349,7 @@ def main():
             s, rcpts[0], i, "x" * rng.randint(10, 3000))).encode()
         n, size = q.queue(s, rcpts, body, arrival)
         pending = list(rcpts)
-        bits = {"queue"}
+        bits = set()
         if rng.random() < args.todo:
             bits.add("todo")
         else:
@@ -403,8 +406,7 @@ def main():
             domain_count[d] = domain_count.get(d, 0) + 1
 
     truth = dict(tot)
-    truth["queues"] = [dict(name=r, **rows[r]) for r in
-                       ("queue", "todo", "local", "remote", "bounce")]
+    truth["queues"] = [dict(name=r, **rows[r]) for r in ROWS]
     truth["senders"] = sender_count
     truth["domains"] = domain_count
     if args.truth:

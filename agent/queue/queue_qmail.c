@@ -12,10 +12,13 @@
  * qmail-send injects the bounce. todo/ and intd/ are flat in qmail-1.03
  * and split in the big-todo patch; both are read here.
  *
- * Rows: queue (every mess file: qmail-qstat's "messages in queue"), todo
- * (qmail-qstat's "not yet preprocessed"), local and remote (messages
- * with pending recipients on that channel; one message can be in both),
- * bounce (a bounce/N file is waiting to be injected).
+ * Rows: todo (qmail-qstat's "not yet preprocessed"), local and remote
+ * (messages with pending recipients on that channel, as qmHandle counts
+ * them; one message can be in both), bounce (a bounce/N file is waiting
+ * to be injected; the message may be in local or remote too). Every
+ * mess file (qmail-qstat's "messages in queue") is mhQueueMessages, the
+ * total, not a row: a row holding the total made the rows sum to twice
+ * it, which no poller adding rows up expects.
  *
  * Incremental rescans: mess, todo and info are written once and never
  * modified, so their directory entries (name and d_ino, which readdir
@@ -55,9 +58,9 @@
 /* A channel file of a message to a 100,000-address list is ~3 MB. */
 #define QMAIL_FILE_MAX (64u << 20)
 
-enum { Q_QUEUE, Q_TODO, Q_LOCAL, Q_REMOTE, Q_BOUNCE };
+enum { Q_TODO, Q_LOCAL, Q_REMOTE, Q_BOUNCE };
 static const char *const qmail_queues[] = {
-	"queue", "todo", "local", "remote", "bounce", NULL,
+	"todo", "local", "remote", "bounce", NULL,
 };
 
 /* where a message's pending recipients were read from */
@@ -873,7 +876,7 @@ report_msg(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
 
 	msg_view(m, &v);
 	memset(&qm, 0, sizeof(qm));
-	qm.queues = 1u << Q_QUEUE;
+	qm.queues = 0;		/* in the totals whatever its rows */
 	qm.size = m->size;
 	qm.arrival = (time_t)m->arrival;
 	if (m->seen & SEEN_TODO) {
@@ -901,7 +904,7 @@ report_msg(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
 	{
 		size_t per[Q_BOUNCE + 1];
 
-		per[Q_QUEUE] = per[Q_TODO] = per[Q_BOUNCE] = n;
+		per[Q_TODO] = per[Q_BOUNCE] = n;
 		per[Q_LOCAL] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_LOCAL];
 		per[Q_REMOTE] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_REMOTE];
 		qm.qrcpt = per;
