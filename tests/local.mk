@@ -13,6 +13,11 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
 	tests/unit/test_topk tests/unit/test_system
+## MTA-MIB and NETWORK-SERVICES-MIB, the second view (agent/view)
+agent_unit_tests += tests/unit/test_mibstd
+tests_unit_test_mibstd_SOURCES = tests/unit/test_mibstd.c
+tests_unit_test_mibstd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mibstd_LDADD = $(UNIT_AGENT_LDADD)
 ## the probe engine (agent/probe)
 agent_unit_tests += tests/unit/test_probe_words tests/unit/test_probe_flap \
 	tests/unit/test_probe_parse tests/unit/test_probe_set \

@@ -25,6 +25,9 @@ mta qmail {
 EOF
 start_snmpd
 start_agent "$T/mailhealthd.conf"
+# the first snapshot may hold only the connection collector's part
+queue_read() { case $(sget $MH.1.2.1.0) in '' | *[!0-9]*) return 1 ;; esac; }
+wait_until 15 queue_read || bail "mhQueueMessages never answered"
 
 Q=$MH.1.2
 is "$(sget $MH.1.1.2.0)" 3 "mhAgentMta.0 is qmail(3)"
