@@ -56,3 +56,7 @@ EXTRA_DIST += debian/changelog debian/control debian/copyright \
 	debian/mailhealth-sms.postinst debian/mailhealth-sms.postrm \
 	debian/mailhealth-sms.prerm \
 	tests/interop/debian-package.sh
+
+## NMS integration (docs/nms.md): the MIB as data for the generator and
+## the tests (contrib/nms), the files it makes and the hand-written ones
+EXTRA_DIST += contrib/nms/mibjson.py

@@ -225,3 +225,7 @@ tests_unit_test_logstats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
 endif
 
+
+## issue 10: the MIB's promises per MTA, and the standard MIBs' view
+## (pysnmp, pysmi, pysnmp's compiled MTA-MIB)
+integration_tests += tests/integration/mib-promises.sh
