@@ -60,3 +60,5 @@ EXTRA_DIST += debian/changelog debian/control debian/copyright \
 ## NMS integration (docs/nms.md): the MIB as data for the generator and
 ## the tests (contrib/nms), the files it makes and the hand-written ones
 EXTRA_DIST += contrib/nms/mibjson.py
+EXTRA_DIST += contrib/snmptt/snmptt.conf.mailhealth \
+	contrib/snmptt/snmptrapd-snmptt.conf

@@ -229,3 +229,5 @@ endif
 ## issue 10: the MIB's promises per MTA, and the standard MIBs' view
 ## (pysnmp, pysmi, pysnmp's compiled MTA-MIB)
 integration_tests += tests/integration/mib-promises.sh
+## the NMS integration files against the real programs (docs/nms.md)
+integration_tests += tests/integration/nms-snmptt.sh
