@@ -62,3 +62,4 @@ EXTRA_DIST += debian/changelog debian/control debian/copyright \
 EXTRA_DIST += contrib/nms/mibjson.py
 EXTRA_DIST += contrib/snmptt/snmptt.conf.mailhealth \
 	contrib/snmptt/snmptrapd-snmptt.conf
+EXTRA_DIST += contrib/nagios/mailhealth.cfg contrib/icinga2/mailhealth.conf
