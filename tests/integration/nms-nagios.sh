@@ -108,7 +108,7 @@ lock_file=$T/nagios/var/nagios.lock
 check_result_path=$T/nagios/spool
 nagios_user=root
 nagios_group=root
-illegal_macro_output_chars=`~$&|'"<>
+illegal_macro_output_chars=\`~\$&|'"<>
 EOF
 echo "\$USER1\$=$PLUGINS" >"$T/nagios/resource.cfg"
 nagios4 -v "$T/nagios/nagios.cfg" >"$T/nagios/verify.out" 2>&1
