@@ -63,3 +63,6 @@ EXTRA_DIST += contrib/nms/mibjson.py
 EXTRA_DIST += contrib/snmptt/snmptt.conf.mailhealth \
 	contrib/snmptt/snmptrapd-snmptt.conf
 EXTRA_DIST += contrib/nagios/mailhealth.cfg contrib/icinga2/mailhealth.conf
+EXTRA_DIST += contrib/nms/gen-nms.py contrib/zabbix/mailhealth_template.yaml \
+	contrib/prometheus/generator.yml tests/interop/zabbix.sh \
+	tests/interop/zabbix-check.py

@@ -9,6 +9,11 @@ agent against the MIB's promises (tests/integration/mibcheck.py).
     mib.notifications  [Obj] in OID order
     mib.tables       [Obj] (nodetype table) in OID order, each with
                      .row (the entry) and .columns (in OID order)
+    mib.scalars      [Obj] (nodetype scalar) in OID order
+    mib.groups       [(name, oid)] of the OBJECT IDENTIFIERs right under
+                     mhObjects that hold a readable object, in OID order
+    mib.enums        [(name, {label: value})]: every enumeration, named
+                     after its textual convention or its object
 
 An Obj has: name, oid (tuple), nodetype (scalar, table, row, column),
 access, units, description, base (the SMI base type after textual
@@ -124,6 +129,30 @@ class Mib:
         self.scalars = sorted((o for o in self.objects.values()
                                if o.nodetype == "scalar"),
                               key=lambda o: o.oid)
+        readable = [o for o in self.objects.values()
+                    if o.access in ("read-only", "read-write")]
+        self.groups = []
+        objects = module.get("mhObjects", {}).get("oid")
+        if objects:
+            top = tuple(int(x) for x in objects.split("."))
+            for k, v in module.items():
+                if not isinstance(v, dict) or v.get("class") != \
+                        "objectidentity":
+                    continue
+                oid = tuple(int(x) for x in v["oid"].split("."))
+                if len(oid) == len(top) + 1 and oid[:-1] == top and \
+                        any(o.oid[:len(oid)] == oid for o in readable):
+                    self.groups.append((k, oid))
+            self.groups.sort(key=lambda g: g[1])
+        self.enums = []
+        seen = set()
+        for o in sorted(readable, key=lambda o: o.oid):
+            if not o.enum:
+                continue
+            name = o.tc if o.tc in tcs else o.name
+            if name not in seen:
+                seen.add(name)
+                self.enums.append((name, o.enum))
 
     def find(self, oid):
         """The object an instance OID belongs to and the instance part
