@@ -66,3 +66,5 @@ EXTRA_DIST += contrib/nagios/mailhealth.cfg contrib/icinga2/mailhealth.conf
 EXTRA_DIST += contrib/nms/gen-nms.py contrib/zabbix/mailhealth_template.yaml \
 	contrib/prometheus/generator.yml tests/interop/zabbix.sh \
 	tests/interop/zabbix-check.py
+EXTRA_DIST += contrib/prometheus/snmp.yml contrib/prometheus/mailhealth-rules.yml \
+	contrib/prometheus/prometheus.yml.example

@@ -232,3 +232,4 @@ integration_tests += tests/integration/mib-promises.sh
 ## the NMS integration files against the real programs (docs/nms.md)
 integration_tests += tests/integration/nms-snmptt.sh
 integration_tests += tests/integration/nms-nagios.sh
+integration_tests += tests/integration/nms-prometheus.sh
