@@ -365,8 +365,12 @@ reg_check(void)
 			continue;
 		r->tried = false;
 		if (r->error == 0) {
-			log_info("snmp", "connected to the AgentX master, %s "
-			    "registered", name);
+			/* one "connected" line per connection: MAILHEALTH-MIB's */
+			if (strcmp(name, "MAILHEALTH-MIB") == 0)
+				log_info("snmp", "connected to the AgentX master, "
+				    "%s registered", name);
+			else
+				log_info("snmp", "%s registered", name);
 			r->last_error = 0;
 			continue;
 		}

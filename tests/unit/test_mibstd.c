@@ -306,7 +306,8 @@ test_appl_table(void **state)
 
 	/* no checks at all, but POP3 logins in the auth log: row 2, and
 	 * no status for either */
-	f->nsvc = 0;
+	while (f->nsvc > 0)
+		free(f->svc[--f->nsvc].name);
 	f->nauth = 1;
 	f->auth[0] = (struct fauth){ 2, 0, 7 };
 	m = build(s, NULL);
