@@ -29,6 +29,7 @@ agent_libmhagent_la_SOURCES = agent/collectors.c \
 	agent/queue/exim_hdr.c \
 	agent/view/view.h agent/view/mibview.c agent/view/mib_agent.c \
 	agent/view/mib_alarm.c agent/view/mib_fields.c agent/view/rowid.c \
+	agent/view/mibval.c agent/view/mib_mta.c agent/view/mib_appl.c \
 	agent/system/system.h agent/system/system.c agent/system/sys_proc.c \
 	agent/system/sys_disk.c agent/system/sys_fields.c
 agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)

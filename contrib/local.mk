@@ -56,3 +56,15 @@ EXTRA_DIST += debian/changelog debian/control debian/copyright \
 	debian/mailhealth-sms.postinst debian/mailhealth-sms.postrm \
 	debian/mailhealth-sms.prerm \
 	tests/interop/debian-package.sh
+
+## NMS integration (docs/nms.md): the MIB as data for the generator and
+## the tests (contrib/nms), the files it makes and the hand-written ones
+EXTRA_DIST += contrib/nms/mibjson.py
+EXTRA_DIST += contrib/snmptt/snmptt.conf.mailhealth \
+	contrib/snmptt/snmptrapd-snmptt.conf
+EXTRA_DIST += contrib/nagios/mailhealth.cfg contrib/icinga2/mailhealth.conf
+EXTRA_DIST += contrib/nms/gen-nms.py contrib/zabbix/mailhealth_template.yaml \
+	contrib/prometheus/generator.yml tests/interop/zabbix.sh \
+	tests/interop/zabbix-check.py
+EXTRA_DIST += contrib/prometheus/snmp.yml contrib/prometheus/mailhealth-rules.yml \
+	contrib/prometheus/prometheus.yml.example

@@ -14,6 +14,11 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
 	tests/unit/test_topk tests/unit/test_system tests/unit/test_queue_faults \
 	tests/unit/test_queue_scale tests/unit/test_pf_record
+## MTA-MIB and NETWORK-SERVICES-MIB, the second view (agent/view)
+agent_unit_tests += tests/unit/test_mibstd
+tests_unit_test_mibstd_SOURCES = tests/unit/test_mibstd.c
+tests_unit_test_mibstd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mibstd_LDADD = $(UNIT_AGENT_LDADD)
 ## the probe engine (agent/probe)
 agent_unit_tests += tests/unit/test_probe_words tests/unit/test_probe_flap \
 	tests/unit/test_probe_parse tests/unit/test_probe_set \
@@ -249,3 +254,11 @@ tests_unit_test_logs_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_metrics_LDADD = $(UNIT_AGENT_LDADD)
 endif
 
+
+## issue 10: the MIB's promises per MTA, and the standard MIBs' view
+## (pysnmp, pysmi, pysnmp's compiled MTA-MIB)
+integration_tests += tests/integration/mib-promises.sh
+## the NMS integration files against the real programs (docs/nms.md)
+integration_tests += tests/integration/nms-snmptt.sh
+integration_tests += tests/integration/nms-nagios.sh
+integration_tests += tests/integration/nms-prometheus.sh

@@ -57,6 +57,9 @@ USERS = (("alias", "nofiles", "/var/qmail/alias"),
 
 LOCAL_DOMAINS = ("mail.example.org", "example.org")
 
+# mhQueueTable's rows for qmail, in order (the total is mhQueueMessages)
+ROWS = ("todo", "local", "remote", "bounce")
+
 
 def create_ids():
     """Create qmail's users and groups if missing (needs root)."""
@@ -193,7 +196,7 @@ class Queue:
             os.close(fd)
             ids.own(messfn, ids.qmailq, ids.nofiles)
             env = b"u%d\0p%d\0F%s\0" % (ids.qmaild, self.pid,
-                                        sender.encode())
+                                        sender.encode("utf-8", "surrogateescape"))
             env += b"".join(b"T" + r.encode() + b"\0" for r in rcpts)
             intdfn = self.qfn("intd", n, self.big_todo)
             todofn = self.qfn("todo", n, self.big_todo)
@@ -212,7 +215,9 @@ class Queue:
         old = os.umask(0o077)
         try:
             infofn = self.qfn("info", n, True)
-            write_excl(infofn, b"F" + sender.encode() + b"\0", 0o644)
+            write_excl(infofn, b"F" + sender.encode("utf-8",
+                                                    "surrogateescape") +
+                       b"\0", 0o644)
             ids.own(infofn, ids.qmails, ids.gidq)
             os.utime(infofn, (arrival, arrival))
             chans = {}
@@ -258,6 +263,24 @@ class Queue:
         self.ids.own(fn, self.ids.qmails, self.ids.gidq)
 
 
+def nasty_addr(rng, i):
+    """A sender a spam run really sends, that a poller must survive:
+    bytes that are not UTF-8, control characters, 300-octet local parts,
+    SMTPUTF8 text. Bytes that are not UTF-8 ride in the str as
+    surrogates (surrogateescape) and are written back as those bytes."""
+    tail = "%d@%s.example" % (i, rng.choice(("junk", "spam", "x")))
+    return rng.choice((
+        "\udcff\udcfe" + tail,              # not UTF-8 at all
+        "caf\udce9" + tail,                  # Latin-1 e-acute
+        "\udcf0\udc9f\udc98" + tail,        # a cut 4-octet sequence
+        "ctl\x01\x1b[31m\x7f" + tail,        # C0, an escape, DEL
+        "c1\u0085\u009b" + tail,             # C1 controls (valid UTF-8)
+        "x" * 300 + tail,                   # past 255 octets
+        "\u00fc\u00f1\u00ee" + tail,          # SMTPUTF8, valid
+        '"quoted local part"' + tail,
+    ))
+
+
 def junk_addr(rng):
     a = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789")
                 for _ in range(rng.randint(6, 12)))
@@ -277,6 +300,9 @@ def main():
                     metavar="ADDR:COUNT")
     ap.add_argument("--junk", type=int, default=0,
                     help="messages from distinct junk senders")
+    ap.add_argument("--nasty", type=int, default=0,
+                    help="messages from senders with bytes that are not "
+                         "UTF-8, control characters, 300 octets")
     ap.add_argument("--bounces", type=int, default=0,
                     help="messages with the null sender")
     ap.add_argument("--double-bounces", type=int, default=0,
@@ -315,6 +341,7 @@ def main():
         addr, cnt = f.rsplit(":", 1)
         senders += [addr] * int(cnt)
     senders += [junk_addr(rng) for _ in range(args.junk)]
+    senders += [nasty_addr(rng, i) for i in range(args.nasty)]
     senders += [""] * args.bounces
     senders += ["#@[]"] * args.double_bounces
     many = set(rng.sample(range(len(senders)), min(args.many_rcpt,
@@ -324,7 +351,7 @@ def main():
     domains = ["dest%d.example.com" % i for i in range(args.rcpt_domains)]
     domains += list(LOCAL_DOMAINS)
     rows = {r: {"messages": 0, "bytes": 0, "recipients": 0, "oldest": 0}
-            for r in ("queue", "todo", "local", "remote", "bounce")}
+            for r in ROWS}
     sender_count, domain_count = {}, {}
     tot = {"messages": 0, "bytes": 0, "recipients": 0, "oldest": 0,
            "bounces": 0, "many_rcpt_20": 0}
@@ -343,10 +370,11 @@ def main():
                  for _ in range(nr)]
         arrival = now - rng.randint(60, args.max_age)
         body = ("From: <%s>\nTo: <%s>\nSubject: test %d\n\n%s\n" % (
-            s, rcpts[0], i, "x" * rng.randint(10, 3000))).encode()
+            s, rcpts[0], i, "x" * rng.randint(10, 3000))).encode(
+                "utf-8", "surrogateescape")
         n, size = q.queue(s, rcpts, body, arrival)
         pending = list(rcpts)
-        bits = {"queue"}
+        bits = set()
         if rng.random() < args.todo:
             bits.add("todo")
         else:
@@ -403,8 +431,7 @@ def main():
             domain_count[d] = domain_count.get(d, 0) + 1
 
     truth = dict(tot)
-    truth["queues"] = [dict(name=r, **rows[r]) for r in
-                       ("queue", "todo", "local", "remote", "bounce")]
+    truth["queues"] = [dict(name=r, **rows[r]) for r in ROWS]
     truth["senders"] = sender_count
     truth["domains"] = domain_count
     if args.truth:

@@ -18,7 +18,7 @@
 /* A channel file of a message to a 100,000-address list is ~3 MB. */
 #define QMAIL_FILE_MAX (64u << 20)
 
-enum { Q_QUEUE, Q_TODO, Q_LOCAL, Q_REMOTE, Q_BOUNCE };
+enum { Q_TODO, Q_LOCAL, Q_REMOTE, Q_BOUNCE };
 
 /* where a message's pending recipients were read from */
 enum { SRC_TODO, SRC_LOCAL, SRC_REMOTE, SRC_N };

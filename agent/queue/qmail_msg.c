@@ -391,7 +391,7 @@ qmail_msg_report(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
 	qmail_msg_mark(q, m);
 	qmail_msg_view(q, m, &v);
 	memset(&qm, 0, sizeof(qm));
-	qm.queues = 1u << Q_QUEUE;
+	qm.queues = 0;	/* the total is mhQueueMessages, not a row */
 	qm.size = m->size;
 	qm.arrival = (time_t)m->arrival;
 	if (m->seen & SEEN_TODO) {
@@ -419,7 +419,7 @@ qmail_msg_report(struct qmail *q, struct qm_msg *m, struct queue_acc *acc)
 	{
 		size_t per[Q_BOUNCE + 1];
 
-		per[Q_QUEUE] = per[Q_TODO] = per[Q_BOUNCE] = n;
+		per[Q_TODO] = per[Q_BOUNCE] = n;
 		per[Q_LOCAL] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_LOCAL];
 		per[Q_REMOTE] = (m->seen & SEEN_TODO) ? 0 : v.n[SRC_REMOTE];
 		qm.qrcpt = per;

@@ -12,10 +12,13 @@
  * qmail-send injects the bounce. todo/ and intd/ are flat in qmail-1.03
  * and split in the big-todo patch; both are read here.
  *
- * Rows: queue (every mess file: qmail-qstat's "messages in queue"), todo
- * (qmail-qstat's "not yet preprocessed"), local and remote (messages
- * with pending recipients on that channel; one message can be in both),
- * bounce (a bounce/N file is waiting to be injected).
+ * Rows: todo (qmail-qstat's "not yet preprocessed"), local and remote
+ * (messages with pending recipients on that channel, as qmHandle counts
+ * them; one message can be in both), bounce (a bounce/N file is waiting
+ * to be injected; the message may be in local or remote too). Every
+ * mess file (qmail-qstat's "messages in queue") is mhQueueMessages, the
+ * total, not a row: a row holding the total made the rows sum to twice
+ * it, which no poller adding rows up expects.
  *
  * Incremental rescans: mess, todo and info are written once and never
  * modified, so their directory entries (name and d_ino, which readdir
@@ -48,7 +51,7 @@
 #include "queue/qmail.h"
 
 static const char *const qmail_queues[] = {
-	"queue", "todo", "local", "remote", "bounce", NULL,
+	"todo", "local", "remote", "bounce", NULL,
 };
 
 static long

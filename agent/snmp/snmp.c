@@ -1,10 +1,13 @@
 /*
  * snmp.c: net-snmp as an AgentX subagent serving MAILHEALTH-MIB.
  *
- * The whole MIB is one subtree registration. Requests are answered from
- * the current struct mibview (built by the main thread from the last
- * complete snapshot), so a request never waits for anything: a GET is a
- * binary search, a GETNEXT the entry after it.
+ * Each subtree of the view (view.h's mv_subtrees: MAILHEALTH-MIB, and
+ * the standard MTA-MIB and NETWORK-SERVICES-MIB served from the same
+ * snapshot) is one registration with one handler. Requests are answered
+ * from the current struct mibview (built by the main thread from the
+ * last complete snapshot), so a request never waits for anything: a GET
+ * is a binary search, a GETNEXT the entry after it, within the
+ * registration's subtree.
  *
  * Notifications (building, pacing, holding) are notify.c's.
  *
@@ -34,11 +37,19 @@ static bool connected;
 static void (*connect_cb)(void *);
 static void *connect_arg;
 /* Registration: net-snmp only logs "registering pdu failed: N" when the
- * master refuses our subtree (another agent holds it), and carries on as
- * if connected. We read that from its log, say so, and retry until the
- * master takes it (the other agent stops). */
-static long reg_error;		/* AgentX error of the last attempt, 0 ok */
-static bool reg_tried;
+ * master refuses a subtree (another agent holds it), and carries on as
+ * if connected. We read that from its log, say so, and retry that
+ * subtree until the master takes it (the other agent stops). The log
+ * line does not say which subtree: net-snmp announces each registration
+ * through SNMPD_CALLBACK_REGISTER_OID just before it sends it, and our
+ * callback, called first, notes which one is under way (reg_cur). */
+struct reg {
+	long error;		/* AgentX error of the last attempt, 0 ok */
+	long last_error;	/* what was last said, -1 nothing yet */
+	bool tried;		/* attempted since the last reg_check() */
+};
+static struct reg *regs;	/* one per mv_subtrees row */
+static size_t reg_cur = SIZE_MAX;	/* the registration under way */
 static unsigned int reg_timer;
 static long reg_retry = 5;	/* seconds, the AgentX ping interval */
 static netsnmp_session *agentx_sess;	/* the live AgentX session */
@@ -56,7 +67,6 @@ int agentx_register(netsnmp_session *, oid *, size_t, int, int, oid, int,
 /* AgentX sessions carry version AGENTX_VERSION_BASE (192) + n
  * (agentx/protocol.h, not installed either). */
 #define MH_IS_AGENTX(v) (((v) & 192) == 192)
-static const oid mh_root[] = { MH_OID_ROOT };
 
 
 void
@@ -137,6 +147,23 @@ to_u32(const oid *in, size_t len, uint32_t *out)
 	return len;
 }
 
+/* Is e inside the registration's subtree (its range included)? A
+ * GETNEXT must not answer past it: the next subtree may be another
+ * agent's. net-snmp hands the handler a copy of the registration per
+ * element of a range, so the row of mv_subtrees is found again by the
+ * registration's OID. */
+static bool
+in_subtree(const struct mv_entry *e, const netsnmp_handler_registration *reg)
+{
+	uint32_t r[MV_OID_MAX];
+	size_t i, len = to_u32(reg->rootoid, reg->rootoid_len, r);
+
+	for (i = 0; i < mv_nsubtrees; i++)
+		if (mv_subtree_has(&mv_subtrees[i], r, len))
+			return mv_subtree_has(&mv_subtrees[i], e->oid, e->len);
+	return false;
+}
+
 static int
 mh_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
     netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
@@ -144,7 +171,6 @@ mh_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
 	netsnmp_request_info *r;
 
 	(void)handler;
-	(void)reg;
 	for (r = requests; r; r = r->next) {
 		netsnmp_variable_list *vb = r->requestvb;
 		uint32_t q[MV_OID_MAX];
@@ -166,7 +192,7 @@ mh_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
 			break;
 		case MODE_GETNEXT:
 			e = view ? mibview_next(view, q, qlen) : NULL;
-			if (e != NULL) {
+			if (e != NULL && in_subtree(e, reg)) {
 				oid o[MV_OID_MAX];
 				size_t i;
 
@@ -192,6 +218,7 @@ log_cb(int major, int minor, void *serverarg, void *clientarg)
 	const struct snmp_log_message *m = serverarg;
 	char msg[1024];
 	size_t len;
+	long err;
 	int prio;
 
 	(void)major;
@@ -203,8 +230,10 @@ log_cb(int major, int minor, void *serverarg, void *clientarg)
 		msg[--len] = '\0';
 	if (len == 0)
 		return 0;
-	if (sscanf(msg, "registering pdu failed: %ld", &reg_error) == 1) {
+	if (sscanf(msg, "registering pdu failed: %ld", &err) == 1) {
 		/* said by us, with the reason, in reg_check() */
+		if (regs != NULL && reg_cur < mv_nsubtrees)
+			regs[reg_cur].error = err;
 		log_debug("netsnmp", "%s", msg);
 		return 0;
 	}
@@ -226,11 +255,10 @@ connect_cb_fn(int major, int minor, void *serverarg, void *clientarg)
 	(void)serverarg;
 	(void)clientarg;
 	if (minor == SNMPD_CALLBACK_INDEX_START) {
-		/* net-snmp registers our subtree again right after this
-		 * callback; its verdict is checked at the next loop pass */
+		/* net-snmp registers our subtrees again right after this
+		 * callback (reg_note_cb sees each); the verdicts are checked
+		 * at the next loop pass */
 		connected = true;
-		reg_error = 0;
-		reg_tried = true;
 		notify_release_held();
 		if (connect_cb)
 			connect_cb(connect_arg);
@@ -239,7 +267,6 @@ connect_cb_fn(int major, int minor, void *serverarg, void *clientarg)
 			log_warnx("snmp", "lost the AgentX master; "
 			    "reconnecting");
 		connected = false;
-		reg_tried = false;
 		agentx_sess = NULL;
 	}
 	return 0;
@@ -263,43 +290,99 @@ agentx_error(long e)
 }
 
 
-static void
-reg_retry_cb(unsigned int reg, void *arg)
+/* SNMPD_CALLBACK_REGISTER_OID, before net-snmp's AgentX client sends
+ * the Register PDU (we are first in the list): which subtree is it? */
+static int
+reg_note_cb(int major, int minor, void *serverarg, void *clientarg)
 {
-	(void)reg;
+	const struct register_parameters *rp = serverarg;
+	size_t i, k;
+
+	(void)major;
+	(void)minor;
+	(void)clientarg;
+	reg_cur = SIZE_MAX;
+	for (i = 0; rp != NULL && i < mv_nsubtrees; i++) {
+		const struct mv_subtree *t = &mv_subtrees[i];
+
+		if (rp->namelen != t->len)
+			continue;
+		for (k = 0; k < t->len && rp->name[k] == t->oid[k]; k++)
+			;
+		if (k == t->len) {
+			reg_cur = i;
+			regs[i].error = 0;
+			regs[i].tried = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void
+reg_retry_cb(unsigned int timer, void *arg)
+{
+	size_t i, k;
+
+	(void)timer;
 	(void)arg;
 	reg_timer = 0;
 	if (!connected || agentx_sess == NULL)
 		return;		/* the reconnection registers again */
-	reg_error = 0;
-	reg_tried = true;
-	if (agentx_register(agentx_sess, (oid *)mh_root, OID_LENGTH(mh_root),
-	    DEFAULT_MIB_PRIORITY, 0, 0, 0, 0, NULL) != 1 && reg_error == 0)
-		reg_error = 268;	/* no answer: a processing error */
+	for (i = 0; i < mv_nsubtrees; i++) {
+		const struct mv_subtree *t = &mv_subtrees[i];
+		oid o[MV_OID_MAX];
+
+		if (regs[i].error == 0)
+			continue;
+		for (k = 0; k < t->len; k++)
+			o[k] = t->oid[k];
+		reg_cur = i;
+		regs[i].error = 0;
+		regs[i].tried = true;
+		if (agentx_register(agentx_sess, o, t->len, t->priority,
+		    t->range_subid, t->range_ubound, 0, 0, NULL) != 1 &&
+		    regs[i].error == 0)
+			regs[i].error = 268;	/* no answer: processing error */
+	}
+	reg_cur = SIZE_MAX;
 	reg_check();
 }
 
-/* After each registration attempt: say what happened, retry if refused. */
+/* After registration attempts: say what happened, retry what was
+ * refused. */
 static void
 reg_check(void)
 {
-	static long last_error = -1;
+	bool retry = false;
+	size_t i;
 
-	if (!reg_tried)
-		return;
-	reg_tried = false;
-	if (reg_error == 0) {
-		log_info("snmp", "connected to the AgentX master, "
-		    "MAILHEALTH-MIB registered");
-		last_error = 0;
-		return;
+	for (i = 0; regs != NULL && i < mv_nsubtrees; i++) {
+		struct reg *r = &regs[i];
+		const char *name = mv_subtrees[i].name;
+
+		if (!r->tried)
+			continue;
+		r->tried = false;
+		if (r->error == 0) {
+			/* one "connected" line per connection: MAILHEALTH-MIB's */
+			if (strcmp(name, "MAILHEALTH-MIB") == 0)
+				log_info("snmp", "connected to the AgentX master, "
+				    "%s registered", name);
+			else
+				log_info("snmp", "%s registered", name);
+			r->last_error = 0;
+			continue;
+		}
+		if (r->error != r->last_error)
+			log_warnx("snmp", "the AgentX master refused to "
+			    "register %s: %s (AgentX error %ld); retrying "
+			    "every %ld s", name, agentx_error(r->error),
+			    r->error, reg_retry);
+		r->last_error = r->error;
+		retry = true;
 	}
-	if (reg_error != last_error)
-		log_warnx("snmp", "the AgentX master refused to register "
-		    "MAILHEALTH-MIB: %s (AgentX error %ld); retrying every "
-		    "%ld s", agentx_error(reg_error), reg_error, reg_retry);
-	last_error = reg_error;
-	if (reg_timer == 0)
+	if (retry && reg_timer == 0)
 		reg_timer = snmp_alarm_register((unsigned)reg_retry, 0,
 		    reg_retry_cb, NULL);
 }
@@ -330,15 +413,32 @@ session_init_cb(int major, int minor, void *serverarg, void *clientarg)
 }
 
 static int
-register_subtree(void)
+register_subtrees(void)
 {
-	netsnmp_handler_registration *reg;
+	size_t i, k;
 
-	reg = netsnmp_create_handler_registration("mailhealth", mh_handler,
-	    mh_root, OID_LENGTH(mh_root), HANDLER_CAN_RONLY);
-	if (reg == NULL || netsnmp_register_handler(reg) != MIB_REGISTERED_OK) {
-		log_warnx("snmp", "cannot register MAILHEALTH-MIB");
-		return -1;
+	regs = xcalloc(mv_nsubtrees, sizeof(*regs));
+	for (i = 0; i < mv_nsubtrees; i++) {
+		const struct mv_subtree *t = &mv_subtrees[i];
+		netsnmp_handler_registration *reg;
+		oid o[MV_OID_MAX];
+
+		regs[i].last_error = -1;
+		for (k = 0; k < t->len; k++)
+			o[k] = t->oid[k];
+		reg = netsnmp_create_handler_registration(t->name, mh_handler,
+		    o, t->len, HANDLER_CAN_RONLY);
+		if (reg == NULL) {
+			log_warnx("snmp", "cannot register %s", t->name);
+			return -1;
+		}
+		reg->priority = t->priority;
+		reg->range_subid = t->range_subid;
+		reg->range_ubound = t->range_ubound;
+		if (netsnmp_register_handler(reg) != MIB_REGISTERED_OK) {
+			log_warnx("snmp", "cannot register %s", t->name);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -346,6 +446,8 @@ register_subtree(void)
 int
 snmp_agent_init(const char *agentx_socket, long ping_interval)
 {
+	size_t i;
+
 	/* Debian ships no IETF MIBs: loading any MIB prints hundreds of
 	 * errors, and a subagent needs none. */
 	setenv("MIBS", "", 1);
@@ -377,6 +479,11 @@ snmp_agent_init(const char *agentx_socket, long ping_interval)
 	    SNMPD_CALLBACK_INDEX_START, connect_cb_fn, NULL);
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION,
 	    SNMPD_CALLBACK_INDEX_STOP, connect_cb_fn, NULL);
+	/* before net-snmp's AgentX client, which sends the Register PDU
+	 * from its own callback of the same kind */
+	netsnmp_register_callback(SNMP_CALLBACK_APPLICATION,
+	    SNMPD_CALLBACK_REGISTER_OID, reg_note_cb, NULL,
+	    NETSNMP_CALLBACK_HIGHEST_PRIORITY);
 
 	if (init_agent("mailhealthd") != 0) {
 		log_warnx("snmp", "init_agent failed");
@@ -388,14 +495,19 @@ snmp_agent_init(const char *agentx_socket, long ping_interval)
 	    NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, (int)ping_interval);
 
 	reg_retry = ping_interval;
-	if (register_subtree() != 0)
+	if (register_subtrees() != 0)
 		return -1;
 	init_snmp("mailhealthd");
-	{
-		oid sysor[] = { MH_OID_ROOT };
+	for (i = 0; i < mv_nsubtrees; i++) {
+		const struct mv_subtree *t = &mv_subtrees[i];
+		oid o[MV_OID_MAX];
+		size_t k;
 
-		register_sysORTable(sysor, OID_LENGTH(sysor),
-		    "MAILHEALTH-MIB: mail server health (mailhealthd)");
+		if (t->descr == NULL)
+			continue;
+		for (k = 0; k < t->sysor_len; k++)
+			o[k] = t->oid[k];
+		register_sysORTable(o, t->sysor_len, t->descr);
 	}
 	return 0;
 }
@@ -407,4 +519,6 @@ snmp_agent_shutdown(void)
 	if (reg_timer)
 		snmp_alarm_unregister(reg_timer);
 	snmp_shutdown("mailhealthd");
+	free(regs);
+	regs = NULL;
 }

@@ -28,6 +28,51 @@ struct mibview {
 
 static const uint32_t root[] = { MH_OID_ROOT };
 
+/* What the master is asked for, in OID order.
+ *
+ * MTA-MIB is asked for column by column (one AgentX range each for
+ * mtaEntry and mtaGroupEntry), at a better (lower) priority than
+ * net-snmp's default 127, because Debian's snmpd serves MTA-MIB itself
+ * for sendmail (its mibII/mta_sendmail module: a row of zeros where
+ * there is no sendmail). That module registers each of its columns on
+ * its own, and the master prefers the longer of two overlapping
+ * registrations whatever their priorities: a registration of all of
+ * mib-2.28 would lose the columns sendmail has and keep the others, a
+ * mix of two MTAs in one walk. Columns registered at the same length
+ * and a better priority are ours while we are connected; when we are
+ * gone the master serves its own again (docs/standard-mibs.md). */
+const struct mv_subtree mv_subtrees[] = {
+	{ "NETWORK-SERVICES-MIB", { MV_MIB2, MV_APPL }, MV_MIB2_LEN + 1,
+	  0, 0, 127, "NETWORK-SERVICES-MIB: applTable for the MTA and the "
+	  "POP3/IMAP server (mailhealthd)", MV_MIB2_LEN + 1 },
+	{ "MTA-MIB mtaTable", { MV_MIB2, MV_MTA, 1, 1, 1 }, MV_MIB2_LEN + 4,
+	  MV_MIB2_LEN + 4, 12, 100, "MTA-MIB: the MTA's queues and traffic "
+	  "(mailhealthd)", MV_MIB2_LEN + 1 },
+	{ "MTA-MIB mtaGroupTable", { MV_MIB2, MV_MTA, 2, 1, 2 },
+	  MV_MIB2_LEN + 4, MV_MIB2_LEN + 4, 34, 100, NULL, 0 },
+	{ "MAILHEALTH-MIB", { MH_OID_ROOT }, MH_OID_ROOT_LEN, 0, 0, 127,
+	  "MAILHEALTH-MIB: mail server health (mailhealthd)",
+	  MH_OID_ROOT_LEN },
+};
+const size_t mv_nsubtrees = MH_ARRAY_SIZE(mv_subtrees);
+
+bool
+mv_subtree_has(const struct mv_subtree *t, const uint32_t *oid, size_t len)
+{
+	size_t i;
+
+	if (len < t->len)
+		return false;
+	for (i = 0; i < t->len; i++) {
+		if (t->range_subid && i == (size_t)t->range_subid - 1) {
+			if (oid[i] < t->oid[i] || oid[i] > t->range_ubound)
+				return false;
+		} else if (oid[i] != t->oid[i])
+			return false;
+	}
+	return true;
+}
+
 struct mibview *
 mibview_new(void)
 {
@@ -234,6 +279,8 @@ mibview_build(struct mibview *m, const struct snapshot *s,
 	mib_fields_build(m->fields, &b, s, top_n);
 	if (al)
 		mib_alarm_build(&b, al);
+	mib_appl_build(&b, s, al);
+	mib_mta_build(&b, s);
 	qsort(b.v, b.n, sizeof(*b.v), entry_cmp);
 	entries_free(m->v, m->n);
 	m->v = b.v;
@@ -303,12 +350,42 @@ static const struct mv_object objects[] = {
 	{ MH_G_ALARMS, MH_ALARM_TABLE, 10 },
 };
 
+/* The standard MIBs' columns we serve: entry OID, columns, index length */
+struct mv_std {
+	uint32_t entry[MV_MIB2_LEN + 3];
+	uint8_t lo, hi, nidx;
+};
+static const struct mv_std std_objects[] = {
+	{ { MV_MIB2, MV_APPL, 1, 1 }, 2, 17, 1 },	/* applEntry */
+	{ { MV_MIB2, MV_MTA, 1, 1 }, 1, 12, 1 },	/* mtaEntry */
+	{ { MV_MIB2, MV_MTA, 2, 1 }, 2, 34, 2 },	/* mtaGroupEntry */
+};
+
+static bool
+std_is_object(const uint32_t *oid, size_t len)
+{
+	const size_t elen = MV_MIB2_LEN + 3;
+	size_t i;
+
+	for (i = 0; i < MH_ARRAY_SIZE(std_objects); i++) {
+		const struct mv_std *o = &std_objects[i];
+
+		if (len == elen + 1 + o->nidx &&
+		    oid_cmp(oid, elen, o->entry, elen) == 0 &&
+		    oid[elen] >= o->lo && oid[elen] <= o->hi)
+			return true;
+	}
+	return false;
+}
+
 bool
 mibview_is_object(const uint32_t *oid, size_t len)
 {
 	const uint32_t *a;
 	size_t i, n;
 
+	if (std_is_object(oid, len))
+		return true;
 	if (len < MH_OID_ROOT_LEN + 3 ||
 	    oid_cmp(oid, MH_OID_ROOT_LEN, root, MH_OID_ROOT_LEN) != 0 ||
 	    oid[MH_OID_ROOT_LEN] != MH_OBJECTS)

@@ -98,6 +98,67 @@ void mib_fields_build(struct mib_fields *, struct mv_builder *,
 bool mib_fields_is_object(unsigned group, unsigned arc, unsigned col,
     bool scalar);
 
+/* mibval.c: a snapshot's values looked up by MAILHEALTH-MIB arcs,
+ * whatever collector publishes them, in their MIB form; false (or NULL)
+ * when no fresh part has the value: the standard MIBs' second view
+ * degrades to noSuchInstance as ours does. */
+struct mibtab {			/* a table found in a snapshot */
+	const struct ftable *t;
+	const struct part *p;
+	const char *rows;
+	size_t n;
+};
+bool mibval_int(const struct snapshot *, unsigned group, unsigned arc,
+    int64_t *out);
+bool mibval_table(const struct snapshot *, unsigned group, unsigned table,
+    struct mibtab *);
+bool mibtab_int(const struct mibtab *, size_t row, unsigned col,
+    int64_t *out);
+const char *mibtab_str(const struct mibtab *, size_t row, unsigned col);
+uint32_t mibtab_index(const struct mibtab *, size_t row);
+
+/* The standard MIBs served from the same snapshot (docs/standard-mibs.md):
+ * NETWORK-SERVICES-MIB's applTable (mib_appl.c) and MTA-MIB's mtaTable
+ * and mtaGroupTable (mib_mta.c). */
+#define MV_MIB2 1, 3, 6, 1, 2, 1
+#define MV_MIB2_LEN 6
+#define MV_APPL 27		/* mib-2.27: application (RFC 2788) */
+#define MV_MTA 28		/* mib-2.28: mta (RFC 2789) */
+#define MV_APPL_MTA 1		/* applIndex of the MTA */
+#define MV_APPL_MBOX 2		/* applIndex of the POP3/IMAP server */
+void mib_appl_build(struct mv_builder *, const struct snapshot *,
+    const struct alarms *);
+void mib_mta_build(struct mv_builder *, const struct snapshot *);
+/* mib_mta.c, for both: the MhMta value of the MTA (0: none known), its
+ * name ("postfix", or "Postfix" as a title), and the established
+ * connections on a set of local ports (-1: none of them counted) */
+int mib_std_mta(const struct snapshot *);
+const char *mib_std_mta_name(int mta, bool title);
+int64_t mib_std_conns(const struct snapshot *, const uint32_t *ports,
+    size_t n);
+
+/* The subtrees the view serves, each registered with the AgentX master
+ * on its own (snmp.c). */
+struct mv_subtree {
+	const char *name;	/* for the log: "MAILHEALTH-MIB" */
+	uint32_t oid[MV_OID_MAX];
+	size_t len;
+	/* a range of subtrees (AgentX range_subid, 1-based, 0 for none):
+	 * oid[range_subid - 1] up to range_ubound, both included */
+	uint8_t range_subid;
+	uint32_t range_ubound;
+	int priority;		/* AgentX: lower wins an overlap */
+	const char *descr;	/* sysORDescr, NULL: no sysORTable row of
+				 * its own (another row of the module has
+				 * it) */
+	size_t sysor_len;	/* sysORID: the first sysor_len of oid */
+};
+/* Is oid inside subtree t (its range included)? */
+bool mv_subtree_has(const struct mv_subtree *t, const uint32_t *oid,
+    size_t len);
+extern const struct mv_subtree mv_subtrees[];
+extern const size_t mv_nsubtrees;
+
 /* mib_agent.c, mib_alarm.c: the agent's own groups */
 void mib_agent_build(struct mv_builder *, const struct snapshot *,
     const struct agent_info *);

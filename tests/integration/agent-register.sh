@@ -3,13 +3,16 @@
 # same snmpd is refused the MAILHEALTH-MIB subtree (AgentX duplicate
 # registration): it must say so with the reason, not "connected", must
 # not take the subtree from the first, and must serve it once the first
-# stops (net-snmp alone would leave the MIB gone for good).
+# stops (net-snmp alone would leave the MIB gone for good). The same for
+# each of the other subtrees it registers (NETWORK-SERVICES-MIB and the
+# two column ranges of MTA-MIB): each is refused, said once and retried
+# on its own.
 . "$(dirname "$0")/lib.sh"
 
 need_root
 need_cmd snmpd snmpget
 mktestdir
-plan 6
+plan 13
 
 start_snmpd
 mkdir -p "$T/q"
@@ -39,5 +42,13 @@ wait_until 10 b_serves
 ok $? "once the first stops, the second registers and serves (interval 7)"
 grep -q "MAILHEALTH-MIB registered" "$T/b.log"
 ok $? "and says so"
-is "$(grep -c "refused to register" "$T/b.log")" 1 "the refusal was logged once, not every retry"
+is "$(grep -c "refused to register MAILHEALTH-MIB" "$T/b.log")" 1 "the refusal was logged once, not every retry"
+for m in NETWORK-SERVICES-MIB "MTA-MIB mtaTable" "MTA-MIB mtaGroupTable"; do
+	is "$(grep -c "refused to register $m: duplicate registration" "$T/b.log")" 1 \
+		"$m: refused once, said once"
+	grep -q "$m registered" "$T/b.log"
+	ok $? "$m: registered once the first agent stopped"
+done
+# the second agent's MTA-MIB is served: mtaGroupName.1.1 names its MTA
+is "$(sget .1.3.6.1.2.1.28.2.1.25.1.1)" '"postfix"' "mtaGroupName.1.1 from the second agent"
 finish

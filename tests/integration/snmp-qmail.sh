@@ -8,7 +8,7 @@
 need_root
 need_cmd snmpd snmpget snmpbulkwalk /usr/bin/python3
 mktestdir
-plan 19
+plan 17
 
 "$top_srcdir/tests/qmail-queue-gen.py" --create-users --queue "$T/q" --seed 7 \
 	--flooder 'flood@victim.example:300' --junk 500 --bounces 20 \
@@ -25,6 +25,9 @@ mta qmail {
 EOF
 start_snmpd
 start_agent "$T/mailhealthd.conf"
+# the first snapshot may hold only the connection collector's part
+queue_read() { case $(sget $MH.1.2.1.0) in '' | *[!0-9]*) return 1 ;; esac; }
+wait_until 15 queue_read || bail "mhQueueMessages never answered"
 
 Q=$MH.1.2
 is "$(sget $MH.1.1.2.0)" 3 "mhAgentMta.0 is qmail(3)"
@@ -32,7 +35,7 @@ is "$(sget $Q.1.0)" "$(truth 't["messages"]')" "mhQueueMessages.0 = messages in 
 is "$(sget $Q.2.0)" "$(truth '(t["bytes"] + 1023) // 1024')" "mhQueueKBytes.0"
 is "$(sget $Q.7.0)" "$(truth 't["recipients"]')" "mhQueueRecipients.0"
 is "$(sget $Q.5.0)" "$(truth 't["bounces"]')" "mhQueueBounces.0"
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4; do
 	name=$(truth "t['queues'][$((i - 1))]['name']")
 	is "$(sget $Q.10.1.2.$i)" "\"$name\"" "mhQueueName.$i is $name"
 	is "$(sget $Q.10.1.3.$i)" "$(truth "t['queues'][$((i - 1))]['messages']")" \

@@ -128,13 +128,20 @@ test_sorted_get_next(void **state)
 		/* every served OID is an object the MIB defines */
 		assert_true(mibview_is_object(e->oid, e->len));
 	}
-	/* GETNEXT from the root and from before it lands on the first row */
+	/* GETNEXT from the root and from before it lands on the first row
+	 * of MAILHEALTH-MIB (the standard MIBs' rows, under mib-2, come
+	 * before it: test_mibstd.c) */
 	{
 		const uint32_t root[] = { R };
 		const uint32_t before[] = { 1, 3, 6, 1, 4, 1, 8072, 9999 };
+		const struct mv_entry *first = NULL;
 
-		assert_ptr_equal(mibview_next(m, root, 10), mibview_at(m, 0));
-		assert_ptr_equal(mibview_next(m, before, 8), mibview_at(m, 0));
+		for (i = 0; i < n && first == NULL; i++)
+			if (cmp(mibview_at(m, i)->oid, 10, root, 10) == 0)
+				first = mibview_at(m, i);
+		assert_non_null(first);
+		assert_ptr_equal(mibview_next(m, root, 10), first);
+		assert_ptr_equal(mibview_next(m, before, 8), first);
 	}
 	mibview_free(m);
 	snapshot_free(s);

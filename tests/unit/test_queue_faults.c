@@ -314,7 +314,7 @@ pf_sparse(void **state)
 /* qmail: split 3, message 4 (mess/1/4) preprocessed, message 7
  * (mess/1/7) still in todo. */
 
-enum { QM_TODO = 1, QM_LOCAL = 2, QM_REMOTE = 3, QM_BOUNCE = 4 };
+enum { QM_TODO = 0, QM_LOCAL = 1, QM_REMOTE = 2, QM_BOUNCE = 3 };
 
 static void
 qm_rig(struct rig *g)

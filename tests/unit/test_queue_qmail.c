@@ -432,19 +432,19 @@ reader_basic(void **state)
 	assert_int_equal(e->rc, 0);
 	assert_int_equal(e->part->errors, 0);
 	assert_int_equal(s->mta, MH_MTA_QMAIL);
-	assert_int_equal(s->nqueues, 5);
-	assert_string_equal(s->queues[0].name, "queue");
-	assert_string_equal(s->queues[1].name, "todo");
-	assert_string_equal(s->queues[2].name, "local");
-	assert_string_equal(s->queues[3].name, "remote");
-	assert_string_equal(s->queues[4].name, "bounce");
+	/* no row holds the total (mhQueueMessages does): the rows are
+	 * qmail-qstat's todo, qmHandle's local and remote, and bounce */
+	assert_int_equal(s->nqueues, 4);
+	assert_string_equal(s->queues[0].name, "todo");
+	assert_string_equal(s->queues[1].name, "local");
+	assert_string_equal(s->queues[2].name, "remote");
+	assert_string_equal(s->queues[3].name, "bounce");
 	assert_int_equal(s->q_messages, 4);
 	assert_int_equal(s->q_bytes, 1800);
 	assert_int_equal(s->q_recipients, 7);
 	assert_int_equal(s->q_oldest, t1);
 	assert_int_equal(s->q_bounces, 2);	/* "" and "#@[]" */
 	assert_int_equal(s->q_manyrcpt, 1);	/* n1: 3 > 2 */
-	assert_row(s, "queue", 4, 1800, t1);
 	assert_row(s, "todo", 1, 200, t3);
 	assert_row(s, "local", 2, 1100, t1);
 	assert_row(s, "remote", 2, 1500, t1);
@@ -606,7 +606,9 @@ reader_big_todo(void **state)
 	collect(e);
 	assert_int_equal(e->rc, 0);
 	assert_int_equal(e->part->errors, 0);
-	assert_row(e->snap, "queue", 30, 300, t1);
+	assert_int_equal(e->snap->q_messages, 30);
+	assert_int_equal(e->snap->q_bytes, 300);
+	assert_int_equal(e->snap->q_oldest, t1);
 	assert_row(e->snap, "todo", 20, 200, t1);
 	assert_row(e->snap, "local", 10, 100, t1);
 	assert_int_equal(e->snap->q_recipients, 30);
@@ -638,7 +640,9 @@ reader_damage(void **state)
 	assert_int_equal(e->rc, 0);
 	assert_int_equal(e->part->errors, 1);
 	assert_non_null(strstr(e->part->last_error, "truncated record"));
-	assert_row(e->snap, "queue", 3, 27, t1);
+	assert_int_equal(e->snap->q_messages, 3);
+	assert_int_equal(e->snap->q_bytes, 27);
+	assert_int_equal(e->snap->q_oldest, t1);
 	assert_int_equal(e->snap->q_recipients, 4);
 	/* the mess alone and the message whose info is damaged */
 	assert_int_equal(qt_top_count(&e->snap->top_senders, "(unknown)"),
