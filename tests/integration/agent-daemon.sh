@@ -9,7 +9,7 @@ need_cmd snmpd snmpget
 mktestdir
 plan 13
 
-mkdir -p "$T/q/deferred/A"
+for d in maildrop incoming active deferred/A hold corrupt; do mkdir -p "$T/q/$d"; done
 # a symlink planted where the pid file goes must not be followed
 echo "precious" >"$T/victim"
 ln -s "$T/victim" "$T/mailhealthd.pid"
