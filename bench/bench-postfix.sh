@@ -66,7 +66,7 @@ pf_postqueue_j >"$W/pq.jsonl"
 import collections, json, sys
 once = json.load(open(sys.argv[1]))["queue"]
 pq = [json.loads(l) for l in open(sys.argv[2])]
-snd = collections.Counter("<>" if m["sender"] in ("", "MAILER-DAEMON") else m["sender"] for m in pq)
+snd = collections.Counter("" if m["sender"] in ("", "MAILER-DAEMON") else m["sender"] for m in pq)
 top = [(t["address"], t["messages"]) for t in once["top_senders"] if t["messages"] > 1]
 want_top = [kv for kv in snd.most_common(len(top) + 1) if kv[1] > 1][:len(once["top_senders"])]
 got = (once["messages"], once["bytes"], once["recipients"], top)
