@@ -355,6 +355,43 @@ test_clean_strings(void **state)
 	mibview_free(m);
 }
 
+/* The same door for the --once report: no control byte reaches a
+ * terminal (a sender address used to set its title), the JSON stays
+ * valid UTF-8 with the bad bytes replaced, and long keys are cut. */
+static void
+test_clean_report(void **state)
+{
+	struct queue_part *q = xcalloc(1, sizeof(*q));
+	struct snapshot *s;
+	char big[600], *text, *json;
+	size_t i;
+
+	(void)state;
+	q->mta = MH_MTA_POSTFIX;
+	q->have = SNAP_HAVE_QUEUE | SNAP_HAVE_QUEUE_TOP;
+	top(&q->top_senders, 0, "\x1b]0;owned\x07x@y", 3);
+	top(&q->top_senders, 1, "\xff\xfe@z\nq", 2);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	top(&q->top_senders, 2, big, 1);
+	s = wrap(q, 1700000000);
+	text = report_text(s, &ai, NULL, 10);
+	json = report_json(s, &ai, NULL);
+	for (i = 0; text[i]; i++)
+		assert_true((unsigned char)text[i] >= 0x20 || text[i] == '\n');
+	assert_null(strstr(text, "\xff"));
+	assert_non_null(strstr(text, "]0;owned"));
+	for (i = 0; json[i]; i++)
+		assert_true((unsigned char)json[i] >= 0x20 || json[i] == '\n');
+	assert_non_null(strstr(json, "\"\xef\xbf\xbd\xef\xbf\xbd@z q\""));
+	assert_null(strstr(json, big));		/* 599 octets: cut at 255 */
+	big[255] = '\0';
+	assert_non_null(strstr(json, big));
+	free(text);
+	free(json);
+	snapshot_free(s);
+}
+
 static void
 test_notification_oids(void **state)
 {
@@ -382,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_notification_oids),
 		cmocka_unit_test(test_stable_index),
 		cmocka_unit_test(test_clean_strings),
+		cmocka_unit_test(test_clean_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
