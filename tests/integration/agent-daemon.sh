@@ -7,6 +7,10 @@
 need_root
 need_cmd snmpd snmpget
 mktestdir
+# the daemon detaches: if the test fails before it has its pid, it is
+# found by its configuration file, which no other process names
+stop_daemon() { pkill -TERM -f -- "-c $T/mailhealthd.conf" 2>/dev/null; }
+CLEANUP_HOOK=stop_daemon
 plan 13
 
 for d in maildrop incoming active deferred/A hold corrupt; do mkdir -p "$T/q/$d"; done

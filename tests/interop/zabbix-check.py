@@ -113,10 +113,11 @@ def main():
     # (CacheUpdateFrequency); then every rule at once
     lld = call("discoveryrule.get", {"hostids": [hostid],
                                      "output": ["itemid", "key_"]})
-    time.sleep(3)   # the configuration cache sync (2 s) must see the host
-    check_now([r["itemid"] for r in lld])
 
     def discovered():
+        # "check now" is ignored until the configuration cache has the
+        # host (CacheUpdateFrequency, 2 s here): ask on every poll
+        check_now([r["itemid"] for r in lld])
         items = call("item.get", {"hostids": [hostid],
                                   "output": ["itemid", "key_", "name",
                                              "lastvalue", "lastclock",
@@ -128,11 +129,10 @@ def main():
           items, "no discovered items")
     if not items:
         return
-    # poll everything now, and again until the values are in
-    time.sleep(3)   # the new items reach the configuration cache
-    check_now([i["itemid"] for i in items])
-
+    # poll everything now, and again until the values are in (the new
+    # items reach the configuration cache at its next sync)
     def polled():
+        check_now([i["itemid"] for i in items])
         got = call("item.get", {"hostids": [hostid],
                                 "output": ["key_", "name", "lastvalue",
                                            "lastclock", "state", "error"]})
