@@ -148,7 +148,9 @@ wait_until 20 sh -c "[ \$(grep -c ' => ' '$E/log/mainlog') -ge $((N + LOCAL)) ] 
 ok $? "Exim delivered, deferred and bounced"
 
 M=$MH.1.3
-caught_up() { [ "$(sget $M.2.0)" = $((N + LOCAL)) ] && [ "$(sget $MH.1.5.2.0)" = $FAILS ]; }
+# every counter read below: the last line of the queue run may be a bounce
+caught_up() { [ "$(sget $M.2.0)" = $((N + LOCAL)) ] && [ "$(sget $MH.1.5.2.0)" = $FAILS ] &&
+	[ "$(sget $M.3.0)" = $N ] && [ "$(sget $M.4.0)" = $N ] && [ "$(sget $M.5.0)" = $RELAY ]; }
 wait_until 20 caught_up
 ok $? "the agent caught up with the mainlog"
 is "$(sget $M.1.0)" $((N + LOCAL)) "mhTrafficReceived.0: $N submissions, $LOCAL local"

@@ -81,7 +81,12 @@ feed 2
 ls "$T/log/smtpd" | grep -q '^@.*\.s$'
 ok $? "multilog rotated the smtpd log meanwhile"
 M=$MH.1.3
-done_counting() { [ "$(sget $M.2.0)" = "$DELIVERED" ] && [ "$(sget $M.5.0)" = "$REJECTED" ]; }
+# the two directories are two sources: wait for every counter read below
+done_counting() {
+	[ "$(sget $M.1.0) $(sget $M.2.0) $(sget $M.3.0) $(sget $M.4.0) $(sget $M.5.0)" = \
+	    "$RECEIVED $DELIVERED $DEFERRED $BOUNCED $REJECTED" ] &&
+	    [ "$(sget $MH.1.5.2.0)" = "$FAILS" ]
+}
 wait_until 20 done_counting
 ok $? "the agent caught up with both directories"
 is "$(sget $M.1.0) $(sget $M.2.0) $(sget $M.3.0) $(sget $M.4.0) $(sget $M.5.0)" \
