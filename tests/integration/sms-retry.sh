@@ -118,6 +118,8 @@ trap_text 17 5 sys-disk system.disk /var 1 97 90 "refused" mx1 \
     | "$MAILHEALTH_SMS" -c "$T/sms.conf"
 wait_until 10 eval 'grep -q "event=failed .*http 400" "$T/audit.log"'
 ok $? "a 400 answer is a permanent failure"
+# the audit line is written before the message is moved
+wait_until 10 eval '[ "$(ls "$T/spool/failed" | wc -l)" -ge 1 ]'
 is "$(ls "$T/spool/failed" | wc -l)" 1 "the refused message is in failed/"
 is "$(spool_count)" 0 "and no longer in outgoing/"
 
