@@ -51,8 +51,8 @@ ps_server NOQUIT smtp noquit
 REFUSED=$(free_port tcp)
 DEADUDP=$(free_port udp)
 
-# a process of ours, with a pid file
-sleep 600 &
+# a process of ours, with a pid file (it lives until the cleanup kills it)
+sleep infinity &
 SLEEPER=$!
 track_pid $SLEEPER
 echo $SLEEPER >"$T/sleeper.pid"

@@ -100,11 +100,13 @@ wait_until 15 no_sender
 
 # 17-20: a stuck process holds state.lock: the handler does not wait for
 # it (snmptrapd would), pages without storm control, and says so
-"$PY" -c 'import fcntl, sys, time
+# (it holds the lock until it is killed, at the end of this part)
+"$PY" -c 'import fcntl, signal, sys
 f = open(sys.argv[1], "a")
 fcntl.flock(f, fcntl.LOCK_EX)
-time.sleep(120)' "$T/spool/state.lock" &
-track_pid $!
+signal.pause()' "$T/spool/state.lock" &
+HOLDER=$!
+track_pid $HOLDER
 wait_until 5 eval '! flock -n "$T/spool/state.lock" true'
 t0=$(now_ms)
 page 5 "lock held"
@@ -117,6 +119,9 @@ is "$(grep -c 'event=error .*state.lock: held by another process .*paged without
     "state.lock held: an audit line says why storm control was skipped"
 wait_until 15 delivered "lock held"
 ok $? "state.lock held: the page is delivered"
+kill $HOLDER
+wait $HOLDER 2>/dev/null
+untrack_pid $HOLDER
 
 # 21-24: waiting pages: --status exit 1; every page accounted for
 stop_gateway
