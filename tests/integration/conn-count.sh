@@ -18,30 +18,14 @@
 #    second port complete. Counted from inside the server namespace by
 #    both readers and by ss.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/connlab.sh"
 
 need_root
 need_cmd /usr/bin/python3 ss ip nft
 CONNCOUNT=$top_builddir/tests/tools/conncount
 [ -x "$CONNCOUNT" ] || bail "$CONNCOUNT not built (make)"
-LOAD=$top_srcdir/tests/integration/conn-load.py
 mktestdir
 plan 19
-
-# bg NAME CMD...: start CMD in the background with its output in
-# $T/NAME.out, and track it for cleanup
-bg() {
-	_name=$1
-	shift
-	"$@" >"$T/$_name.out" 2>&1 &
-	track_pid $!
-}
-
-# wait_line NAME WORD: until the first word of $T/NAME.out is WORD
-line_is() { [ "$(cut -d' ' -f1 "$T/$1.out" 2>/dev/null | head -1)" = "$2" ]; }
-wait_line() {
-	wait_until 60 line_is "$1" "$2" ||
-		bail "$1 did not say $2: $(tail -3 "$T/$1.out")"
-}
 
 # ss -Htan state STATE FILTER: the sockets on port $P of the
 # listeners' addresses
@@ -120,64 +104,10 @@ is "$(grep '^port 25 ' "$T/nl.out")" "port 25 established 0 halfopen 0 hosts 0 e
 	"a port nobody listens on counts zero"
 
 # ---- 2. half-open flood in network namespaces
-NS_S=mhc-s-$$
-NS_C=mhc-c-$$
-VS=mhcs$$
-VC=mhcc$$
-netns_cleanup() {
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
-	ip link del "$VS" 2>/dev/null
-	return 0
-}
-CLEANUP_HOOK=netns_cleanup
-ip netns add "$NS_S" || bail "ip netns add failed"
-ip netns add "$NS_C" || bail "ip netns add failed"
-ip link add "$VS" type veth peer name "$VC" || bail "veth failed"
-ip link set "$VS" netns "$NS_S"
-ip link set "$VC" netns "$NS_C"
-# 198.18.0.0/15 (RFC 2544, benchmarking) exists only inside these
-# namespaces
-ip -n "$NS_S" addr add 198.18.0.1/24 dev "$VS"
-ip -n "$NS_C" addr add 198.18.0.2/24 dev "$VC"
-ip -n "$NS_C" addr add 198.18.0.3/24 dev "$VC"
-ip -n "$NS_C" addr add 198.18.0.4/24 dev "$VC"
-for ns in "$NS_S" "$NS_C"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_S" link set "$VS" up
-ip -n "$NS_C" link set "$VC" up
-ip netns exec "$NS_S" sysctl -q -w net.ipv4.tcp_syncookies=0 \
-	net.ipv4.tcp_max_syn_backlog=16384 net.core.somaxconn=16384 ||
-	bail "sysctl in $NS_S failed"
+lab_netns c
 HP=2525
 EP=2587
-cat >"$T/drop-ack.nft" <<EOF
-table inet mhctest {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp dport $HP tcp flags & (syn | ack) == ack drop
-	}
-}
-EOF
-ip netns exec "$NS_C" nft -f "$T/drop-ack.nft" || bail "nft failed"
-up() { ip -n "$NS_C" link show "$VC" | grep -q 'state UP'; }
-wait_until 10 up || bail "the veth pair did not come up"
-
-bg hl ip netns exec "$NS_S" "$LOAD" listen 198.18.0.1 $HP --backlog 8192
-bg el ip netns exec "$NS_S" "$LOAD" listen 198.18.0.1 $EP
-wait_line hl listening
-wait_line el listening
-bg hc ip netns exec "$NS_C" "$LOAD" connect 198.18.0.1 $HP 1000 \
-	198.18.0.2,198.18.0.3,198.18.0.4 --nowait
-bg ec ip netns exec "$NS_C" "$LOAD" connect 198.18.0.1 $EP 300 \
-	198.18.0.2,198.18.0.3,198.18.0.4
-wait_line hc connected
-wait_line ec connected
-ss_n() { ip netns exec "$NS_S" ss -Htan state "$1" "( sport = :$2 )" | wc -l; }
-flood_in() { [ "$(ss_n syn-recv $HP)" -eq 1000 ] && [ "$(ss_n established $EP)" -eq 300 ]; }
-wait_until 30 flood_in ||
-	bail "ss in $NS_S shows $(ss_n syn-recv $HP) half-open, $(ss_n established $EP) established"
+lab_flood $HP $EP
 
 ip netns exec "$NS_S" "$CONNCOUNT" $HP $EP >"$T/ns-nl.out" 2>"$T/ns-nl.err"
 ok $? "conncount (netlink) in the server namespace ran: $(cat "$T/ns-nl.err")"

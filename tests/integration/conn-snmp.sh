@@ -17,56 +17,14 @@
 #      on conn.halfopen pages naming the port; letting the ACKs through
 #      and closing the clients clears it.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/connlab.sh"
 
 need_root
 need_cmd snmpd snmptrapd snmpget snmpbulkwalk ss ip nft /usr/bin/python3
-LOAD=$top_srcdir/tests/integration/conn-load.py
 mktestdir
 plan 29
 
-NS_S=mhcs-s-$$
-NS_C=mhcs-c-$$
-VS=mhss$$
-VC=mhsc$$
-netns_cleanup() {
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
-	ip link del "$VS" 2>/dev/null
-	return 0
-}
-CLEANUP_HOOK=netns_cleanup
-ip netns add "$NS_S" || bail "ip netns add failed"
-ip netns add "$NS_C" || bail "ip netns add failed"
-ip link add "$VS" type veth peer name "$VC" || bail "veth failed"
-ip link set "$VS" netns "$NS_S"
-ip link set "$VC" netns "$NS_C"
-# 198.18.0.0/15 (RFC 2544, benchmarking) exists only inside these
-# namespaces
-ip -n "$NS_S" addr add 198.18.0.1/24 dev "$VS"
-for a in 2 3 4; do ip -n "$NS_C" addr add "198.18.0.$a/24" dev "$VC"; done
-for ns in "$NS_S" "$NS_C"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_S" link set "$VS" up
-ip -n "$NS_C" link set "$VC" up
-ip netns exec "$NS_S" sysctl -q -w net.ipv4.tcp_syncookies=0 \
-	net.ipv4.tcp_max_syn_backlog=16384 net.core.somaxconn=16384 ||
-	bail "sysctl in $NS_S failed"
-up() { ip -n "$NS_C" link show "$VC" | grep -q 'state UP'; }
-wait_until 10 up || bail "the veth pair did not come up"
-
-# bg NAME CMD...: CMD in the background, output in $T/NAME.out; the pid
-# of each in $BG_NAME
-bg() {
-	_name=$1
-	shift
-	"$@" >"$T/$_name.out" 2>&1 &
-	track_pid $!
-	eval "BG_$_name=$!"
-}
-line_is() { [ "$(cut -d' ' -f1 "$T/$1.out" 2>/dev/null | head -1)" = "$2" ]; }
-wait_line() {
-	wait_until 60 line_is "$1" "$2" ||
-		bail "$1 did not say $2: $(tail -3 "$T/$1.out")"
-}
+lab_netns cs
 sss() { ip netns exec "$NS_S" ss "$@"; }
 
 P=2526
@@ -182,29 +140,7 @@ wait_until 20 has_sms "^OK .*$P 127\.0\.0\.2"
 ok $? "and the conn.host alarm clears"
 
 # --- 2. a half-open flood from another namespace ------------------------
-cat >"$T/drop-ack.nft" <<EOF
-table inet mhcstest {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp dport $HP tcp flags & (syn | ack) == ack drop
-	}
-}
-EOF
-ip netns exec "$NS_C" nft -f "$T/drop-ack.nft" || bail "nft failed"
-bg hl ip netns exec "$NS_S" "$LOAD" listen 198.18.0.1 $HP --backlog 8192
-bg el ip netns exec "$NS_S" "$LOAD" listen 198.18.0.1 $EP
-wait_line hl listening
-wait_line el listening
-bg hc ip netns exec "$NS_C" "$LOAD" connect 198.18.0.1 $HP 1000 \
-	198.18.0.2,198.18.0.3,198.18.0.4 --nowait
-bg ec ip netns exec "$NS_C" "$LOAD" connect 198.18.0.1 $EP 300 \
-	198.18.0.2,198.18.0.3,198.18.0.4
-wait_line hc connected
-wait_line ec connected
-ss_n() { sss -Htan state "$1" "( sport = :$2 )" | wc -l; }
-flood_in() { [ "$(ss_n syn-recv $HP)" -eq 1000 ] && [ "$(ss_n established $EP)" -eq 300 ]; }
-wait_until 30 flood_in ||
-	bail "ss shows $(ss_n syn-recv $HP) half-open, $(ss_n established $EP) established"
+lab_flood $HP $EP
 wait_until 10 snmp_is "$CN.10.1.3.$HP" 1000
 ok $? "mhConnHalfOpen.$HP reaches 1000"
 is "$(sget "$CN.10.1.3.$HP")" "$(ss_n syn-recv $HP)" "mhConnHalfOpen.$HP is what ss counts"
@@ -220,7 +156,7 @@ ok $? "the SMS names the port, the count, the threshold and the top host"
 is "$(gw_texts | grep -c " $EP")" 0 "and no SMS for port $EP"
 
 # the ACKs go through and the clients close: the flood is over
-ip netns exec "$NS_C" nft delete table inet mhcstest || bail "nft delete failed"
+lab_unflood
 kill "$BG_hc"
 wait_until 60 has_sms "^OK .* $HP\\b"
 ok $? "the half-open connections end: the alarm clears"
