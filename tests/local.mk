@@ -199,7 +199,7 @@ agent_unit_tests += tests/unit/test_conn_col tests/unit/test_drsync_col
 tests_unit_test_conn_col_SOURCES = tests/unit/test_conn_col.c $(CFGTEST_SRC)
 tests_unit_test_conn_col_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conn_col_LDADD = $(UNIT_AGENT_LDADD)
-tests_unit_test_drsync_col_SOURCES = tests/unit/test_drsync_col.c
+tests_unit_test_drsync_col_SOURCES = tests/unit/test_drsync_col.c $(CFGTEST_SRC)
 tests_unit_test_drsync_col_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_drsync_col_LDADD = $(UNIT_AGENT_LDADD)
 endif

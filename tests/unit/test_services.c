@@ -29,17 +29,6 @@ svc(const struct conf *c)
 	return conf_col_of(c, &collector_services)->cc;
 }
 
-static const struct conf_alarm *
-alarm_named(const struct conf *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->nalarms; i++)
-		if (strcmp(c->alarms[i].name, name) == 0)
-			return &c->alarms[i];
-	return NULL;
-}
-
 static void
 test_conf_values(void **state)
 {
@@ -103,7 +92,7 @@ test_conf_values(void **state)
 
 	/* an implied alarm per service, but for alarm = false */
 	assert_int_equal(c->nalarms, 6);
-	a = alarm_named(c, "service-smtp");
+	a = ct_alarm(c, "service-smtp");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "service.down");
 	assert_string_equal(a->instance, "smtp");
@@ -111,9 +100,9 @@ test_conf_values(void **state)
 	assert_int_equal(a->hold, 0);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
 	assert_true(a->implied);
-	assert_int_equal(alarm_named(c, "service-sub")->severity,
+	assert_int_equal(ct_alarm(c, "service-sub")->severity,
 	    MH_SEV_WARNING);
-	assert_null(alarm_named(c, "service-web"));
+	assert_null(ct_alarm(c, "service-web"));
 	assert_int_equal(metrics_family("service.down"), MH_FAM_SERVICE);
 	conf_free(c);
 
