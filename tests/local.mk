@@ -6,6 +6,8 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CONFUSE_CFLAGS)
 UNIT_AGENT_LDADD = agent/libmhagent.la agent/logs/libmhlogs.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
 ## the handler half (no libcurl): what every sms unit test needs
 UNIT_SMS_LDADD = sms/libmhsms.la lib/libmhutil.la $(CMOCKA_LIBS) $(CONFUSE_LIBS)
+## writes, loads and checks a mailhealthd.conf (the tests of its sections)
+CFGTEST_SRC = tests/unit/cfgtest.c tests/unit/cfgtest.h
 
 if HAVE_CMOCKA
 ## ---- unit tests of agent/ (one line per test program)
@@ -23,7 +25,7 @@ tests_unit_test_mibstd_LDADD = $(UNIT_AGENT_LDADD)
 agent_unit_tests += tests/unit/test_probe_words tests/unit/test_probe_flap \
 	tests/unit/test_probe_parse tests/unit/test_probe_set \
 	tests/unit/test_probe_reply tests/unit/test_services
-tests_unit_test_services_SOURCES = tests/unit/test_services.c
+tests_unit_test_services_SOURCES = tests/unit/test_services.c $(CFGTEST_SRC)
 tests_unit_test_services_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_services_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_probe_reply_SOURCES = tests/unit/test_probe_reply.c
@@ -75,7 +77,7 @@ tests_unit_test_queue_postfix_SOURCES = tests/unit/test_queue_postfix.c \
 	tests/unit/pfq.c tests/unit/pfq.h
 tests_unit_test_queue_postfix_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_queue_postfix_LDADD = $(UNIT_AGENT_LDADD)
-tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c $(CFGTEST_SRC)
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_alarm_SOURCES = tests/unit/test_alarm.c
@@ -194,10 +196,10 @@ integration_tests += tests/integration/conn-snmp.sh \
 	tests/integration/drsync-snmp.sh
 if HAVE_CMOCKA
 agent_unit_tests += tests/unit/test_conn_col tests/unit/test_drsync_col
-tests_unit_test_conn_col_SOURCES = tests/unit/test_conn_col.c
+tests_unit_test_conn_col_SOURCES = tests/unit/test_conn_col.c $(CFGTEST_SRC)
 tests_unit_test_conn_col_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conn_col_LDADD = $(UNIT_AGENT_LDADD)
-tests_unit_test_drsync_col_SOURCES = tests/unit/test_drsync_col.c
+tests_unit_test_drsync_col_SOURCES = tests/unit/test_drsync_col.c $(CFGTEST_SRC)
 tests_unit_test_drsync_col_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_drsync_col_LDADD = $(UNIT_AGENT_LDADD)
 endif
@@ -246,10 +248,10 @@ tests_unit_test_logstats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logstats_LDADD = $(UNIT_AGENT_LDADD)
 ## the log collector (agent/logs/logs*.c)
 agent_unit_tests += tests/unit/test_logs tests/unit/test_logs_metrics
-tests_unit_test_logs_SOURCES = tests/unit/test_logs.c
+tests_unit_test_logs_SOURCES = tests/unit/test_logs.c $(CFGTEST_SRC)
 tests_unit_test_logs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_LDADD = $(UNIT_AGENT_LDADD)
-tests_unit_test_logs_metrics_SOURCES = tests/unit/test_logs_metrics.c
+tests_unit_test_logs_metrics_SOURCES = tests/unit/test_logs_metrics.c $(CFGTEST_SRC)
 tests_unit_test_logs_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_metrics_LDADD = $(UNIT_AGENT_LDADD)
 endif

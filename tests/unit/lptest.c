@@ -215,6 +215,32 @@ data_path(const char *file)
 }
 
 void
+lpt_file(struct logparse *lp, const char *file, enum lpt_fmt fmt,
+    struct lpt_evs *evs)
+{
+	char *path = data_path(file), line[8192];
+	FILE *in = fopen(path, "r");
+
+	if (in == NULL)
+		fail_msg("cannot open %s", path);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		lpt_line(lp, line, fmt, evs);
+	}
+	fclose(in);
+	free(path);
+}
+
+void
+lpt_count(const struct lpt_evs *evs, uint64_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < evs->n; i++)
+		n[evs->v[i].ev.kind] += evs->v[i].ev.count;
+}
+
+void
 lpt_golden(struct logparse *lp, const char *file, enum lpt_fmt fmt)
 {
 	char *path = data_path(file), *gpath = xasprintf("%s.events", path);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "logs/logparse.h"
 
@@ -44,6 +45,12 @@ void lpt_collect(void *arg, const struct log_event *);
 /* Parse one line of text into evs (appending); returns events emitted. */
 size_t lpt_line(struct logparse *, const char *text, enum lpt_fmt,
     struct lpt_evs *evs);
+/* Parse every line of FILE (under tests/data/logs) into evs
+ * (appending); fails the test if FILE cannot be read. */
+void lpt_file(struct logparse *, const char *file, enum lpt_fmt,
+    struct lpt_evs *evs);
+/* Add each event's count to n[its kind] (n has a slot for every kind). */
+void lpt_count(const struct lpt_evs *, uint64_t *n);
 /* One event as a line of text: "kind proto count qid=.. user=..
  * client=.. domain=.. relay=.. dsn=.. reason=.." (empty fields left out).
  * Returns buf. */

@@ -16,6 +16,7 @@
 
 #include "core/core.h"
 #include "queue/queue.h"
+#include "cfgtest.h"
 
 /* The queue collector's own part of a configuration. */
 static const struct conf_mta *
@@ -24,50 +25,12 @@ mta(const struct conf *c)
 	return conf_col_of(c, &collector_queue)->cc;
 }
 
-static char path[64];
-
-static const char *
-write_conf(const char *text)
-{
-	FILE *fp;
-	int fd;
-
-	strcpy(path, "/tmp/mh-conf-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "w");
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
-
 static int
 teardown(void **state)
 {
 	(void)state;
-	if (path[0])
-		unlink(path);
-	path[0] = '\0';
+	ct_remove();
 	return 0;
-}
-
-/* Loads text expecting failure; checks the message is "FILE:LINE: ..."
- * with that line and contains want. */
-static void
-expect_error(const char *text, int line, const char *want)
-{
-	char *err = NULL, prefix[128];
-	const char *f = write_conf(text);
-	struct conf *c = conf_load(f, &err);
-
-	assert_null(c);
-	assert_non_null(err);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", f, line);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
-		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix, want);
-	free(err);
-	unlink(f);
-	path[0] = '\0';
 }
 
 static void
@@ -77,7 +40,7 @@ test_sample_values(void **state)
 	struct conf *c;
 
 	(void)state;
-	c = conf_load(write_conf(
+	c = conf_load(ct_write(
 	    "agentx_socket = \"/tmp/x.sock\"\n"
 	    "interval = 7\n"
 	    "top_n = 5\n"
@@ -115,7 +78,7 @@ test_defaults(void **state)
 	struct conf *c;
 
 	(void)state;
-	c = conf_load(write_conf("# nothing\n"), &err);
+	c = conf_load(ct_write("# nothing\n"), &err);
 	assert_non_null(c);
 	assert_string_equal(c->agentx_socket, "/var/agentx/master");
 	assert_int_equal(c->interval, 30);
@@ -123,15 +86,15 @@ test_defaults(void **state)
 	assert_true(mta(c)->is_auto);
 	assert_int_equal(c->nalarms, 0);
 	conf_free(c);
-	unlink(path);
+	ct_remove();
 
-	c = conf_load(write_conf("mta qmail { }\n"), &err);
+	c = conf_load(ct_write("mta qmail { }\n"), &err);
 	assert_non_null(c);
 	assert_string_equal(mta(c)->queue_directory, "/var/qmail/queue");
 	assert_int_equal(mta(c)->split, 23);
 	conf_free(c);
-	unlink(path);
-	c = conf_load(write_conf("mta exim { }\n"), &err);
+	ct_remove();
+	c = conf_load(ct_write("mta exim { }\n"), &err);
 	assert_non_null(c);
 	assert_string_equal(mta(c)->spool_directory, "/var/spool/exim4");
 	conf_free(c);
@@ -141,9 +104,9 @@ static void
 test_typo(void **state)
 {
 	(void)state;
-	expect_error("interval = 30\n\ntop_m = 10\n", 3, "top_m");
+	ct_expect_error("interval = 30\n\ntop_m = 10\n", 3, "top_m");
 	/* a section libconfuse made before any file names the file too */
-	expect_error("system {\n disks = { \"var\" }\n}\n", 2,
+	ct_expect_error("system {\n disks = { \"var\" }\n}\n", 2,
 	    "disks: 'var' is not an absolute path");
 }
 
@@ -151,24 +114,26 @@ static void
 test_bad_values(void **state)
 {
 	(void)state;
-	expect_error("interval = 0\n", 1, "out of range");
-	expect_error("\ninterval = \"often\"\n", 2, "interval");
-	expect_error("top_n = 101\n", 1, "out of range");
-	expect_error("mta sendmail { }\n", 1, "unknown mta 'sendmail'");
-	expect_error("mta exim {\n queue_directory = \"/q\"\n}\n", 3,
+	ct_expect_error("interval = 0\n", 1, "out of range");
+	ct_expect_error("\ninterval = \"often\"\n", 2, "interval");
+	ct_expect_error("top_n = 101\n", 1, "out of range");
+	ct_expect_error("mta sendmail { }\n", 1, "unknown mta 'sendmail'");
+	ct_expect_error("mta exim {\n queue_directory = \"/q\"\n}\n", 3,
 	    "spool_directory");
-	expect_error("mta postfix { queue_directory = \"relative\" }\n", 1,
+	ct_expect_error("mta postfix { queue_directory = \"relative\" }\n", 1,
 	    "absolute");
-	expect_error("alarm a {\n metric = \"queue.totl\"\n rising = 1 falling = 0 }\n",
-	    2, "unknown metric 'queue.totl'");
-	expect_error("alarm a { metric = \"queue.total\"\n rising = 1 falling = 0\n"
-	    " severity = severe }\n", 3, "invalid severity 'severe'");
-	expect_error("alarm a { metric = \"queue.total\" falling = 0 }\n", 1,
+	ct_expect_error("alarm a {\n metric = \"queue.totl\"\n rising = 1 "
+	    "falling = 0 }\n", 2, "unknown metric 'queue.totl'");
+	ct_expect_error("alarm a { metric = \"queue.total\"\n rising = 1 "
+	    "falling = 0\n severity = severe }\n", 3,
+	    "invalid severity 'severe'");
+	ct_expect_error("alarm a { metric = \"queue.total\" falling = 0 }\n", 1,
 	    "rising and falling are required");
-	expect_error("alarm a { metric = \"queue.total\" rising = 1 falling = 0 }\n"
+	ct_expect_error("alarm a { metric = \"queue.total\" rising = 1 "
+	    "falling = 0 }\n"
 	    "alarm a { metric = \"queue.total\" rising = 1 falling = 0 }\n", 2, "a");
-	expect_error("mta postfix { }\nmta qmail { }\n", 2, "only one mta");
-	expect_error("interval = 30\nalarm x {\n", 3, "");
+	ct_expect_error("mta postfix { }\nmta qmail { }\n", 2, "only one mta");
+	ct_expect_error("interval = 30\nalarm x {\n", 3, "");
 }
 
 static void

@@ -23,38 +23,10 @@
 
 #include "conn/conn_col.h"
 #include "view/view.h"
+#include "cfgtest.h"
 
 #define R 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 25
 #define C R, 1, MH_G_CONN
-
-static char path[64];
-
-static const char *
-write_conf(const char *text)
-{
-	FILE *fp;
-	int fd;
-
-	strcpy(path, "/tmp/mh-connconf-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "w");
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
-
-static struct conf *
-load(const char *text)
-{
-	char *err = NULL;
-	struct conf *c = conf_load(write_conf(text), &err);
-
-	if (c == NULL)
-		fail_msg("%s", err);
-	unlink(path);
-	return c;
-}
 
 static const struct conn_conf *
 cc_of(const struct conf *c)
@@ -67,23 +39,6 @@ cc_of(const struct conf *c)
 }
 
 static void
-expect_error(const char *text, int line, const char *want)
-{
-	char *err = NULL, prefix[128];
-	const char *f = write_conf(text);
-	struct conf *c = conf_load(f, &err);
-
-	assert_null(c);
-	assert_non_null(err);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", f, line);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
-		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix,
-		    want);
-	free(err);
-	unlink(f);
-}
-
-static void
 test_conf(void **state)
 {
 	static const uint16_t dflt[] = { 25, 465, 587, 110, 995, 143, 993 };
@@ -92,7 +47,7 @@ test_conf(void **state)
 
 	(void)state;
 	/* no section: on, with the default ports, in their order */
-	c = load("top_n = 4\n");
+	c = ct_load("top_n = 4\n");
 	k = cc_of(c);
 	assert_int_equal(k->o.nports, 7);
 	assert_memory_equal(k->o.ports, dflt, sizeof(dflt));
@@ -101,7 +56,7 @@ test_conf(void **state)
 	assert_int_equal(k->o.growth_window, 120);
 	conf_free(c);
 
-	c = load("interval = 300\nconnections {\n ports = { 2525, 25 }\n"
+	c = ct_load("interval = 300\nconnections {\n ports = { 2525, 25 }\n"
 	    " reader = proc\n}\n");
 	k = cc_of(c);
 	assert_int_equal(k->o.nports, 2);
@@ -112,7 +67,7 @@ test_conf(void **state)
 	assert_int_equal(k->o.growth_window, 600);
 	conf_free(c);
 
-	c = load("connections { ports += { 2525 } growth_window = 45 "
+	c = ct_load("connections { ports += { 2525 } growth_window = 45 "
 	    "interval = 5 }\n");
 	k = cc_of(c);
 	assert_int_equal(k->o.nports, 8);
@@ -121,21 +76,21 @@ test_conf(void **state)
 	assert_int_equal(conf_col_of(c, &collector_conn)->interval, 5);
 	conf_free(c);
 
-	expect_error("\nconnections {\n ports = { 25, 0 }\n}\n", 3,
+	ct_expect_error("\nconnections {\n ports = { 25, 0 }\n}\n", 3,
 	    "ports: 0 is not a TCP port (1 to 65535)");
-	expect_error("connections {\n ports = { 70000 }\n}\n", 2,
+	ct_expect_error("connections {\n ports = { 70000 }\n}\n", 2,
 	    "ports: 70000 is not a TCP port");
-	expect_error("connections {\n ports = { 25,\n 587, 25 }\n}\n", 3,
+	ct_expect_error("connections {\n ports = { 25,\n 587, 25 }\n}\n", 3,
 	    "ports: 25 is listed twice");
-	expect_error("connections {\n ports = {}\n}\n", 3,
+	ct_expect_error("connections {\n ports = {}\n}\n", 3,
 	    "connections: ports is empty");
-	expect_error("connections {\n reader = netlink\n}\n", 2,
+	ct_expect_error("connections {\n reader = netlink\n}\n", 2,
 	    "reader: 'netlink' is not auto or proc");
-	expect_error("connections {\n growth_window = -1\n}\n", 2,
+	ct_expect_error("connections {\n growth_window = -1\n}\n", 2,
 	    "growth_window = -1 is out of range");
-	expect_error("connections { }\nconnections { }\n", 2,
+	ct_expect_error("connections { }\nconnections { }\n", 2,
 	    "only one connections section");
-	expect_error("connections {\n port = { 25 }\n}\n", 2, "port");
+	ct_expect_error("connections {\n port = { 25 }\n}\n", 2, "port");
 }
 
 /* an IPv4 socket: 127.0.0.1:lport <- 127.0.0.r:rport */
@@ -408,7 +363,7 @@ emit_cb(const struct alarm_event *ev, void *arg)
 static void
 test_alarm(void **state)
 {
-	struct conf *cf = load("alarm syn { metric = \"conn.halfopen\" "
+	struct conf *cf = ct_load("alarm syn { metric = \"conn.halfopen\" "
 	    "rising = 2 falling = 0 }\n");
 	struct alarms *al = alarms_new();
 	struct conn *c = engine();

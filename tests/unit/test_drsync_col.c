@@ -25,6 +25,7 @@
 
 #include "drsync/drsync_col.h"
 #include "view/view.h"
+#include "cfgtest.h"
 
 #define R 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 25
 #define D R, 1, MH_G_DRSYNC
@@ -79,32 +80,6 @@ load(const char *fmt, ...)
 }
 
 static void
-expect_error(const char *text, int line, const char *want)
-{
-	char *err = NULL, prefix[256];
-	const char *f = write_conf(text);
-
-	assert_null(conf_load(f, &err));
-	assert_non_null(err);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", f, line);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
-		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix,
-		    want);
-	free(err);
-}
-
-static const struct conf_alarm *
-alarm_of(const struct conf *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->nalarms; i++)
-		if (strcmp(c->alarms[i].name, name) == 0)
-			return &c->alarms[i];
-	return NULL;
-}
-
-static void
 test_conf(void **state)
 {
 	const struct conf_col *cc;
@@ -116,7 +91,7 @@ test_conf(void **state)
 	/* no section: not running, no alarm */
 	c = load("interval = 30\n");
 	assert_false(conf_col_of(c, &collector_drsync)->on);
-	assert_null(alarm_of(c, "drsync-late"));
+	assert_null(ct_alarm(c, "drsync-late"));
 	conf_free(c);
 
 	c = load("drsync {\n stamp_file = \"/srv/mail/.stamp\"\n"
@@ -134,18 +109,18 @@ test_conf(void **state)
 	assert_int_equal(k->o.timeout, 10);
 	/* the implied alarms, critical, no alarm section needed: the lag
 	 * reaching max_lag, and a failure as long where there is no lag */
-	a = alarm_of(c, "drsync-late");
+	a = ct_alarm(c, "drsync-late");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "drsync.lag");
 	assert_true(a->rising == 600 && a->falling == 599);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
 	assert_true(a->implied);
-	a = alarm_of(c, "drsync-failed");
+	a = ct_alarm(c, "drsync-failed");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "drsync.failed");
 	assert_true(a->rising == 600 && a->falling == 0);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
-	assert_null(alarm_of(c, "drsync-peer"));
+	assert_null(ct_alarm(c, "drsync-peer"));
 	conf_free(c);
 
 	c = load("drsync {\n method = command\n role = primary\n"
@@ -156,8 +131,8 @@ test_conf(void **state)
 	assert_int_equal(k->o.role, DRSYNC_PRIMARY);
 	assert_string_equal(k->o.command, "/bin/echo 12");
 	assert_string_equal(k->o.peer, "[::1]:22");
-	assert_int_equal(alarm_of(c, "drsync-late")->severity, MH_SEV_MAJOR);
-	a = alarm_of(c, "drsync-peer");
+	assert_int_equal(ct_alarm(c, "drsync-late")->severity, MH_SEV_MAJOR);
+	a = ct_alarm(c, "drsync-peer");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "drsync.peer_failures");
 	assert_true(a->rising == 3 && a->falling == 0);
@@ -165,35 +140,35 @@ test_conf(void **state)
 	conf_free(c);
 
 	/* the engine's checks come out with the section's file and line */
-	expect_error("interval = 5\ndrsync {\n method = stamp\n}\n", 4,
+	ct_expect_error("interval = 5\ndrsync {\n method = stamp\n}\n", 4,
 	    "drsync: method stamp needs stamp_file, an absolute path");
-	expect_error("drsync {\n method = command\n}\n", 3,
+	ct_expect_error("drsync {\n method = command\n}\n", 3,
 	    "drsync: method command needs command");
-	expect_error("drsync {\n method = command\n"
+	ct_expect_error("drsync {\n method = command\n"
 	    " command = \"check 'lag\"\n}\n", 4,
 	    "drsync: command: unterminated ' in the command");
-	expect_error("drsync {\n stamp_file = \"/x\"\n peer = \"dr1\"\n}\n", 4,
-	    "drsync: peer \"dr1\": ");
-	expect_error("drsync {\n stamp_file = \"/x\"\n command = \"x\"\n}\n", 4,
-	    "drsync: command is not used by method stamp");
-	expect_error("drsync {\n method = drbd\n stamp_file = \"/x\"\n}\n", 4,
+	ct_expect_error("drsync {\n stamp_file = \"/x\"\n peer = \"dr1\"\n}\n",
+	    4, "drsync: peer \"dr1\": ");
+	ct_expect_error("drsync {\n stamp_file = \"/x\"\n command = \"x\"\n}\n",
+	    4, "drsync: command is not used by method stamp");
+	ct_expect_error("drsync {\n method = drbd\n stamp_file = \"/x\"\n}\n", 4,
 	    "drsync: stamp_file is not used by method drbd");
 	/* the option's own line when libconfuse checks it */
-	expect_error("drsync {\n\n method = rsync\n}\n", 3,
+	ct_expect_error("drsync {\n\n method = rsync\n}\n", 3,
 	    "method: 'rsync' is not stamp, drbd or command");
-	expect_error("drsync {\n role = secondary\n}\n", 2,
+	ct_expect_error("drsync {\n role = secondary\n}\n", 2,
 	    "role: 'secondary' is not primary or dr");
-	expect_error("drsync {\n stamp_file = \"stamp\"\n}\n", 2,
+	ct_expect_error("drsync {\n stamp_file = \"stamp\"\n}\n", 2,
 	    "stamp_file must be an absolute path");
-	expect_error("drsync {\n max_lag = 0\n}\n", 2,
+	ct_expect_error("drsync {\n max_lag = 0\n}\n", 2,
 	    "max_lag = 0 is out of range");
-	expect_error("drsync {\n severity = loud\n}\n", 2,
+	ct_expect_error("drsync {\n severity = loud\n}\n", 2,
 	    "invalid severity 'loud'");
-	expect_error("drsync {\n stamp_file = \"/x\"\n timeout = 0\n}\n", 3,
+	ct_expect_error("drsync {\n stamp_file = \"/x\"\n timeout = 0\n}\n", 3,
 	    "timeout = 0 is out of range");
-	expect_error("drsync { stamp_file = \"/x\" }\n"
+	ct_expect_error("drsync { stamp_file = \"/x\" }\n"
 	    "drsync { stamp_file = \"/y\" }\n", 2, "only one drsync section");
-	expect_error("alarm drsync-late { metric = \"drsync.lag\" rising = 1 "
+	ct_expect_error("alarm drsync-late { metric = \"drsync.lag\" rising = 1 "
 	    "falling = 0 }\ndrsync {\n stamp_file = \"/x\"\n}\n", 4,
 	    "the alarms 'drsync-late', 'drsync-failed' and 'drsync-peer' are "
 	    "made by this section");
@@ -218,9 +193,9 @@ test_sample(void **state)
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_true(conf_col_of(c, &collector_drsync)->on);
-	assert_non_null(alarm_of(c, "drsync-late"));
-	assert_non_null(alarm_of(c, "drsync-peer"));
-	assert_non_null(alarm_of(c, "dr-lag-warning"));
+	assert_non_null(ct_alarm(c, "drsync-late"));
+	assert_non_null(ct_alarm(c, "drsync-peer"));
+	assert_non_null(ct_alarm(c, "dr-lag-warning"));
 	conf_free(c);
 }
 

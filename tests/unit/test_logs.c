@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "logs/logs.h"
+#include "cfgtest.h"
 
 static char dir[64];
 
@@ -56,48 +57,6 @@ data_file(const char *name)
 	return buf[k];
 }
 
-static void
-write_file(const char *path, const char *mode, const char *text)
-{
-	FILE *fp = fopen(path, mode);
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static struct conf *
-load(const char *text)
-{
-	char path[128], *err = NULL;
-	struct conf *c;
-
-	snprintf(path, sizeof(path), "%s/mailhealthd.conf", dir);
-	write_file(path, "w", text);
-	c = conf_load(path, &err);
-	if (c == NULL)
-		fail_msg("%s", err);
-	return c;
-}
-
-static void
-expect_error(const char *text, int line, const char *want)
-{
-	char path[128], *err = NULL, prefix[160];
-	struct conf *c;
-
-	snprintf(path, sizeof(path), "%s/bad.conf", dir);
-	write_file(path, "w", text);
-	c = conf_load(path, &err);
-	assert_null(c);
-	assert_non_null(err);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
-		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix,
-		    want);
-	free(err);
-}
-
 static const struct logs_conf *
 lconf(const struct conf *c)
 {
@@ -111,7 +70,7 @@ test_conf(void **state)
 	const struct logs_conf *lc;
 
 	(void)state;
-	c = load("log mail { path = \"/var/log/mail.log\" }\n"
+	c = ct_load("log mail { path = \"/var/log/mail.log\" }\n"
 	    "log q { multilog = \"/var/log/qmail/send\" parser = qmail }\n"
 	    "rule web { match = \"fail for (\\\\S+) from (\\\\S+)\"\n"
 	    "  kind = auth_failure user = 1 client = 2 proto = imap }\n"
@@ -131,31 +90,31 @@ test_conf(void **state)
 	conf_free(c);
 
 	/* no log section: the collector stays off */
-	c = load("logs { rate_window = 60 }\n");
+	c = ct_load("logs { rate_window = 60 }\n");
 	assert_false(conf_col_of(c, &collector_logs)->on);
 	conf_free(c);
 
-	expect_error("log mail {\n parser = postfix\n}\n", 3,
+	ct_expect_error("log mail {\n parser = postfix\n}\n", 3,
 	    "log mail: one of path, multilog or journal = true is required");
-	expect_error("log mail {\n path = \"/a\"\n multilog = \"/b\"\n}\n", 4,
+	ct_expect_error("log mail {\n path = \"/a\"\n multilog = \"/b\"\n}\n", 4,
 	    "exclude each other");
-	expect_error("log mail {\n path = \"var/log\"\n}\n", 2, "absolute");
-	expect_error("log mail {\n path = \"/a\"\n parser = sendmail\n}\n", 3,
+	ct_expect_error("log mail {\n path = \"var/log\"\n}\n", 2, "absolute");
+	ct_expect_error("log mail {\n path = \"/a\"\n parser = sendmail\n}\n", 3,
 	    "parser = 'sendmail'");
-	expect_error("log ../x { path = \"/a\" }\n", 1, "a log name is");
-	expect_error("log m { path = \"/a\" units = { \"postfix\" } }\n", 1,
+	ct_expect_error("log ../x { path = \"/a\" }\n", 1, "a log name is");
+	ct_expect_error("log m { path = \"/a\" units = { \"postfix\" } }\n", 1,
 	    "need journal = true");
-	expect_error("\nrule web {\n match = \"(unclosed\"\n kind = auth_failure\n"
-	    "}\n", 5, "rule web: match:");
-	expect_error("rule web {\n match = \"x (\\\\S+)\"\n kind = auth_failure\n"
-	    " user = 2\n}\n", 5, "capture group");
-	expect_error("rule web {\n match = \"x\"\n kind = spam\n}\n", 4,
+	ct_expect_error("\nrule web {\n match = \"(unclosed\"\n "
+	    "kind = auth_failure\n}\n", 5, "rule web: match:");
+	ct_expect_error("rule web {\n match = \"x (\\\\S+)\"\n "
+	    "kind = auth_failure\n user = 2\n}\n", 5, "capture group");
+	ct_expect_error("rule web {\n match = \"x\"\n kind = spam\n}\n", 4,
 	    "kind");
-	expect_error("rule web {\n kind = auth_failure\n}\n", 3,
+	ct_expect_error("rule web {\n kind = auth_failure\n}\n", 3,
 	    "match and kind are required");
-	expect_error("logs {\n rate_window = 5\n}\n", 2, "out of range");
-	expect_error("logs {\n counters = 2\n}\n", 2, "out of range");
-	expect_error("alarm a {\n metric = \"sender.rates\"\n rising = 1 "
+	ct_expect_error("logs {\n rate_window = 5\n}\n", 2, "out of range");
+	ct_expect_error("logs {\n counters = 2\n}\n", 2, "out of range");
+	ct_expect_error("alarm a {\n metric = \"sender.rates\"\n rising = 1 "
 	    "falling = 0 }\n", 2, "unknown metric");
 }
 
@@ -224,7 +183,7 @@ test_replay_real_logs(void **state)
 	    "log ex { path = \"%s\" }\n",
 	    dir, data_file("postfix-3.7.maillog"),
 	    data_file("dovecot-2.3.maillog"), data_file("exim-4.96.mainlog"));
-	c = load(text);
+	c = ct_load(text);
 	c->once = true;
 	p = collect_run_one(&collector_logs, conf_col_of(c,
 	    &collector_logs)->cc, c);
@@ -279,7 +238,7 @@ test_missing_log(void **state)
 	(void)state;
 	snprintf(text, sizeof(text), "log gone { path = \"%s/nothere\" }\n",
 	    dir);
-	c = load(text);
+	c = ct_load(text);
 	c->once = true;
 	p = collect_run_one(&collector_logs, conf_col_of(c,
 	    &collector_logs)->cc, c);
@@ -343,7 +302,7 @@ test_restart(void **state)
 	append_lines(log, 0, 10);	/* before the agent: not news */
 	snprintf(text, sizeof(text), "state_directory = \"%s/st/ate\"\n"
 	    "log mail { path = \"%s\" }\n", dir, log);
-	c = load(text);
+	c = ct_load(text);
 	st = col->init(conf_col_of(c, col)->cc, c);
 	assert_non_null(st);
 	snprintf(sf, sizeof(sf), "%s/st/ate", dir);

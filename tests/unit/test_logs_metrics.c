@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "logs/logs.h"
+#include "cfgtest.h"
 
 static char dir[64];
 
@@ -39,30 +40,6 @@ teardown(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	return 0;
-}
-
-static void
-write_file(const char *path, const char *mode, const char *text)
-{
-	FILE *fp = fopen(path, mode);
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static struct conf *
-load(const char *text)
-{
-	char path[128], *err = NULL;
-	struct conf *c;
-
-	snprintf(path, sizeof(path), "%s/mailhealthd.conf", dir);
-	write_file(path, "w", text);
-	c = conf_load(path, &err);
-	if (c == NULL)
-		fail_msg("%s", err);
-	return c;
 }
 
 static const struct logs_part *
@@ -231,7 +208,7 @@ test_replay_alarms(void **state)
 	    "severity = major }\n"
 	    "alarm big { metric = \"queue.total\" rising = 0 falling = 0 }\n",
 	    log);
-	c = load(text);
+	c = ct_load(text);
 	c->once = true;
 	p = collect_run_one(&collector_logs, conf_col_of(c,
 	    &collector_logs)->cc, c);

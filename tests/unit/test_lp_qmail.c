@@ -36,23 +36,6 @@ test_golden_smtpd_first(void **state)
 	logparse_free(lp);
 }
 
-static void
-feed(struct logparse *lp, const char *file, struct lpt_evs *evs)
-{
-	char *path = xasprintf("%s/tests/data/logs/%s",
-	    getenv("top_srcdir") ? getenv("top_srcdir") : "../..", file);
-	FILE *f = fopen(path, "r");
-	char line[4096];
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		lpt_line(lp, line, LPT_BARE, evs);
-	}
-	fclose(f);
-	free(path);
-}
-
 static const struct lpt_ev *
 find(const struct lpt_evs *e, enum log_ev_kind k, size_t nth)
 {
@@ -73,14 +56,12 @@ test_send_log_first(void **state)
 	struct lpt_evs e = { 0 };
 	const struct lpt_ev *x;
 	char b[1024];
-	size_t i;
 	uint64_t n[16] = { 0 };
 
 	(void)state;
-	feed(lp, "qmail-send.multilog", &e);
-	feed(lp, "qmail-smtpd.multilog", &e);
-	for (i = 0; i < e.n; i++)
-		n[e.v[i].ev.kind] += e.v[i].ev.count;
+	lpt_file(lp, "qmail-send.multilog", LPT_BARE, &e);
+	lpt_file(lp, "qmail-smtpd.multilog", LPT_BARE, &e);
+	lpt_count(&e, n);
 	assert_int_equal(n[LEV_RECEIVED], 3);
 	assert_int_equal(n[LEV_SUBMIT], 2);	/* lpjunk, alice; not qmails */
 	assert_int_equal(n[LEV_DELIVERED], 3);

@@ -21,68 +21,12 @@
 
 #include "core/core.h"
 #include "probe/services.h"
-
-static char path[64];
-
-static const char *
-write_conf(const char *text)
-{
-	FILE *fp;
-	int fd;
-
-	strcpy(path, "/tmp/mh-svc-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "w");
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
-
-static struct conf *
-load(const char *text)
-{
-	char *err = NULL;
-	struct conf *c = conf_load(write_conf(text), &err);
-
-	if (c == NULL)
-		fail_msg("%s", err);
-	unlink(path);
-	return c;
-}
-
-static void
-expect_error(const char *text, int line, const char *want)
-{
-	char *err = NULL, prefix[128];
-	const char *f = write_conf(text);
-	struct conf *c = conf_load(f, &err);
-
-	assert_null(c);
-	assert_non_null(err);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", f, line);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
-		fail_msg("got '%s', want prefix '%s' and '%s'", err, prefix,
-		    want);
-	free(err);
-	unlink(f);
-}
+#include "cfgtest.h"
 
 static const struct services_conf *
 svc(const struct conf *c)
 {
 	return conf_col_of(c, &collector_services)->cc;
-}
-
-static const struct conf_alarm *
-alarm_named(const struct conf *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->nalarms; i++)
-		if (strcmp(c->alarms[i].name, name) == 0)
-			return &c->alarms[i];
-	return NULL;
 }
 
 static void
@@ -94,7 +38,7 @@ test_conf_values(void **state)
 	const struct conf_alarm *a;
 
 	(void)state;
-	c = load("interval = 20\n"
+	c = ct_load("interval = 20\n"
 	    "service smtp { check = smtp target = \"127.0.0.1:25\" }\n"
 	    "service sub { check = submission target = \"127.0.0.1\"\n"
 	    "  starttls = false tls_verify = true tls_name = \"mx.example\"\n"
@@ -148,7 +92,7 @@ test_conf_values(void **state)
 
 	/* an implied alarm per service, but for alarm = false */
 	assert_int_equal(c->nalarms, 6);
-	a = alarm_named(c, "service-smtp");
+	a = ct_alarm(c, "service-smtp");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "service.down");
 	assert_string_equal(a->instance, "smtp");
@@ -156,14 +100,14 @@ test_conf_values(void **state)
 	assert_int_equal(a->hold, 0);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
 	assert_true(a->implied);
-	assert_int_equal(alarm_named(c, "service-sub")->severity,
+	assert_int_equal(ct_alarm(c, "service-sub")->severity,
 	    MH_SEV_WARNING);
-	assert_null(alarm_named(c, "service-web"));
+	assert_null(ct_alarm(c, "service-web"));
 	assert_int_equal(metrics_family("service.down"), MH_FAM_SERVICE);
 	conf_free(c);
 
 	/* none: the collector is off */
-	c = load("interval = 5\n");
+	c = ct_load("interval = 5\n");
 	assert_false(conf_col_of(c, &collector_services)->on);
 	conf_free(c);
 }
@@ -172,42 +116,43 @@ static void
 test_conf_errors(void **state)
 {
 	(void)state;
-	expect_error("\nservice a {\n check = smtpp\n}\n", 3,
+	ct_expect_error("\nservice a {\n check = smtpp\n}\n", 3,
 	    "unknown check 'smtpp' (smtp, submission");
-	expect_error("service a {\n target = \"x\"\n}\n", 3,
+	ct_expect_error("service a {\n target = \"x\"\n}\n", 3,
 	    "service a: check is required");
-	expect_error("\nservice a {\n check = smtps target = \"h\"\n"
+	ct_expect_error("\nservice a {\n check = smtps target = \"h\"\n"
 	    " starttls = true\n}\n", 5,
 	    "service a: starttls does not apply to a smtps check");
-	expect_error("service a { check = dns target = \"x\" dns_type = MXX }\n",
-	    1, "service a: unknown DNS type 'MXX'");
-	expect_error("\n\nservice a { check = command target = \"a | b\" }\n",
+	ct_expect_error("service a { check = dns target = \"x\" "
+	    "dns_type = MXX }\n", 1, "service a: unknown DNS type 'MXX'");
+	ct_expect_error("\n\nservice a { check = command target = \"a | b\" }\n",
 	    3, "service a: '|' at column 3");
-	expect_error("service a { check = smtp }\n", 1,
+	ct_expect_error("service a { check = smtp }\n", 1,
 	    "service a: no host");
-	expect_error("service \"a b\" { check = smtp target = \"h\" }\n", 1,
+	ct_expect_error("service \"a b\" { check = smtp target = \"h\" }\n", 1,
 	    "service 'a b': a name is 1 to 64 letters");
-	expect_error("service a { check = smtp target = \"h\" }\n"
+	ct_expect_error("service a { check = smtp target = \"h\" }\n"
 	    "service a { check = smtp target = \"h\" }\n", 2, "a");
-	expect_error("alarm service-a { metric = \"queue.total\" rising = 1"
+	ct_expect_error("alarm service-a { metric = \"queue.total\" rising = 1"
 	    " falling = 0 }\n\nservice a { check = smtp target = \"h\" }\n", 3,
 	    "service a: its down alarm is named service-a, and an alarm "
 	    "section has that name");
-	expect_error("interval = 10\nservice a {\n check = smtp target = \"h\""
-	    " timeout = 60 }\n", 3, "service a: timeout 60 s does not fit in "
+	ct_expect_error("interval = 10\nservice a {\n check = smtp "
+	    "target = \"h\" timeout = 60 }\n", 3,
+	    "service a: timeout 60 s does not fit in "
 	    "a round (deadline 50 s - interval 10 s)");
-	expect_error("service a { check = file target = \"x\" }\n", 1,
+	ct_expect_error("service a { check = file target = \"x\" }\n", 1,
 	    "a file check needs an absolute path");
-	expect_error("service a { check = firewall\n fw_backend = pf }\n", 2,
+	ct_expect_error("service a { check = firewall\n fw_backend = pf }\n", 2,
 	    "invalid fw_backend 'pf'");
-	expect_error("service a { check = smtp target = \"h\"\n"
+	ct_expect_error("service a { check = smtp target = \"h\"\n"
 	    " severity = fatal }\n", 2, "invalid severity 'fatal'");
-	expect_error("service a { check = smtp target = \"h\" fall = 0 }\n", 1,
-	    "fall = 0 is out of range (1 to 100)");
-	expect_error("service a { check = process pidfile = \"x.pid\" }\n", 1,
+	ct_expect_error("service a { check = smtp target = \"h\" fall = 0 }\n",
+	    1, "fall = 0 is out of range (1 to 100)");
+	ct_expect_error("service a { check = process pidfile = \"x.pid\" }\n", 1,
 	    "pidfile must be an absolute path");
-	expect_error("service a { check = smtp target = \"h\" max_age = 5 }\n",
-	    1, "max_age does not apply to a smtp check");
+	ct_expect_error("service a { check = smtp target = \"h\" "
+	    "max_age = 5 }\n", 1, "max_age does not apply to a smtp check");
 }
 
 /* ---- rounds ---- */
@@ -297,7 +242,7 @@ static const char conf1[] =
 static void
 test_rounds(void **state)
 {
-	struct conf *c = load(conf1);
+	struct conf *c = ct_load(conf1);
 	const struct services_conf *sc = svc(c);
 	void *st;
 	struct part *p1, *p2;
@@ -409,7 +354,7 @@ eval(struct alarms *al, struct part *p, struct events *e)
 static void
 test_reload_keeps_state(void **state)
 {
-	struct conf *c1 = load(conf1), *c2;
+	struct conf *c1 = ct_load(conf1), *c2;
 	struct alarms *al = alarms_new();
 	struct events ev = {0};
 	void *st1, *st2, *st3;
@@ -431,7 +376,7 @@ test_reload_keeps_state(void **state)
 	assert_true(bad_change > 0 && good_change > 0);
 	part_unref(p);
 
-	c2 = load("interval = 5\n"
+	c2 = ct_load("interval = 5\n"
 	    "service bad { check = command target = false }\n"
 	    "service new { check = command target = true }\n"
 	    "service good { check = command target = \"echo all fine\" }\n"

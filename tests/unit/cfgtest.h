@@ -1,0 +1,25 @@
+/*
+ * cfgtest.h: what the tests that load a mailhealthd.conf share: the
+ * text in a temp file, loaded, or checked for its error message.
+ * Include after cmocka.h and core/core.h.
+ */
+#ifndef MH_CFGTEST_H
+#define MH_CFGTEST_H
+
+/* A fresh /tmp/mh-conf-XXXXXX holding text; returns its path, good
+ * until the next call. ct_remove removes it. */
+const char *ct_write(const char *text);
+/* Remove the file ct_write made last, if it is still there (a teardown
+ * for a test that fails half-way). */
+void ct_remove(void);
+/* text loaded as a configuration (the file removed); fails the test
+ * with the loader's message if it does not load. */
+struct conf *ct_load(const char *text);
+/* Loads text expecting failure; checks the message is "FILE:LINE: ..."
+ * with that line and contains want. */
+void ct_expect_error(const char *text, int line, const char *want);
+/* c's alarm called name (a section, or one a collector implies), NULL
+ * if it has none. */
+const struct conf_alarm *ct_alarm(const struct conf *c, const char *name);
+
+#endif
