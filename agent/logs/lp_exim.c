@@ -37,28 +37,34 @@ struct lp_exim {
 	struct lpmap *msgs;
 };
 
-struct lp_exim *
-lp_exim_new(size_t msg_slots)
+static void *
+lp_exim_new(size_t msg_slots, size_t session_slots)
 {
 	struct lp_exim *x = xcalloc(1, sizeof(*x));
 
+	(void)session_slots;
 	x->msgs = lpmap_new(msg_slots, sizeof(struct ex_msg));
 	return x;
 }
 
-void
-lp_exim_free(struct lp_exim *x)
+static void
+lp_exim_free(void *arg)
 {
+	struct lp_exim *x = arg;
+
 	if (x == NULL)
 		return;
 	lpmap_free(x->msgs);
 	free(x);
 }
 
-void
-lp_exim_evicted(const struct lp_exim *x, uint64_t *msg)
+static void
+lp_exim_evicted(const void *arg, uint64_t *msg, uint64_t *sess)
 {
+	const struct lp_exim *x = arg;
+
 	*msg = lpmap_evicted(x->msgs);
+	*sess = 0;
 }
 
 static bool
@@ -341,10 +347,11 @@ ex_authfail(struct lp_emit *e, struct log_str m, const char *p)
 	lp_emit(e, &ev);
 }
 
-void
-lp_exim_line(struct lp_emit *e, struct log_str prog, struct log_str m)
+static void
+lp_exim_line(struct lp_emit *e, void *arg, struct log_str prog,
+    struct log_str m)
 {
-	struct lp_exim *x = lp_exim_state(e->lp);
+	struct lp_exim *x = arg;
 	struct log_str id = { NULL, 0 };
 	const char *p;
 
@@ -371,3 +378,11 @@ lp_exim_line(struct lp_emit *e, struct log_str prog, struct log_str m)
 	    LPS_FIND(m, "H=") != NULL)
 		ex_rejected(e, id, m, p);
 }
+
+const struct lp_family lp_exim_family = {
+	.name = "exim",
+	.init = lp_exim_new,
+	.fini = lp_exim_free,
+	.line = lp_exim_line,
+	.evicted = lp_exim_evicted,
+};

@@ -79,7 +79,7 @@ struct lp_qmail {
 	bool mta_auth;		/* qmail-smtpd logs AUTH results itself */
 };
 
-struct lp_qmail *
+static void *
 lp_qmail_new(size_t msg_slots, size_t session_slots)
 {
 	struct lp_qmail *q = xcalloc(1, sizeof(*q));
@@ -91,9 +91,11 @@ lp_qmail_new(size_t msg_slots, size_t session_slots)
 	return q;
 }
 
-void
-lp_qmail_free(struct lp_qmail *q)
+static void
+lp_qmail_free(void *arg)
 {
+	struct lp_qmail *q = arg;
+
 	if (q == NULL)
 		return;
 	lpmap_free(q->msgs);
@@ -103,9 +105,11 @@ lp_qmail_free(struct lp_qmail *q)
 	free(q);
 }
 
-void
-lp_qmail_evicted(const struct lp_qmail *q, uint64_t *msg, uint64_t *sess)
+static void
+lp_qmail_evicted(const void *arg, uint64_t *msg, uint64_t *sess)
 {
+	const struct lp_qmail *q = arg;
+
 	*msg = lpmap_evicted(q->msgs) + lpmap_evicted(q->dels);
 	*sess = lpmap_evicted(q->pids) + lpmap_evicted(q->qps);
 }
@@ -546,10 +550,11 @@ qm_vchkpw(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 	lp_emit(e, &ev);
 }
 
-void
-lp_qmail_line(struct lp_emit *e, struct log_str prog, struct log_str m)
+static void
+lp_qmail_line(struct lp_emit *e, void *arg, struct log_str prog,
+    struct log_str m)
 {
-	struct lp_qmail *q = lp_qmail_state(e->lp);
+	struct lp_qmail *q = arg;
 	struct log_str w = m, pid;
 	unsigned long v;
 
@@ -582,3 +587,11 @@ lp_qmail_line(struct lp_emit *e, struct log_str prog, struct log_str m)
 	else
 		qm_send(e, q, m);
 }
+
+const struct lp_family lp_qmail_family = {
+	.name = "qmail",
+	.init = lp_qmail_new,
+	.fini = lp_qmail_free,
+	.line = lp_qmail_line,
+	.evicted = lp_qmail_evicted,
+};
