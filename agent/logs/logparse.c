@@ -182,6 +182,26 @@ lp_emit(struct lp_emit *e, struct log_event *ev)
 	e->fn(e->arg, ev);
 }
 
+void
+lp_submit(struct lp_emit *e, struct lpmap *msgs, struct log_str id,
+    struct log_str user, struct log_str client, enum log_proto proto)
+{
+	struct lp_msg *msg = lpmap_put(msgs, id.p, id.n);
+	struct log_event ev;
+
+	if (msg != NULL) {
+		lpscan_copy(msg->user, sizeof(msg->user), user);
+		lpscan_copy(msg->client, sizeof(msg->client), client);
+		msg->proto = (uint8_t)proto;
+	}
+	lp_event_init(&ev, LEV_SUBMIT);
+	ev.qid = id;
+	ev.user = user;
+	ev.client = client;
+	ev.proto = proto;
+	lp_emit(e, &ev);
+}
+
 bool
 lp_not_submitter(const struct logparse *lp, struct log_str user)
 {

@@ -138,6 +138,17 @@ bool lp_not_submitter(const struct logparse *, struct log_str user);
 /* The name of uid into buf (the decimal uid when unknown). */
 struct log_str lp_uid_name(struct logparse *, unsigned long uid, char *buf,
     size_t len);
+/* Who submitted a message, remembered under its queue id for its
+ * deliveries (the value of a family's message map). */
+struct lp_msg {
+	char user[LP_USER_MAX];
+	char client[LP_IP_MAX];
+	uint8_t proto;
+};
+/* Remember user, client and proto under id in msgs (a map of struct
+ * lp_msg) and emit the LEV_SUBMIT event of message id. */
+void lp_submit(struct lp_emit *, struct lpmap *msgs, struct log_str id,
+    struct log_str user, struct log_str client, enum log_proto);
 /* A scratch buffer valid until the next line (for reasons rewritten, as
  * qmail's underscores). */
 char *lp_scratch(struct logparse *, size_t *len);

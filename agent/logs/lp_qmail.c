@@ -43,12 +43,6 @@
 #include "util.h"
 #include "logs/lp_int.h"
 
-struct qm_msg {
-	char user[LP_USER_MAX];
-	char client[LP_IP_MAX];
-	uint8_t proto;
-};
-
 struct qm_del {
 	char msg[24];
 	char domain[LP_DOMAIN_MAX];
@@ -84,7 +78,7 @@ lp_qmail_new(size_t msg_slots, size_t session_slots)
 {
 	struct lp_qmail *q = xcalloc(1, sizeof(*q));
 
-	q->msgs = lpmap_new(msg_slots, sizeof(struct qm_msg));
+	q->msgs = lpmap_new(msg_slots, sizeof(struct lp_msg));
 	q->dels = lpmap_new(session_slots, sizeof(struct qm_del));
 	q->pids = lpmap_new(session_slots, sizeof(struct qm_pid));
 	q->qps = lpmap_new(session_slots, sizeof(struct qm_qp));
@@ -160,26 +154,6 @@ qm_new(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 	lp_emit(e, &ev);
 }
 
-static void
-qm_submit(struct lp_emit *e, struct lp_qmail *q, struct log_str id,
-    struct log_str user, struct log_str client, enum log_proto proto)
-{
-	struct qm_msg *msg = lpmap_put(q->msgs, id.p, id.n);
-	struct log_event ev;
-
-	if (msg != NULL) {
-		lpscan_copy(msg->user, sizeof(msg->user), user);
-		lpscan_copy(msg->client, sizeof(msg->client), client);
-		msg->proto = (uint8_t)proto;
-	}
-	lp_event_init(&ev, LEV_SUBMIT);
-	ev.qid = id;
-	ev.user = user;
-	ev.client = client;
-	ev.proto = proto;
-	lp_emit(e, &ev);
-}
-
 /* "M: bytes B from <s> qp Q uid U" */
 static void
 qm_info(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
@@ -199,14 +173,14 @@ qm_info(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 		return;
 	user = lp_uid_name(e->lp, uid, name, sizeof(name));
 	if (!lp_not_submitter(e->lp, user)) {
-		qm_submit(e, q, id, user, lps_mk(NULL, 0), LPROTO_NONE);
+		lp_submit(e, q->msgs, id, user, lps_mk(NULL, 0), LPROTO_NONE);
 		return;
 	}
 	/* qmaild: an SMTP submission, authenticated if qmail-smtpd said so */
 	a = lpmap_get(q->qps, qp.p, qp.n);
 	if (a != NULL && a->user[0] != '\0') {
-		qm_submit(e, q, id, lps_cstr(a->user), lps_cstr(a->client),
-		    (enum log_proto)a->proto);
+		lp_submit(e, q->msgs, id, lps_cstr(a->user),
+		    lps_cstr(a->client), (enum log_proto)a->proto);
 		lpmap_del(q->qps, qp.p, qp.n);
 	} else if ((a = lpmap_put(q->qps, qp.p, qp.n)) != NULL) {
 		lpscan_copy(a->msg, sizeof(a->msg), id);
@@ -240,7 +214,7 @@ static void
 qm_result(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 {
 	struct log_str d = lpscan_until(m, m.p, ':'), rest, r;
-	const struct qm_msg *msg = NULL;
+	const struct lp_msg *msg = NULL;
 	const struct qm_del *del;
 	struct log_event ev;
 	const char *p;
@@ -454,7 +428,7 @@ qm_qlog(struct lp_emit *e, struct lp_qmail *q, struct log_str m, bool received)
 			return;
 		a = lpmap_get(q->qps, qp.p, qp.n);
 		if (a != NULL && a->msg[0] != '\0') {	/* info came first */
-			qm_submit(e, q, lps_cstr(a->msg), user, ip,
+			lp_submit(e, q->msgs, lps_cstr(a->msg), user, ip,
 			    qm_port_proto(port));
 			lpmap_del(q->qps, qp.p, qp.n);
 		} else if ((a = lpmap_put(q->qps, qp.p, qp.n)) != NULL) {
