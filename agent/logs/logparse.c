@@ -71,16 +71,22 @@ struct logparse {
 	void *uid_arg;
 	struct uidname uidcache[UIDCACHE];
 	unsigned uidnext;
-	struct lp_postfix *postfix;
-	struct lp_dovecot *dovecot;
-	struct lp_qmail *qmail;
-	struct lp_exim *exim;
+	void *fam[LOGP_COUNT];	/* each family's state, NULL until used */
 	struct lp_rules *rules;
 	char scratch[SCRATCH];
 	struct logparse_stats st;
 };
 
 static const char *const default_notsub[] = { LOGPARSE_NOT_SUBMITTERS, NULL };
+
+/* The program families, by the parser that reads them (LOGP_AUTO:
+ * none). */
+static const struct lp_family *const families[LOGP_COUNT] = {
+	[LOGP_POSTFIX] = &lp_postfix_family,
+	[LOGP_DOVECOT] = &lp_dovecot_family,
+	[LOGP_QMAIL] = &lp_qmail_family,
+	[LOGP_EXIM] = &lp_exim_family,
+};
 
 struct logparse *
 logparse_new(const struct logparse_conf *c)
@@ -113,14 +119,13 @@ logparse_new(const struct logparse_conf *c)
 static void
 families_free(struct logparse *lp)
 {
-	lp_postfix_free(lp->postfix);
-	lp_dovecot_free(lp->dovecot);
-	lp_qmail_free(lp->qmail);
-	lp_exim_free(lp->exim);
-	lp->postfix = NULL;
-	lp->dovecot = NULL;
-	lp->qmail = NULL;
-	lp->exim = NULL;
+	size_t p;
+
+	for (p = 0; p < LOGP_COUNT; p++) {
+		if (lp->fam[p] != NULL)
+			families[p]->fini(lp->fam[p]);
+		lp->fam[p] = NULL;
+	}
 }
 
 void
@@ -151,50 +156,6 @@ logparse_add_rule(struct logparse *lp, struct logrule *r)
 	lp_rules_add(lp->rules, r);
 }
 
-size_t
-lp_msg_slots(const struct logparse *lp)
-{
-	return lp->msg_slots;
-}
-
-size_t
-lp_session_slots(const struct logparse *lp)
-{
-	return lp->session_slots;
-}
-
-struct lp_postfix *
-lp_postfix_state(struct logparse *lp)
-{
-	if (lp->postfix == NULL)
-		lp->postfix = lp_postfix_new(lp->msg_slots, lp->session_slots);
-	return lp->postfix;
-}
-
-struct lp_dovecot *
-lp_dovecot_state(struct logparse *lp)
-{
-	if (lp->dovecot == NULL)
-		lp->dovecot = lp_dovecot_new(lp->session_slots);
-	return lp->dovecot;
-}
-
-struct lp_qmail *
-lp_qmail_state(struct logparse *lp)
-{
-	if (lp->qmail == NULL)
-		lp->qmail = lp_qmail_new(lp->msg_slots, lp->session_slots);
-	return lp->qmail;
-}
-
-struct lp_exim *
-lp_exim_state(struct logparse *lp)
-{
-	if (lp->exim == NULL)
-		lp->exim = lp_exim_new(lp->msg_slots);
-	return lp->exim;
-}
-
 char *
 lp_scratch(struct logparse *lp, size_t *len)
 {
@@ -219,6 +180,26 @@ lp_emit(struct lp_emit *e, struct log_event *ev)
 	e->n++;
 	e->lp->st.events++;
 	e->fn(e->arg, ev);
+}
+
+void
+lp_submit(struct lp_emit *e, struct lpmap *msgs, struct log_str id,
+    struct log_str user, struct log_str client, enum log_proto proto)
+{
+	struct lp_msg *msg = lpmap_put(msgs, id.p, id.n);
+	struct log_event ev;
+
+	if (msg != NULL) {
+		lpscan_copy(msg->user, sizeof(msg->user), user);
+		lpscan_copy(msg->client, sizeof(msg->client), client);
+		msg->proto = (uint8_t)proto;
+	}
+	lp_event_init(&ev, LEV_SUBMIT);
+	ev.qid = id;
+	ev.user = user;
+	ev.client = client;
+	ev.proto = proto;
+	lp_emit(e, &ev);
 }
 
 bool
@@ -342,6 +323,7 @@ logparse_line(struct logparse *lp, const struct log_line *line, int64_t now,
 	struct lp_emit e = { lp, line, line->ts ? line->ts : now, fn, arg, 0 };
 	enum log_parser p = line->parser;
 	struct log_str prog = line->prog, msg = line->msg;
+	const struct lp_family *f;
 
 	lp->st.lines++;
 	if (prog.p == NULL)
@@ -353,21 +335,11 @@ logparse_line(struct logparse *lp, const struct log_line *line, int64_t now,
 	if (p <= LOGP_AUTO || p >= LOGP_COUNT)
 		p = by_prog(prog, msg);
 	lp->st.by_parser[p]++;
-	switch (p) {
-	case LOGP_POSTFIX:
-		lp_postfix_line(&e, prog, msg);
-		break;
-	case LOGP_DOVECOT:
-		lp_dovecot_line(&e, prog, msg);
-		break;
-	case LOGP_QMAIL:
-		lp_qmail_line(&e, prog, msg);
-		break;
-	case LOGP_EXIM:
-		lp_exim_line(&e, prog, msg);
-		break;
-	default:
-		break;
+	f = families[p];
+	if (f != NULL) {
+		if (lp->fam[p] == NULL)
+			lp->fam[p] = f->init(lp->msg_slots, lp->session_slots);
+		f->line(&e, lp->fam[p], prog, msg);
 	}
 	if (e.n == 0 && !lp_rules_empty(lp->rules) && lp_rules_line(lp->rules, &e))
 		lp->st.rule_hits++;
@@ -380,25 +352,15 @@ void
 logparse_stats(const struct logparse *lp, struct logparse_stats *st)
 {
 	uint64_t m = 0, s = 0, a, b;
+	size_t p;
 
 	*st = lp->st;
-	if (lp->postfix != NULL) {
-		lp_postfix_evicted(lp->postfix, &a, &b);
+	for (p = 0; p < LOGP_COUNT; p++) {
+		if (lp->fam[p] == NULL)
+			continue;
+		families[p]->evicted(lp->fam[p], &a, &b);
 		m += a;
 		s += b;
-	}
-	if (lp->dovecot != NULL) {
-		lp_dovecot_evicted(lp->dovecot, &b);
-		s += b;
-	}
-	if (lp->qmail != NULL) {
-		lp_qmail_evicted(lp->qmail, &a, &b);
-		m += a;
-		s += b;
-	}
-	if (lp->exim != NULL) {
-		lp_exim_evicted(lp->exim, &a);
-		m += a;
 	}
 	st->msg_evicted = m;
 	st->session_evicted = s;
@@ -438,18 +400,12 @@ logparse_proto_name(enum log_proto p)
 bool
 logparse_parser_by_name(const char *name, enum log_parser *out)
 {
-	static const struct {
-		const char *name;
-		enum log_parser p;
-	} t[] = {
-		{ "postfix", LOGP_POSTFIX }, { "dovecot", LOGP_DOVECOT },
-		{ "qmail", LOGP_QMAIL }, { "exim", LOGP_EXIM },
-	};
-	size_t i;
+	size_t p;
 
-	for (i = 0; i < MH_ARRAY_SIZE(t); i++)
-		if (strcmp(name, t[i].name) == 0) {
-			*out = t[i].p;
+	for (p = 0; p < LOGP_COUNT; p++)
+		if (families[p] != NULL &&
+		    strcmp(name, families[p]->name) == 0) {
+			*out = (enum log_parser)p;
 			return true;
 		}
 	return false;

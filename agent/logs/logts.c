@@ -142,28 +142,29 @@ has_prefix(const struct log_str *s, const char *pfx, size_t n)
 	return s->n >= n && memcmp(s->p, pfx, n) == 0;
 }
 
-/* Exim's own stamp at p: "YYYY-MM-DD HH:MM:SS[.frac][ +zzzz][ [pid]] ".
- * Returns where the message starts, or NULL; *frac gets the number of
- * fraction digits (9 is tai64nlocal's). */
+struct civil {
+	int y, m, d, h, mi, s;
+};
+
+/* "YYYY-MM-DD?HH:MM:SS[.frac]" at p (at least 19 bytes, the separator
+ * at p[10] checked by the caller), as RFC 3339 and Exim write it.
+ * Returns what follows, or NULL; *frac gets the number of fraction
+ * digits. */
 static const char *
-exim_stamp(struct logts *t, const char *p, const char *e, int64_t *ts,
-    long *pid, int *frac)
+civil_stamp(const char *p, const char *e, struct civil *c, int *frac)
 {
-	int y, m, d, h, mi, s, off = 0;
-	bool zone = false;
 	const char *q;
 
-	if (e - p < 19 || p[4] != '-' || p[7] != '-' || p[10] != ' ' ||
-	    p[13] != ':' || p[16] != ':')
+	if (p[4] != '-' || p[7] != '-' || p[13] != ':' || p[16] != ':')
 		return NULL;
-	y = num4(p);
-	m = num2(p + 5);
-	d = num2(p + 8);
-	h = num2(p + 11);
-	mi = num2(p + 14);
-	s = num2(p + 17);
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays(y, m) ||
-	    !hms_ok(h, mi, s))
+	c->y = num4(p);
+	c->m = num2(p + 5);
+	c->d = num2(p + 8);
+	c->h = num2(p + 11);
+	c->mi = num2(p + 14);
+	c->s = num2(p + 17);
+	if (c->y < 1970 || c->m < 1 || c->m > 12 || c->d < 1 ||
+	    c->d > mdays(c->y, c->m) || !hms_ok(c->h, c->mi, c->s))
 		return NULL;
 	q = p + 19;
 	*frac = 0;
@@ -176,6 +177,31 @@ exim_stamp(struct logts *t, const char *p, const char *e, int64_t *ts,
 			return NULL;
 		*frac = (int)(q - f);
 	}
+	return q;
+}
+
+static int64_t
+civil_utc(const struct civil *c, int off)
+{
+	return logtime_days(c->y, c->m, c->d) * 86400 + c->h * 3600 +
+	    c->mi * 60 + c->s - off;
+}
+
+/* Exim's own stamp at p: "YYYY-MM-DD HH:MM:SS[.frac][ +zzzz][ [pid]] ".
+ * Returns where the message starts, or NULL; *frac gets the number of
+ * fraction digits (9 is tai64nlocal's). */
+static const char *
+exim_stamp(struct logts *t, const char *p, const char *e, int64_t *ts,
+    long *pid, int *frac)
+{
+	struct civil c;
+	int off = 0;
+	bool zone = false;
+	const char *q;
+
+	if (e - p < 19 || p[10] != ' ' ||
+	    (q = civil_stamp(p, e, &c, frac)) == NULL)
+		return NULL;
 	if (q < e) {
 		if (*q != ' ')
 			return NULL;
@@ -204,10 +230,9 @@ exim_stamp(struct logts *t, const char *p, const char *e, int64_t *ts,
 		}
 	}
 	if (zone)
-		*ts = logtime_days(y, m, d) * 86400 + h * 3600 + mi * 60 + s -
-		    off;
+		*ts = civil_utc(&c, off);
 	else
-		*ts = logtime_local(t, y, m, d, h, mi, s);
+		*ts = logtime_local(t, c.y, c.m, c.d, c.h, c.mi, c.s);
 	return q;
 }
 
@@ -380,29 +405,12 @@ static enum logts_fmt
 parse_3339(struct logts *t, const char *p, const char *e,
     struct log_line *out)
 {
-	int y, m, d, h, mi, s, off = 0;
-	const char *q;
+	struct civil c;
+	int off = 0, frac;
+	const char *q = civil_stamp(p, e, &c, &frac);
 
-	if (p[4] != '-' || p[7] != '-' || p[13] != ':' || p[16] != ':')
+	if (q == NULL)
 		return LOGTS_NONE;
-	y = num4(p);
-	m = num2(p + 5);
-	d = num2(p + 8);
-	h = num2(p + 11);
-	mi = num2(p + 14);
-	s = num2(p + 17);
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays(y, m) ||
-	    !hms_ok(h, mi, s))
-		return LOGTS_NONE;
-	q = p + 19;
-	if (q < e && *q == '.') {
-		const char *f = ++q;
-
-		while (q < e && isdig(*q))
-			q++;
-		if (q == f)
-			return LOGTS_NONE;
-	}
 	if (q < e && (*q == 'Z' || *q == 'z'))
 		q++;
 	else if (e - q >= 6 && (*q == '+' || *q == '-') && q[3] == ':') {
@@ -416,7 +424,7 @@ parse_3339(struct logts *t, const char *p, const char *e,
 		return LOGTS_NONE;
 	if (q < e && *q++ != ' ')
 		return LOGTS_NONE;
-	out->ts = logtime_days(y, m, d) * 86400 + h * 3600 + mi * 60 + s - off;
+	out->ts = civil_utc(&c, off);
 	syslog_tail(t, q, word_end(q, e), e, out);
 	return LOGTS_RFC3339;
 }

@@ -42,27 +42,33 @@ struct lp_dovecot {
 	struct lpmap *sess;
 };
 
-struct lp_dovecot *
-lp_dovecot_new(size_t session_slots)
+static void *
+lp_dovecot_new(size_t msg_slots, size_t session_slots)
 {
 	struct lp_dovecot *dc = xcalloc(1, sizeof(*dc));
 
+	(void)msg_slots;
 	dc->sess = lpmap_new(session_slots, sizeof(struct dc_sess));
 	return dc;
 }
 
-void
-lp_dovecot_free(struct lp_dovecot *dc)
+static void
+lp_dovecot_free(void *arg)
 {
+	struct lp_dovecot *dc = arg;
+
 	if (dc == NULL)
 		return;
 	lpmap_free(dc->sess);
 	free(dc);
 }
 
-void
-lp_dovecot_evicted(const struct lp_dovecot *dc, uint64_t *sess)
+static void
+lp_dovecot_evicted(const void *arg, uint64_t *msg, uint64_t *sess)
 {
+	const struct lp_dovecot *dc = arg;
+
+	*msg = 0;
 	*sess = lpmap_evicted(dc->sess);
 }
 
@@ -218,10 +224,11 @@ dc_service(struct log_str svc)
 	return LPROTO_NONE;
 }
 
-void
-lp_dovecot_line(struct lp_emit *e, struct log_str prog, struct log_str m)
+static void
+lp_dovecot_line(struct lp_emit *e, void *arg, struct log_str prog,
+    struct log_str m)
 {
-	struct lp_dovecot *dc = lp_dovecot_state(e->lp);
+	struct lp_dovecot *dc = arg;
 	struct log_str svc = prog;
 	enum log_proto proto;
 	const char *colon;
@@ -248,3 +255,11 @@ lp_dovecot_line(struct lp_emit *e, struct log_str prog, struct log_str m)
 	else
 		dc_end(e, dc, proto, m);
 }
+
+const struct lp_family lp_dovecot_family = {
+	.name = "dovecot",
+	.init = lp_dovecot_new,
+	.fini = lp_dovecot_free,
+	.line = lp_dovecot_line,
+	.evicted = lp_dovecot_evicted,
+};

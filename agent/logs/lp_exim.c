@@ -27,38 +27,38 @@
 #include "util.h"
 #include "logs/lp_int.h"
 
-struct ex_msg {
-	char user[LP_USER_MAX];
-	char client[LP_IP_MAX];
-	uint8_t proto;
-};
-
 struct lp_exim {
 	struct lpmap *msgs;
 };
 
-struct lp_exim *
-lp_exim_new(size_t msg_slots)
+static void *
+lp_exim_new(size_t msg_slots, size_t session_slots)
 {
 	struct lp_exim *x = xcalloc(1, sizeof(*x));
 
-	x->msgs = lpmap_new(msg_slots, sizeof(struct ex_msg));
+	(void)session_slots;
+	x->msgs = lpmap_new(msg_slots, sizeof(struct lp_msg));
 	return x;
 }
 
-void
-lp_exim_free(struct lp_exim *x)
+static void
+lp_exim_free(void *arg)
 {
+	struct lp_exim *x = arg;
+
 	if (x == NULL)
 		return;
 	lpmap_free(x->msgs);
 	free(x);
 }
 
-void
-lp_exim_evicted(const struct lp_exim *x, uint64_t *msg)
+static void
+lp_exim_evicted(const void *arg, uint64_t *msg, uint64_t *sess)
 {
+	const struct lp_exim *x = arg;
+
 	*msg = lpmap_evicted(x->msgs);
+	*sess = 0;
 }
 
 static bool
@@ -198,7 +198,6 @@ ex_arrival(struct lp_emit *e, struct lp_exim *x, struct log_str id,
 	struct log_str f = m, a, u, p, h, user = { NULL, 0 };
 	const char *t = LPS_FIND(m, " T=\"");
 	struct log_event ev;
-	struct ex_msg *msg;
 	enum log_proto proto = LPROTO_NONE;
 
 	if (t != NULL)	/* the subject may hold anything: fields end there */
@@ -230,20 +229,8 @@ ex_arrival(struct lp_emit *e, struct lp_exim *x, struct log_str id,
 		ev.client = h;
 		lp_emit(e, &ev);
 	}
-	if (user.n == 0)
-		return;
-	msg = lpmap_put(x->msgs, id.p, id.n);
-	if (msg != NULL) {
-		lpscan_copy(msg->user, sizeof(msg->user), user);
-		lpscan_copy(msg->client, sizeof(msg->client), h);
-		msg->proto = (uint8_t)proto;
-	}
-	lp_event_init(&ev, LEV_SUBMIT);
-	ev.qid = id;
-	ev.user = user;
-	ev.client = h;
-	ev.proto = proto;
-	lp_emit(e, &ev);
+	if (user.n > 0)
+		lp_submit(e, x->msgs, id, user, h, proto);
 }
 
 /* The reply in a failure text: from the 3-digit code on, else after the
@@ -269,7 +256,7 @@ ex_delivery(struct lp_emit *e, struct lp_exim *x, struct log_str id,
     enum log_ev_kind kind, struct log_str m)
 {
 	struct log_str rcpt, rest;
-	const struct ex_msg *msg;
+	const struct lp_msg *msg;
 	struct log_event ev;
 	const char *h;
 
@@ -341,10 +328,11 @@ ex_authfail(struct lp_emit *e, struct log_str m, const char *p)
 	lp_emit(e, &ev);
 }
 
-void
-lp_exim_line(struct lp_emit *e, struct log_str prog, struct log_str m)
+static void
+lp_exim_line(struct lp_emit *e, void *arg, struct log_str prog,
+    struct log_str m)
 {
-	struct lp_exim *x = lp_exim_state(e->lp);
+	struct lp_exim *x = arg;
 	struct log_str id = { NULL, 0 };
 	const char *p;
 
@@ -371,3 +359,11 @@ lp_exim_line(struct lp_emit *e, struct log_str prog, struct log_str m)
 	    LPS_FIND(m, "H=") != NULL)
 		ex_rejected(e, id, m, p);
 }
+
+const struct lp_family lp_exim_family = {
+	.name = "exim",
+	.init = lp_exim_new,
+	.fini = lp_exim_free,
+	.line = lp_exim_line,
+	.evicted = lp_exim_evicted,
+};

@@ -138,44 +138,37 @@ bool lp_not_submitter(const struct logparse *, struct log_str user);
 /* The name of uid into buf (the decimal uid when unknown). */
 struct log_str lp_uid_name(struct logparse *, unsigned long uid, char *buf,
     size_t len);
+/* Who submitted a message, remembered under its queue id for its
+ * deliveries (the value of a family's message map). */
+struct lp_msg {
+	char user[LP_USER_MAX];
+	char client[LP_IP_MAX];
+	uint8_t proto;
+};
+/* Remember user, client and proto under id in msgs (a map of struct
+ * lp_msg) and emit the LEV_SUBMIT event of message id. */
+void lp_submit(struct lp_emit *, struct lpmap *msgs, struct log_str id,
+    struct log_str user, struct log_str client, enum log_proto);
 /* A scratch buffer valid until the next line (for reasons rewritten, as
  * qmail's underscores). */
 char *lp_scratch(struct logparse *, size_t *len);
-/* The families' own state, created on first use. */
-struct lp_postfix *lp_postfix_state(struct logparse *);
-struct lp_dovecot *lp_dovecot_state(struct logparse *);
-struct lp_qmail *lp_qmail_state(struct logparse *);
-struct lp_exim *lp_exim_state(struct logparse *);
-size_t lp_msg_slots(const struct logparse *);
-size_t lp_session_slots(const struct logparse *);
 
 /* ------------------------------------------------------------------ */
-/* One file per family: parse one line (its program name, its message). */
+/* One file per program family, one row in logparse.c's table: its
+ * state is made on the first line the family reads. */
 
-struct lp_postfix *lp_postfix_new(size_t msg_slots, size_t session_slots);
-void lp_postfix_free(struct lp_postfix *);
-void lp_postfix_evicted(const struct lp_postfix *, uint64_t *msg,
-    uint64_t *session);
-void lp_postfix_line(struct lp_emit *, struct log_str prog,
-    struct log_str msg);
-
-struct lp_dovecot *lp_dovecot_new(size_t session_slots);
-void lp_dovecot_free(struct lp_dovecot *);
-void lp_dovecot_evicted(const struct lp_dovecot *, uint64_t *session);
-void lp_dovecot_line(struct lp_emit *, struct log_str prog,
-    struct log_str msg);
-
-struct lp_qmail *lp_qmail_new(size_t msg_slots, size_t session_slots);
-void lp_qmail_free(struct lp_qmail *);
-void lp_qmail_evicted(const struct lp_qmail *, uint64_t *msg,
-    uint64_t *session);
-void lp_qmail_line(struct lp_emit *, struct log_str prog,
-    struct log_str msg);
-
-struct lp_exim *lp_exim_new(size_t msg_slots);
-void lp_exim_free(struct lp_exim *);
-void lp_exim_evicted(const struct lp_exim *, uint64_t *msg);
-void lp_exim_line(struct lp_emit *, struct log_str prog, struct log_str msg);
+struct lp_family {
+	const char *name;	/* the `parser` option's value */
+	void *(*init)(size_t msg_slots, size_t session_slots);
+	void (*fini)(void *);
+	/* Parse one line (its program name, its message). */
+	void (*line)(struct lp_emit *, void *, struct log_str prog,
+	    struct log_str msg);
+	/* Messages and sessions dropped from full maps so far. */
+	void (*evicted)(const void *, uint64_t *msg, uint64_t *session);
+};
+extern const struct lp_family lp_postfix_family, lp_dovecot_family,
+    lp_qmail_family, lp_exim_family;
 
 /* lp_rules.c */
 struct lp_rules;

@@ -49,7 +49,7 @@ struct lp_postfix {
 	struct lpmap *sess;
 };
 
-struct lp_postfix *
+static void *
 lp_postfix_new(size_t msg_slots, size_t session_slots)
 {
 	struct lp_postfix *pf = xcalloc(1, sizeof(*pf));
@@ -59,9 +59,11 @@ lp_postfix_new(size_t msg_slots, size_t session_slots)
 	return pf;
 }
 
-void
-lp_postfix_free(struct lp_postfix *pf)
+static void
+lp_postfix_free(void *arg)
 {
+	struct lp_postfix *pf = arg;
+
 	if (pf == NULL)
 		return;
 	lpmap_free(pf->msgs);
@@ -69,9 +71,11 @@ lp_postfix_free(struct lp_postfix *pf)
 	free(pf);
 }
 
-void
-lp_postfix_evicted(const struct lp_postfix *pf, uint64_t *msg, uint64_t *sess)
+static void
+lp_postfix_evicted(const void *arg, uint64_t *msg, uint64_t *sess)
 {
+	const struct lp_postfix *pf = arg;
+
 	*msg = lpmap_evicted(pf->msgs);
 	*sess = lpmap_evicted(pf->sess);
 }
@@ -435,10 +439,11 @@ pf_smtpd(struct lp_emit *e, struct lp_postfix *pf, struct log_str prog,
 		pf_reject(e, prog, qid, m, false);
 }
 
-void
-lp_postfix_line(struct lp_emit *e, struct log_str prog, struct log_str m)
+static void
+lp_postfix_line(struct lp_emit *e, void *arg, struct log_str prog,
+    struct log_str m)
 {
-	struct lp_postfix *pf = lp_postfix_state(e->lp);
+	struct lp_postfix *pf = arg;
 	const char *slash = lpscan_rfind(prog, "/", 1);
 	struct log_str svc = slash ? lpscan_from(prog, slash + 1) : prog;
 	struct log_str qid;
@@ -471,3 +476,11 @@ lp_postfix_line(struct lp_emit *e, struct log_str prog, struct log_str m)
 			pf_reject(e, prog, qid, m, false);
 	}
 }
+
+const struct lp_family lp_postfix_family = {
+	.name = "postfix",
+	.init = lp_postfix_new,
+	.fini = lp_postfix_free,
+	.line = lp_postfix_line,
+	.evicted = lp_postfix_evicted,
+};

@@ -43,12 +43,6 @@
 #include "util.h"
 #include "logs/lp_int.h"
 
-struct qm_msg {
-	char user[LP_USER_MAX];
-	char client[LP_IP_MAX];
-	uint8_t proto;
-};
-
 struct qm_del {
 	char msg[24];
 	char domain[LP_DOMAIN_MAX];
@@ -79,21 +73,23 @@ struct lp_qmail {
 	bool mta_auth;		/* qmail-smtpd logs AUTH results itself */
 };
 
-struct lp_qmail *
+static void *
 lp_qmail_new(size_t msg_slots, size_t session_slots)
 {
 	struct lp_qmail *q = xcalloc(1, sizeof(*q));
 
-	q->msgs = lpmap_new(msg_slots, sizeof(struct qm_msg));
+	q->msgs = lpmap_new(msg_slots, sizeof(struct lp_msg));
 	q->dels = lpmap_new(session_slots, sizeof(struct qm_del));
 	q->pids = lpmap_new(session_slots, sizeof(struct qm_pid));
 	q->qps = lpmap_new(session_slots, sizeof(struct qm_qp));
 	return q;
 }
 
-void
-lp_qmail_free(struct lp_qmail *q)
+static void
+lp_qmail_free(void *arg)
 {
+	struct lp_qmail *q = arg;
+
 	if (q == NULL)
 		return;
 	lpmap_free(q->msgs);
@@ -103,9 +99,11 @@ lp_qmail_free(struct lp_qmail *q)
 	free(q);
 }
 
-void
-lp_qmail_evicted(const struct lp_qmail *q, uint64_t *msg, uint64_t *sess)
+static void
+lp_qmail_evicted(const void *arg, uint64_t *msg, uint64_t *sess)
 {
+	const struct lp_qmail *q = arg;
+
 	*msg = lpmap_evicted(q->msgs) + lpmap_evicted(q->dels);
 	*sess = lpmap_evicted(q->pids) + lpmap_evicted(q->qps);
 }
@@ -156,26 +154,6 @@ qm_new(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 	lp_emit(e, &ev);
 }
 
-static void
-qm_submit(struct lp_emit *e, struct lp_qmail *q, struct log_str id,
-    struct log_str user, struct log_str client, enum log_proto proto)
-{
-	struct qm_msg *msg = lpmap_put(q->msgs, id.p, id.n);
-	struct log_event ev;
-
-	if (msg != NULL) {
-		lpscan_copy(msg->user, sizeof(msg->user), user);
-		lpscan_copy(msg->client, sizeof(msg->client), client);
-		msg->proto = (uint8_t)proto;
-	}
-	lp_event_init(&ev, LEV_SUBMIT);
-	ev.qid = id;
-	ev.user = user;
-	ev.client = client;
-	ev.proto = proto;
-	lp_emit(e, &ev);
-}
-
 /* "M: bytes B from <s> qp Q uid U" */
 static void
 qm_info(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
@@ -195,14 +173,14 @@ qm_info(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 		return;
 	user = lp_uid_name(e->lp, uid, name, sizeof(name));
 	if (!lp_not_submitter(e->lp, user)) {
-		qm_submit(e, q, id, user, lps_mk(NULL, 0), LPROTO_NONE);
+		lp_submit(e, q->msgs, id, user, lps_mk(NULL, 0), LPROTO_NONE);
 		return;
 	}
 	/* qmaild: an SMTP submission, authenticated if qmail-smtpd said so */
 	a = lpmap_get(q->qps, qp.p, qp.n);
 	if (a != NULL && a->user[0] != '\0') {
-		qm_submit(e, q, id, lps_cstr(a->user), lps_cstr(a->client),
-		    (enum log_proto)a->proto);
+		lp_submit(e, q->msgs, id, lps_cstr(a->user),
+		    lps_cstr(a->client), (enum log_proto)a->proto);
 		lpmap_del(q->qps, qp.p, qp.n);
 	} else if ((a = lpmap_put(q->qps, qp.p, qp.n)) != NULL) {
 		lpscan_copy(a->msg, sizeof(a->msg), id);
@@ -236,7 +214,7 @@ static void
 qm_result(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 {
 	struct log_str d = lpscan_until(m, m.p, ':'), rest, r;
-	const struct qm_msg *msg = NULL;
+	const struct lp_msg *msg = NULL;
 	const struct qm_del *del;
 	struct log_event ev;
 	const char *p;
@@ -450,7 +428,7 @@ qm_qlog(struct lp_emit *e, struct lp_qmail *q, struct log_str m, bool received)
 			return;
 		a = lpmap_get(q->qps, qp.p, qp.n);
 		if (a != NULL && a->msg[0] != '\0') {	/* info came first */
-			qm_submit(e, q, lps_cstr(a->msg), user, ip,
+			lp_submit(e, q->msgs, lps_cstr(a->msg), user, ip,
 			    qm_port_proto(port));
 			lpmap_del(q->qps, qp.p, qp.n);
 		} else if ((a = lpmap_put(q->qps, qp.p, qp.n)) != NULL) {
@@ -546,10 +524,11 @@ qm_vchkpw(struct lp_emit *e, struct lp_qmail *q, struct log_str m)
 	lp_emit(e, &ev);
 }
 
-void
-lp_qmail_line(struct lp_emit *e, struct log_str prog, struct log_str m)
+static void
+lp_qmail_line(struct lp_emit *e, void *arg, struct log_str prog,
+    struct log_str m)
 {
-	struct lp_qmail *q = lp_qmail_state(e->lp);
+	struct lp_qmail *q = arg;
 	struct log_str w = m, pid;
 	unsigned long v;
 
@@ -582,3 +561,11 @@ lp_qmail_line(struct lp_emit *e, struct log_str prog, struct log_str m)
 	else
 		qm_send(e, q, m);
 }
+
+const struct lp_family lp_qmail_family = {
+	.name = "qmail",
+	.init = lp_qmail_new,
+	.fini = lp_qmail_free,
+	.line = lp_qmail_line,
+	.evicted = lp_qmail_evicted,
+};
