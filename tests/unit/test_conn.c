@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -619,6 +620,45 @@ test_hosts_estimate_small(void **state)
 
 #define NCLIENT 200
 
+/* A port below the ephemeral range, free on 127.0.0.1 and ::1: no
+ * other program's client socket can get it as its local port, which
+ * would count as one more outbound connection on it. */
+static uint16_t
+quiet_port(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned low = 32768, p, tries;
+
+	if (f != NULL) {
+		if (fscanf(f, "%u", &low) != 1)
+			low = 32768;
+		fclose(f);
+	}
+	assert_true(low > 2048);
+	for (tries = 0, p = 1024 + (unsigned)getpid() % (low - 1024);
+	    tries < 200; tries++, p = 1024 + (p - 1024 + 97) % (low - 1024)) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+		int f4 = socket(AF_INET, SOCK_STREAM, 0);
+		int f6 = socket(AF_INET6, SOCK_STREAM, 0);
+		bool ok;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a.sin_port = htons((uint16_t)p);
+		a6.sin6_addr = in6addr_loopback;
+		a6.sin6_port = htons((uint16_t)p);
+		ok = f4 >= 0 && f6 >= 0 &&
+		    bind(f4, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    bind(f6, (struct sockaddr *)&a6, sizeof(a6)) == 0;
+		close(f4);
+		close(f6);
+		if (ok)
+			return (uint16_t)p;
+	}
+	fail_msg("no free port below the ephemeral range (%u)", low);
+	return 0;
+}
+
 static int
 listen_on(int family, uint16_t *port)
 {
@@ -634,6 +674,7 @@ listen_on(int family, uint16_t *port)
 
 		sin->sin_family = AF_INET;
 		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons(*port);
 		sl = sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -716,6 +757,7 @@ test_real_sockets(void **state)
 		rl.rlim_cur = rl.rlim_max;
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	}
+	p4 = quiet_port();
 	l4 = listen_on(AF_INET, &p4);
 	p6 = p4;	/* the same port number on ::1: a dual listener */
 	l6 = listen_on(AF_INET6, &p6);
