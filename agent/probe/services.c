@@ -179,20 +179,6 @@ dup_opt(cfg_t *sec, const char *name)
 }
 
 static void
-desc_free(struct probe_desc *d)
-{
-	free((char *)d->name);
-	free((char *)d->target);
-	free((char *)d->tls_name);
-	free((char *)d->ca_file);
-	free((char *)d->dns_type);
-	free((char *)d->resolver);
-	free((char *)d->expect);
-	free((char *)d->chain);
-	free((char *)d->pidfile);
-}
-
-static void
 desc_read(cfg_t *sec, struct probe_desc *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -229,7 +215,7 @@ services_conf_free(void *p)
 	if (sc == NULL)
 		return;
 	for (i = 0; i < sc->n; i++)
-		desc_free(&sc->descs[i]);
+		probe_desc_free(&sc->descs[i]);
 	free(sc->descs);
 	free(sc);
 }
