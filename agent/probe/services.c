@@ -238,20 +238,18 @@ services_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc,
 	struct services_conf *sc = xcalloc(1, sizeof(*sc));
 	cfg_t *tim = cfg_getsec(cfg, "services");
 	char where[300], why[PROBE_ERR_MAX], *alarm;
-	long interval = 0, deadline = 0;
+	long interval, deadline;
 	size_t i;
 
 	if (tim != NULL) {
-		interval = cfg_getint(tim, "interval");
-		deadline = cfg_getint(tim, "deadline");
+		cc->interval = cfg_getint(tim, "interval");
+		cc->deadline = cfg_getint(tim, "deadline");
 	}
 	/* conf_load's defaults, needed here already: a round must end
 	 * before the part it publishes goes stale, that is within
 	 * deadline - interval of the previous round's end */
-	if (interval == 0)
-		interval = c->interval;
-	if (deadline == 0)
-		deadline = 2 * interval + 30;
+	interval = cc->interval ? cc->interval : c->interval;
+	deadline = cc->deadline ? cc->deadline : 2 * interval + 30;
 	sc->round_ms = (deadline - interval - 1) * 1000;
 	sc->n = cfg_size(cfg, "service");
 	sc->descs = xcalloc(sc->n ? sc->n : 1, sizeof(*sc->descs));
@@ -294,10 +292,6 @@ services_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc,
 		conf_alarm_add(c, alarm, "service.down", d->name, 1, 0, 0,
 		    (enum mh_severity)cfg_getint(sec, "severity"), NULL);
 		free(alarm);
-	}
-	if (tim != NULL) {
-		cc->interval = cfg_getint(tim, "interval");
-		cc->deadline = cfg_getint(tim, "deadline");
 	}
 	cc->on = sc->n > 0;
 	cc->cc = sc;
