@@ -171,6 +171,9 @@ struct probe_set;
  * ("unknown DNS type 'MXX'", "command: unterminated quote"). Callers
  * that read a configuration file use it to report FILE:LINE. */
 int probe_desc_check(const struct probe_desc *, char *err, size_t errlen);
+/* Free a description's strings (not the struct): for a caller that
+ * xstrdup'd each of them, as probe_set_new() does for its copies. */
+void probe_desc_free(struct probe_desc *);
 
 /* A set of n checks (n <= PROBE_MAX); NULL with *err set (malloc'd,
  * "NAME: reason") when a description is invalid. */

@@ -84,8 +84,8 @@ probe_copy_desc(struct probe_desc *d, const struct probe_desc *src)
 		d->rise = PROBE_RISE_DEFAULT;
 }
 
-static void
-probe_free_desc(struct probe_desc *d)
+void
+probe_desc_free(struct probe_desc *d)
 {
 	free((char *)d->name);
 	free((char *)d->target);
@@ -161,7 +161,7 @@ probe_set_free(struct probe_set *s)
 	for (i = NENGINES; i-- > 0;)
 		engines[i]->fini(s->state[i]);
 	for (i = 0; i < s->n; i++) {
-		probe_free_desc(&s->p[i].d);
+		probe_desc_free(&s->p[i].d);
 		probe_words_free(s->p[i].argv);
 	}
 	free(s->p);

@@ -179,20 +179,6 @@ dup_opt(cfg_t *sec, const char *name)
 }
 
 static void
-desc_free(struct probe_desc *d)
-{
-	free((char *)d->name);
-	free((char *)d->target);
-	free((char *)d->tls_name);
-	free((char *)d->ca_file);
-	free((char *)d->dns_type);
-	free((char *)d->resolver);
-	free((char *)d->expect);
-	free((char *)d->chain);
-	free((char *)d->pidfile);
-}
-
-static void
 desc_read(cfg_t *sec, struct probe_desc *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -229,7 +215,7 @@ services_conf_free(void *p)
 	if (sc == NULL)
 		return;
 	for (i = 0; i < sc->n; i++)
-		desc_free(&sc->descs[i]);
+		probe_desc_free(&sc->descs[i]);
 	free(sc->descs);
 	free(sc);
 }
@@ -252,20 +238,18 @@ services_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc,
 	struct services_conf *sc = xcalloc(1, sizeof(*sc));
 	cfg_t *tim = cfg_getsec(cfg, "services");
 	char where[300], why[PROBE_ERR_MAX], *alarm;
-	long interval = 0, deadline = 0;
+	long interval, deadline;
 	size_t i;
 
 	if (tim != NULL) {
-		interval = cfg_getint(tim, "interval");
-		deadline = cfg_getint(tim, "deadline");
+		cc->interval = cfg_getint(tim, "interval");
+		cc->deadline = cfg_getint(tim, "deadline");
 	}
 	/* conf_load's defaults, needed here already: a round must end
 	 * before the part it publishes goes stale, that is within
 	 * deadline - interval of the previous round's end */
-	if (interval == 0)
-		interval = c->interval;
-	if (deadline == 0)
-		deadline = 2 * interval + 30;
+	interval = cc->interval ? cc->interval : c->interval;
+	deadline = cc->deadline ? cc->deadline : 2 * interval + 30;
 	sc->round_ms = (deadline - interval - 1) * 1000;
 	sc->n = cfg_size(cfg, "service");
 	sc->descs = xcalloc(sc->n ? sc->n : 1, sizeof(*sc->descs));
@@ -308,10 +292,6 @@ services_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc,
 		conf_alarm_add(c, alarm, "service.down", d->name, 1, 0, 0,
 		    (enum mh_severity)cfg_getint(sec, "severity"), NULL);
 		free(alarm);
-	}
-	if (tim != NULL) {
-		cc->interval = cfg_getint(tim, "interval");
-		cc->deadline = cfg_getint(tim, "deadline");
 	}
 	cc->on = sc->n > 0;
 	cc->cc = sc;

@@ -207,6 +207,15 @@ read_proc(struct part *p, const struct system_conf *sc, const char *name,
 	return 0;
 }
 
+/* Per cent of total that is not avail (avail above total: none used);
+ * total is not 0. */
+static double
+used_pct(uint64_t total, uint64_t avail)
+{
+	return (double)(total - (avail < total ? avail : total)) * 100.0 /
+	    (double)total;
+}
+
 static int
 system_collect(void *arg, struct part *p)
 {
@@ -247,13 +256,10 @@ system_collect(void *arg, struct part *p)
 			    sc->proc);
 		s->have |= have;
 		if ((have & SYS_HAVE_MEM) && s->mem_total)
-			s->mem_used_pct = (double)(s->mem_total -
-			    (s->mem_avail < s->mem_total ? s->mem_avail :
-			    s->mem_total)) * 100.0 / (double)s->mem_total;
+			s->mem_used_pct = used_pct(s->mem_total, s->mem_avail);
 		if ((have & SYS_HAVE_SWAP) && s->swap_total)
-			s->swap_used_pct = (double)(s->swap_total -
-			    (s->swap_free < s->swap_total ? s->swap_free :
-			    s->swap_total)) * 100.0 / (double)s->swap_total;
+			s->swap_used_pct = used_pct(s->swap_total,
+			    s->swap_free);
 	}
 	s->ndisks = sc->ndisks;
 	s->disks = xcalloc(sc->ndisks ? sc->ndisks : 1, sizeof(*s->disks));
