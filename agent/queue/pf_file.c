@@ -40,23 +40,6 @@ pf_err(struct pf_state *st, const char *fmt, ...)
 	queue_error(st->acc, "%s", buf);
 }
 
-/* A directory of queue qi could not be read: its row is unknown this
- * round (reported once per row and scan). */
-void
-pf_unknown(struct pf_state *st, int qi, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	if (st->unknown & (1u << qi))
-		return;
-	st->unknown |= 1u << qi;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	queue_unknown(st->acc, qi, "%s", buf);
-}
-
 static size_t
 pf_lower(char *dst, const char *s, size_t n)
 {

@@ -177,10 +177,17 @@ queue_unknown(struct queue_acc *a, int row, const char *fmt, ...)
 	char buf[256];
 	va_list ap;
 
-	if (row < 0 || row >= 32)
+	/* said once per row (or whole queue) and scan: the readers may
+	 * meet the same unreadable directory many times over */
+	if (row < 0 || row >= 32) {
+		if (a->unknown_all)
+			return;
 		a->unknown_all = true;
-	else
+	} else {
+		if (a->unknown_rows & (1u << row))
+			return;
 		a->unknown_rows |= 1u << row;
+	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

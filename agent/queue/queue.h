@@ -113,7 +113,8 @@ void queue_error(struct queue_acc *, const char *fmt, ...) MH_PRINTF(2, 3);
  * (renamed away, unreadable, replaced by a symlink): the counts of row
  * (the reader's queue index, bit i of queue_msg.queues) or, with row -1,
  * of the whole queue are unknown this round, not smaller. Also an error
- * (queue_error). A reader calls it once per row and scan. */
+ * (queue_error), logged once per row (or whole queue) and scan: calls
+ * after the first for the same row are ignored. */
 void queue_unknown(struct queue_acc *, int row, const char *fmt, ...)
     MH_PRINTF(3, 4);
 
