@@ -151,7 +151,6 @@ int pf_file_check(struct pf_state *, int qi, int dfd, const char *name,
     struct pf_rpool *, struct pf_file *);
 bool pf_name_ok(const char *name);
 bool pf_ready(int qi, mode_t mode);
-int64_t pf_mtime_ns(const struct stat *);
 /* Files parsed since the program started: a test hook, not API (the
  * unit tests declare it themselves). */
 unsigned long queue_postfix_files_read(void);

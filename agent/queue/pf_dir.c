@@ -440,7 +440,7 @@ pf_dir_scan(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 		close(dfd);
 		return;
 	}
-	mt = pf_mtime_ns(&sb);
+	mt = queue_mtime_ns(&sb);
 	/* Same inode and mtime as when it was listed: no file came, went
 	 * or was renamed here. The mtime is taken before reading, so a
 	 * change during the read shows next time; one too recent to trust

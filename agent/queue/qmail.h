@@ -190,8 +190,6 @@ const struct qread_item *qmail_pre_peek(struct qmail *, const char *name);
  * Returns the length, -1 on error (counted), -2 if it vanished. */
 ssize_t qmail_read_file(struct qmail *, int dfd, const char *name,
     const char *rel, struct stat *);
-/* A channel file's inode, mtime and size, hashed; never 0. */
-uint32_t qmail_chan_sig(const struct stat *);
 /* Parse the envelope in q->cur; a malformed one is reported. */
 void qmail_parse_env(struct qmail *, size_t len, enum qmail_file kind,
     const char *rel, const char *name);

@@ -342,7 +342,7 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	if (!S_ISREG(st.st_mode))
 		return;
 	m->seen |= bit;
-	if (qmail_chan_sig(&st) == m->chan_sig[c]) {
+	if (queue_file_sig(&st) == m->chan_sig[c]) {
 		if (it)
 			q->icand++;
 		return;
@@ -353,7 +353,7 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 			m->seen &= (uint8_t)~bit;
 		return;
 	}
-	m->chan_sig[c] = qmail_chan_sig(&st);
+	m->chan_sig[c] = queue_file_sig(&st);
 	qmail_parse_env(q, (size_t)len, QMAIL_CHAN, rel, name);
 	qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
 }

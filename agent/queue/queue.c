@@ -250,6 +250,24 @@ queue_errs_add(struct queue_errs *e, int err, const char *fmt, ...)
 	}
 }
 
+int64_t
+queue_mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+uint32_t
+queue_file_sig(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (uint64_t)queue_mtime_ns(st) + 0x632BE59BD9B4E019ULL + (h << 6) +
+	    (h >> 2);
+	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
+}
+
 /* Bytes read from queue files (a test hook): readers may read from
  * several threads, hence atomic. */
 static unsigned long long queue_nread;

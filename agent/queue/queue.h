@@ -159,6 +159,12 @@ void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
 ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
     size_t max, struct stat *st, bool (*plausible)(const char *, size_t));
 
+/* A file's mtime in nanoseconds. */
+int64_t queue_mtime_ns(const struct stat *);
+/* What a queue file looked like (inode, mtime, size), hashed; never 0.
+ * It changes when the MTA rewrites the file or replaces it. */
+uint32_t queue_file_sig(const struct stat *);
+
 /* Bytes read from queue files since the program started, by every
  * reader (queue_bytes_add() counts them): a test hook, not API. */
 void queue_bytes_add(size_t);

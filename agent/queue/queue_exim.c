@@ -237,8 +237,7 @@ scan_dir(struct exim *x, int dfd, const char *rel, int slot)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.mtime_ns = -1;
 	if (fstat(dfd, &sb) == 0)
-		mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-		    sb.st_mtim.tv_nsec;
+		mt = queue_mtime_ns(&sb);
 	if (mt >= 0 && dd->mtime_ns == mt && dd->ino == (uint64_t)sb.st_ino) {
 		replay(x, dfd, dd);
 		ok = true;
