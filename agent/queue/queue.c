@@ -194,22 +194,33 @@ queue_unknown(struct queue_acc *a, int row, const char *fmt, ...)
 	queue_error(a, "%s", buf);
 }
 
-struct queue_acc *
-queue_acc_new(struct queue_part *s, struct part *p,
-    const struct queue_reader *r, size_t counters)
+/* Ready a for one scan by r into s, whose rows are named from r's
+ * queues. */
+static void
+queue_acc_start(struct queue_acc *a, struct queue_part *s, struct part *p,
+    const struct queue_reader *r)
 {
-	struct queue_acc *a = xcalloc(1, sizeof(*a));
 	size_t i;
 
+	memset(a, 0, sizeof(*a));
 	a->snap = s;
 	a->part = p;
 	a->reader = r;
-	a->senders = topk_new(counters);
-	a->domains = topk_new(counters);
 	for (i = 0; r->queues[i] && i < SNAP_QUEUES_MAX; i++)
 		snprintf(s->queues[i].name, sizeof(s->queues[i].name), "%s",
 		    r->queues[i]);
 	a->nqueues = s->nqueues = i;
+}
+
+struct queue_acc *
+queue_acc_new(struct queue_part *s, struct part *p,
+    const struct queue_reader *r, size_t counters)
+{
+	struct queue_acc *a = xmalloc(sizeof(*a));
+
+	queue_acc_start(a, s, p, r);
+	a->senders = topk_new(counters);
+	a->domains = topk_new(counters);
 	return a;
 }
 
@@ -444,19 +455,12 @@ queue_collect(void *arg, struct part *p)
 			return -1;
 		}
 	}
-	memset(&a, 0, sizeof(a));
-	a.snap = s;
-	a.part = p;
-	a.reader = st->reader;
+	queue_acc_start(&a, s, p, st->reader);
 	a.senders = st->senders;
 	a.domains = st->domains;
 	a.many_rcpt = st->mta.many_rcpt;
 	topk_reset(st->senders);
 	topk_reset(st->domains);
-	for (i = 0; st->reader->queues[i] && i < SNAP_QUEUES_MAX; i++)
-		snprintf(s->queues[i].name, sizeof(s->queues[i].name), "%s",
-		    st->reader->queues[i]);
-	a.nqueues = s->nqueues = i;
 
 	rc = st->reader->scan(st->rstate, &a);
 	if (rc < 0) {
