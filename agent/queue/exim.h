@@ -103,7 +103,6 @@ struct exim {
 	size_t rcptcap;
 	struct queue_acc *acc;	/* of the scan under way */
 	struct queue_errs errs;
-	bool unknown;		/* queue_unknown() called this scan */
 	int64_t fresh_ns;	/* mtimes after this are too recent to trust */
 	struct em_dir dirs[EM_DIRS];
 };

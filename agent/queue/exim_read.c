@@ -52,19 +52,6 @@ read_file(struct exim *x, int dfd, const char *name, char **buf,
 	return len;
 }
 
-static uint32_t
-file_sig(const struct stat *st)
-{
-	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
-
-	h ^= ((uint64_t)st->st_mtim.tv_sec * 1000000000u +
-	    (uint64_t)st->st_mtim.tv_nsec) + 0x632BE59BD9B4E019ULL +
-	    (h << 6) + (h >> 2);
-	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
-	h ^= h >> 32;
-	return (uint32_t)h ? (uint32_t)h : 1;
-}
-
 /* m from a -H file's contents (buf, modified), and its journal when
  * there; the body's share of the size is kept. */
 static void
@@ -99,7 +86,7 @@ load_hdr(struct exim *x, struct em_msg *m, int dfd, const char *id,
 		if (journal)
 			m->flags |= EM_JOURNAL;
 	}
-	m->hsig = file_sig(st);
+	m->hsig = queue_file_sig(st);
 	m->size = body + m->hdr_bytes;
 }
 
@@ -212,7 +199,7 @@ exim_take_cands(struct exim *x, int dfd)
 		if (c->fresh)
 			load_hdr(x, m, dfd, id, it->name, it->buf,
 			    (size_t)it->len, &it->st, false);
-		else if (file_sig(&it->st) != m->hsig ||
+		else if (queue_file_sig(&it->st) != m->hsig ||
 		    (m->flags & EM_JOURNAL))
 			exim_reload(x, m, dfd, id, it->name, false);
 	}

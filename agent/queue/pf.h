@@ -121,7 +121,6 @@ struct pf_state {
 	/* per scan */
 	struct queue_acc *acc;
 	unsigned nerr, nerr_hidden;
-	uint32_t unknown;	/* rows reported unknown this scan */
 	uint32_t had_queue;	/* queue directories read at least once */
 	/* scratch */
 	const char **rv;
@@ -135,8 +134,6 @@ struct pf_state {
 
 /* pf_file.c */
 void pf_err(struct pf_state *, const char *fmt, ...) MH_PRINTF(2, 3);
-void pf_unknown(struct pf_state *, int qi, const char *fmt, ...)
-    MH_PRINTF(3, 4);
 uint32_t pf_name_hash(const char *);
 int64_t pf_file_mtime(const struct pf_file *);
 void pf_file_clear(struct pf_file *);
@@ -154,7 +151,6 @@ int pf_file_check(struct pf_state *, int qi, int dfd, const char *name,
     struct pf_rpool *, struct pf_file *);
 bool pf_name_ok(const char *name);
 bool pf_ready(int qi, mode_t mode);
-int64_t pf_mtime_ns(const struct stat *);
 /* Files parsed since the program started: a test hook, not API (the
  * unit tests declare it themselves). */
 unsigned long queue_postfix_files_read(void);

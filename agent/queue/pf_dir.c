@@ -99,8 +99,8 @@ pf_dir_descend(struct pf_state *st, int qi, int dfd, struct pf_dir *sub,
 		/* a hashed subdirectory is never removed by Postfix: one
 		 * that cannot be opened (gone, unreadable, a symlink) leaves
 		 * its messages out of the numbers */
-		pf_unknown(st, qi, "%s/%s: %s", st->root, st->path,
-		    strerror(errno));
+		queue_unknown(st->acc, qi, "%s/%s: %s", st->root,
+		    st->path, strerror(errno));
 		st->path[plen] = '\0';
 		return -1;
 	}
@@ -277,8 +277,8 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 
 	/* fdopendir takes the fd; keep ours for openat afterwards */
 	if ((dfd2 = dup(dfd)) < 0 || (dir = fdopendir(dfd2)) == NULL) {
-		pf_unknown(st, qi, "%s/%s: %s", st->root, st->path,
-		    strerror(errno));
+		queue_unknown(st->acc, qi, "%s/%s: %s", st->root,
+		    st->path, strerror(errno));
 		if (dfd2 >= 0)
 			close(dfd2);
 		return false;
@@ -354,8 +354,8 @@ pf_dir_relist(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 	}
 	st->path[plen] = '\0';
 	if (errno != 0) {
-		pf_unknown(st, qi, "%s/%s: readdir: %s", st->root, st->path,
-		    strerror(errno));
+		queue_unknown(st->acc, qi, "%s/%s: readdir: %s", st->root,
+		    st->path, strerror(errno));
 		ok = false;
 	}
 	closedir(dir);
@@ -435,12 +435,12 @@ pf_dir_scan(struct pf_state *st, int qi, struct pf_dir *d, int dfd,
 	bool ok;
 
 	if (fstat(dfd, &sb) < 0) {
-		pf_unknown(st, qi, "%s/%s: %s", st->root, st->path,
-		    strerror(errno));
+		queue_unknown(st->acc, qi, "%s/%s: %s", st->root,
+		    st->path, strerror(errno));
 		close(dfd);
 		return;
 	}
-	mt = pf_mtime_ns(&sb);
+	mt = queue_mtime_ns(&sb);
 	/* Same inode and mtime as when it was listed: no file came, went
 	 * or was renamed here. The mtime is taken before reading, so a
 	 * change during the read shows next time; one too recent to trust

@@ -40,23 +40,6 @@ pf_err(struct pf_state *st, const char *fmt, ...)
 	queue_error(st->acc, "%s", buf);
 }
 
-/* A directory of queue qi could not be read: its row is unknown this
- * round (reported once per row and scan). */
-void
-pf_unknown(struct pf_state *st, int qi, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	if (st->unknown & (1u << qi))
-		return;
-	st->unknown |= 1u << qi;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	queue_unknown(st->acc, qi, "%s", buf);
-}
-
 static size_t
 pf_lower(char *dst, const char *s, size_t n)
 {
@@ -100,12 +83,6 @@ pf_ready(int qi, mode_t mode)
 	if (qi == PQ_CORRUPT)
 		return true;
 	return (mode & S_IRWXU) == S_IRWXU;
-}
-
-int64_t
-pf_mtime_ns(const struct stat *sb)
-{
-	return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
 }
 
 int64_t
@@ -224,7 +201,7 @@ pf_job_load(struct pf_state *st, struct pf_worker *w, int qi, int dfd,
 			return;
 		}
 		j->ino = (uint32_t)sb.st_ino;
-		j->mtime_ns = pf_mtime_ns(&sb);
+		j->mtime_ns = queue_mtime_ns(&sb);
 		return;
 	}
 	do
@@ -235,7 +212,7 @@ pf_job_load(struct pf_state *st, struct pf_worker *w, int qi, int dfd,
 	if (got < 0) {
 		j->err = errno;
 		if (fstat(fd, &sb) == 0)
-			j->mtime_ns = pf_mtime_ns(&sb);
+			j->mtime_ns = queue_mtime_ns(&sb);
 		goto out;
 	}
 	/* Outside deferred/ a file may still be in flight (mode) or be
@@ -248,7 +225,7 @@ pf_job_load(struct pf_state *st, struct pf_worker *w, int qi, int dfd,
 		}
 		have_sb = true;
 		j->ino = (uint32_t)sb.st_ino;
-		j->mtime_ns = pf_mtime_ns(&sb);
+		j->mtime_ns = queue_mtime_ns(&sb);
 		if (!pf_ready(qi, sb.st_mode)) {
 			j->state = PF_INFLIGHT;
 			goto out;
@@ -467,7 +444,7 @@ pf_file_check(struct pf_state *st, int qi, int dfd, const char *name,
 		return -1;	/* vanished, or cannot stat: drop it */
 	/* An mtime within the last second may still move without showing
 	 * (coarse clocks): then read again. */
-	if (f->ino == (uint32_t)sb.st_ino && mt == pf_mtime_ns(&sb) &&
+	if (f->ino == (uint32_t)sb.st_ino && mt == queue_mtime_ns(&sb) &&
 	    mt <= st->fresh_ns) {
 		if (f->state == PF_PARSED) {
 			pf_file_count(st, qi, rp, f);

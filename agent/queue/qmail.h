@@ -121,8 +121,6 @@ struct qmail {
 	/* errors of one scan: the first is reported, the rest counted */
 	struct queue_errs errs;
 	struct queue_acc *acc;	/* of the scan under way */
-	uint32_t unknown;	/* rows reported unknown this scan */
-	bool unknown_all;	/* the whole queue is */
 };
 
 
@@ -169,10 +167,6 @@ void qmail_msg_dirty(struct qmail *, struct qm_msg *, uint8_t bits);
 void qmail_msg_report(struct qmail *, struct qm_msg *, struct queue_acc *);
 
 /* qmail_scan.c */
-/* A directory the row (-1: the whole queue) depends on could not be
- * read: queue_unknown(), once per row and scan. */
-void qmail_unknown(struct qmail *, int row, const char *fmt, ...)
-    MH_PRINTF(3, 4);
 void qmail_scan_mess(struct qmail *, const char *rel);
 void qmail_scan_todo(struct qmail *, const char *rel);
 void qmail_scan_info(struct qmail *, const char *rel);
@@ -196,8 +190,6 @@ const struct qread_item *qmail_pre_peek(struct qmail *, const char *name);
  * Returns the length, -1 on error (counted), -2 if it vanished. */
 ssize_t qmail_read_file(struct qmail *, int dfd, const char *name,
     const char *rel, struct stat *);
-/* A channel file's inode, mtime and size, hashed; never 0. */
-uint32_t qmail_chan_sig(const struct stat *);
 /* Parse the envelope in q->cur; a malformed one is reported. */
 void qmail_parse_env(struct qmail *, size_t len, enum qmail_file kind,
     const char *rel, const char *name);

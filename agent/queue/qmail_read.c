@@ -134,26 +134,6 @@ qmail_read_file(struct qmail *q, int dfd, const char *name, const char *rel,
 	return len;
 }
 
-static int64_t
-mtime_ns(const struct stat *st)
-{
-	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
-/* What a channel file looked like: changes when qmail-send marks a
- * recipient done (mtime) or the file is replaced (inode). Never 0. */
-uint32_t
-qmail_chan_sig(const struct stat *st)
-{
-	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
-
-	h ^= (uint64_t)mtime_ns(st) + 0x632BE59BD9B4E019ULL + (h << 6) +
-	    (h >> 2);
-	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
-	h ^= h >> 32;
-	return (uint32_t)h ? (uint32_t)h : 1;
-}
-
 /* Parse an envelope file in q->buf; on a malformed file, report it and
  * keep what the complete records said. */
 void

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,27 +29,6 @@ is_file(int dfd, const struct dirent *d)
 	    S_ISREG(st.st_mode);
 }
 
-void
-qmail_unknown(struct qmail *q, int row, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	if (row < 0) {
-		if (q->unknown_all)
-			return;
-		q->unknown_all = true;
-	} else {
-		if (q->unknown & (1u << row))
-			return;
-		q->unknown |= 1u << row;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	queue_unknown(q->acc, row, "%s", buf);
-}
-
 /* A queue directory, by its path under the queue; NULL when it cannot
  * be opened (gone, unreadable, a symlink), which makes row unknown. */
 static DIR *
@@ -61,8 +39,9 @@ open_dir(struct qmail *q, const char *rel, int row)
 	DIR *d;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		qmail_unknown(q, row, "qmail queue %s: cannot open %s: %s",
-		    q->root, rel, strerror(errno));
+		queue_unknown(q->acc, row,
+		    "qmail queue %s: cannot open %s: %s", q->root, rel,
+		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -78,8 +57,9 @@ next_ent(struct qmail *q, DIR *d, const char *rel, int row)
 
 	errno = 0;
 	if ((de = readdir(d)) == NULL && errno != 0)
-		qmail_unknown(q, row, "qmail queue %s: cannot read %s: %s",
-		    q->root, rel, strerror(errno));
+		queue_unknown(q->acc, row,
+		    "qmail queue %s: cannot read %s: %s", q->root, rel,
+		    strerror(errno));
 	return de;
 }
 
@@ -362,7 +342,7 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	if (!S_ISREG(st.st_mode))
 		return;
 	m->seen |= bit;
-	if (qmail_chan_sig(&st) == m->chan_sig[c]) {
+	if (queue_file_sig(&st) == m->chan_sig[c]) {
 		if (it)
 			q->icand++;
 		return;
@@ -373,7 +353,7 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 			m->seen &= (uint8_t)~bit;
 		return;
 	}
-	m->chan_sig[c] = qmail_chan_sig(&st);
+	m->chan_sig[c] = queue_file_sig(&st);
 	qmail_parse_env(q, (size_t)len, QMAIL_CHAN, rel, name);
 	qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
 }

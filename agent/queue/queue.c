@@ -177,32 +177,50 @@ queue_unknown(struct queue_acc *a, int row, const char *fmt, ...)
 	char buf[256];
 	va_list ap;
 
-	if (row < 0 || row >= 32)
+	/* said once per row (or whole queue) and scan: the readers may
+	 * meet the same unreadable directory many times over */
+	if (row < 0 || row >= 32) {
+		if (a->unknown_all)
+			return;
 		a->unknown_all = true;
-	else
+	} else {
+		if (a->unknown_rows & (1u << row))
+			return;
 		a->unknown_rows |= 1u << row;
+	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	queue_error(a, "%s", buf);
 }
 
-struct queue_acc *
-queue_acc_new(struct queue_part *s, struct part *p,
-    const struct queue_reader *r, size_t counters)
+/* Ready a for one scan by r into s, whose rows are named from r's
+ * queues. */
+static void
+queue_acc_start(struct queue_acc *a, struct queue_part *s, struct part *p,
+    const struct queue_reader *r)
 {
-	struct queue_acc *a = xcalloc(1, sizeof(*a));
 	size_t i;
 
+	memset(a, 0, sizeof(*a));
 	a->snap = s;
 	a->part = p;
 	a->reader = r;
-	a->senders = topk_new(counters);
-	a->domains = topk_new(counters);
 	for (i = 0; r->queues[i] && i < SNAP_QUEUES_MAX; i++)
 		snprintf(s->queues[i].name, sizeof(s->queues[i].name), "%s",
 		    r->queues[i]);
 	a->nqueues = s->nqueues = i;
+}
+
+struct queue_acc *
+queue_acc_new(struct queue_part *s, struct part *p,
+    const struct queue_reader *r, size_t counters)
+{
+	struct queue_acc *a = xmalloc(sizeof(*a));
+
+	queue_acc_start(a, s, p, r);
+	a->senders = topk_new(counters);
+	a->domains = topk_new(counters);
 	return a;
 }
 
@@ -241,6 +259,24 @@ queue_errs_add(struct queue_errs *e, int err, const char *fmt, ...)
 		snprintf(e->first + l, sizeof(e->first) - l, ": %s",
 		    strerror(err));
 	}
+}
+
+int64_t
+queue_mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+uint32_t
+queue_file_sig(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (uint64_t)queue_mtime_ns(st) + 0x632BE59BD9B4E019ULL + (h << 6) +
+	    (h >> 2);
+	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
 /* Bytes read from queue files (a test hook): readers may read from
@@ -419,19 +455,12 @@ queue_collect(void *arg, struct part *p)
 			return -1;
 		}
 	}
-	memset(&a, 0, sizeof(a));
-	a.snap = s;
-	a.part = p;
-	a.reader = st->reader;
+	queue_acc_start(&a, s, p, st->reader);
 	a.senders = st->senders;
 	a.domains = st->domains;
 	a.many_rcpt = st->mta.many_rcpt;
 	topk_reset(st->senders);
 	topk_reset(st->domains);
-	for (i = 0; st->reader->queues[i] && i < SNAP_QUEUES_MAX; i++)
-		snprintf(s->queues[i].name, sizeof(s->queues[i].name), "%s",
-		    st->reader->queues[i]);
-	a.nqueues = s->nqueues = i;
 
 	rc = st->reader->scan(st->rstate, &a);
 	if (rc < 0) {

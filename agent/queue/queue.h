@@ -113,7 +113,8 @@ void queue_error(struct queue_acc *, const char *fmt, ...) MH_PRINTF(2, 3);
  * (renamed away, unreadable, replaced by a symlink): the counts of row
  * (the reader's queue index, bit i of queue_msg.queues) or, with row -1,
  * of the whole queue are unknown this round, not smaller. Also an error
- * (queue_error). A reader calls it once per row and scan. */
+ * (queue_error), logged once per row (or whole queue) and scan: calls
+ * after the first for the same row are ignored. */
 void queue_unknown(struct queue_acc *, int row, const char *fmt, ...)
     MH_PRINTF(3, 4);
 
@@ -157,6 +158,12 @@ void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
  * returned, for the parser to tell what is wrong. */
 ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
     size_t max, struct stat *st, bool (*plausible)(const char *, size_t));
+
+/* A file's mtime in nanoseconds. */
+int64_t queue_mtime_ns(const struct stat *);
+/* What a queue file looked like (inode, mtime, size), hashed; never 0.
+ * It changes when the MTA rewrites the file or replaces it. */
+uint32_t queue_file_sig(const struct stat *);
 
 /* Bytes read from queue files since the program started, by every
  * reader (queue_bytes_add() counts them): a test hook, not API. */

@@ -42,7 +42,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,25 +57,6 @@ static const char *const exim_spools[] = {
 	"/var/spool/exim4",	/* Debian, Ubuntu */
 	"/var/spool/exim",	/* upstream default, RHEL, FreeBSD */
 };
-
-static void exim_unknown(struct exim *, const char *fmt, ...) MH_PRINTF(2, 3);
-
-/* A directory of the spool could not be read: the whole queue is
- * unknown this round (said once a scan). */
-static void
-exim_unknown(struct exim *x, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	if (x->unknown)
-		return;
-	x->unknown = true;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	queue_unknown(x->acc, -1, "%s", buf);
-}
 
 static bool
 is_id(const char *s, size_t n)
@@ -225,8 +205,8 @@ relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 		}
 	}
 	if (errno != 0) {
-		exim_unknown(x, "exim spool %s: cannot read %s: %s", x->spool,
-		    rel, strerror(errno));
+		queue_unknown(x->acc, -1, "exim spool %s: cannot read %s: %s",
+		    x->spool, rel, strerror(errno));
 		ok = false;
 	}
 	closedir(d);
@@ -257,8 +237,7 @@ scan_dir(struct exim *x, int dfd, const char *rel, int slot)
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.mtime_ns = -1;
 	if (fstat(dfd, &sb) == 0)
-		mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-		    sb.st_mtim.tv_nsec;
+		mt = queue_mtime_ns(&sb);
 	if (mt >= 0 && dd->mtime_ns == mt && dd->ino == (uint64_t)sb.st_ino) {
 		replay(x, dfd, dd);
 		ok = true;
@@ -268,8 +247,8 @@ scan_dir(struct exim *x, int dfd, const char *rel, int slot)
 		if (rc < 0) {
 			if (slot == 0)
 				return -1;
-			exim_unknown(x, "exim spool %s: %s", x->spool,
-			    x->errs.first);
+			queue_unknown(x->acc, -1, "exim spool %s: %s",
+			    x->spool, x->errs.first);
 		}
 		ok = rc > 0;
 	}
@@ -307,8 +286,9 @@ scan_dir(struct exim *x, int dfd, const char *rel, int slot)
 			scan_dir(x, sub, r, dir_slot(name[0]));
 			close(sub);
 		} else if (errno != ENOTDIR || dd->subs[i][1] == DT_LNK) {
-			exim_unknown(x, "exim spool %s: cannot open %s: %s",
-			    x->spool, r, strerror(errno));
+			queue_unknown(x->acc, -1,
+			    "exim spool %s: cannot open %s: %s", x->spool, r,
+			    strerror(errno));
 			if (dir_slot(name[0]) > 0)
 				dir_forget(&x->dirs[dir_slot(name[0])]);
 		}
@@ -331,7 +311,6 @@ exim_scan(void *arg, struct queue_acc *acc)
 		x->gen = 1;
 	memset(&x->errs, 0, sizeof(x->errs));
 	x->acc = acc;
-	x->unknown = false;
 	dfd = open(x->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		queue_unknown(acc, -1, "exim spool %s: %s", x->input,

@@ -93,7 +93,6 @@ pf_scan(void *arg, struct queue_acc *acc)
 	st->fresh_ns = ((int64_t)ts.tv_sec - 1) * 1000000000 + ts.tv_nsec;
 	st->acc = acc;
 	st->nerr = st->nerr_hidden = 0;
-	st->unknown = 0;
 	rootfd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		queue_unknown(acc, -1, "%s: %s", st->root, strerror(errno));
@@ -110,8 +109,8 @@ pf_scan(void *arg, struct queue_acc *acc)
 			 * before, is missing from the numbers: unknown */
 			if (errno != ENOENT || qi < PQ_HOLD ||
 			    (st->had_queue & (1u << qi)))
-				pf_unknown(st, qi, "%s/%s: %s", st->root, q,
-				    strerror(errno));
+				queue_unknown(acc, qi, "%s/%s: %s",
+				    st->root, q, strerror(errno));
 			pf_dir_free(st->queues[qi]);
 			st->queues[qi] = NULL;
 			continue;

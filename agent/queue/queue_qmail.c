@@ -75,13 +75,12 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	struct qmail *q = arg;
 	char rel[64];
 	long i;
+	uint32_t rows;
 	struct stat st;
 
 	/* by name each time: a queue directory that was moved away or
 	 * replaced must not go on being read through an old descriptor */
 	q->acc = acc;
-	q->unknown = 0;
-	q->unknown_all = false;
 	q->rootfd = open(q->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (q->rootfd < 0 || fstat(q->rootfd, &st) < 0) {
 		queue_unknown(acc, -1, "qmail queue %s: %s", q->root,
@@ -114,7 +113,7 @@ qmail_scan(void *arg, struct queue_acc *acc)
 		snprintf(rel, sizeof(rel), "mess/%ld", i);
 		qmail_scan_mess(q, rel);
 	}
-	if (q->unknown_all) {
+	if (queue_acc_unknown(acc, &rows)) {
 		/* without mess/ there is no queue to speak of */
 		q->ndirty = 0;
 		q->recheck = true;
@@ -158,7 +157,7 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	close(q->rootfd);
 	q->rootfd = -1;
 	q->recheck = q->ino_fd < 0;
-	if (q->unknown || q->unknown_all)
+	if (queue_acc_unknown(acc, &rows) || rows)
 		q->root_ino = 0;	/* watch again once it is back */
 	return 0;
 }
