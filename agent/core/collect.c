@@ -57,6 +57,7 @@ struct collect {
 	/* what the last snapshot held, to tell the caller about changes */
 	struct part **seen;
 	bool *seen_stale;
+	uint32_t errors;	/* of every part seen, each counted once */
 };
 
 int64_t
@@ -128,7 +129,6 @@ run_round(const struct collector *col, void *state, uint32_t seq)
 	int64_t t0 = mh_now_ms();
 
 	p->taken = time(NULL);
-	p->seq = seq;
 	if (col->collect(state, p) < 0) {
 		p->incomplete = true;
 		if (p->errors == 0)
@@ -372,6 +372,8 @@ collect_snapshot(struct collect *c, bool *changed)
 		}
 		if (sp->part != c->seen[i] || sp->stale != c->seen_stale[i]) {
 			any = true;
+			if (sp->part != c->seen[i] && sp->part != NULL)
+				c->errors += sp->part->errors;
 			part_unref(c->seen[i]);
 			c->seen[i] = part_ref(sp->part);
 			c->seen_stale[i] = sp->stale;
@@ -393,6 +395,12 @@ collect_snapshot(struct collect *c, bool *changed)
 	if (changed)
 		*changed = any;
 	return s;
+}
+
+uint32_t
+collect_errors(const struct collect *c)
+{
+	return c->errors;
 }
 
 struct part *

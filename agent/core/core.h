@@ -52,7 +52,6 @@ struct part {
 	char last_error[256];	/* the first of them, "" if none */
 	bool incomplete;	/* something it should read could not be:
 				 * --once exits 69 */
-	uint32_t seq;		/* the collector's round number */
 	unsigned refs;		/* atomic */
 };
 struct part *part_new(const struct collector *);
@@ -236,6 +235,9 @@ void collect_free(struct collect *);
 /* Assemble a snapshot of the latest parts; *changed tells whether any
  * part or staleness changed since the last call (NULL: do not care). */
 struct snapshot *collect_snapshot(struct collect *, bool *changed);
+/* The errors of every part collect_snapshot() has met, each part
+ * counted once however many snapshots it served (mhAgentCollectErrors). */
+uint32_t collect_errors(const struct collect *);
 /* Run every configured collector once on this thread (--once). */
 struct snapshot *collect_once(const struct conf *);
 /* For tests: run one collector's init/collect/fini once. */
