@@ -76,11 +76,13 @@ struct snapshot {
 };
 struct snapshot *snapshot_new(size_t nparts);
 void snapshot_free(struct snapshot *);
-/* The data of a collector's fresh part, NULL when it has none (not
- * configured, no round yet, or stale). */
+/* A collector's fresh part, or its data: NULL when it has none (not
+ * configured, no round yet, no data, or stale). */
 const void *snapshot_data(const struct snapshot *, const struct collector *);
 const struct part *snapshot_part(const struct snapshot *,
     const struct collector *);
+/* The same for row i: what the MIB, the JSON and the metrics show. */
+const struct part *snapshot_fresh(const struct snapshot *, size_t i);
 void snapshot_error(struct snapshot *, const char *fmt, ...) MH_PRINTF(2, 3);
 
 /* Top-N rows out of a Space-Saving table, for any collector's per-key
