@@ -31,7 +31,6 @@ struct daemon {
 	bool pidfile_written;
 	int64_t last_tick;		/* monotonic ms */
 	int64_t last_heartbeat;		/* monotonic ms, 0: none sent */
-	uint32_t seen_errors[64];	/* part seq already counted, per row */
 };
 
 static int sig_pipe_w = -1;
@@ -100,22 +99,6 @@ emit_alarm(const struct alarm_event *ev, void *arg)
 	snmp_notify(&n, d->ai.hostname);
 }
 
-/* Count each part's errors once, however many snapshots it serves. */
-static void
-count_errors(struct daemon *d, const struct snapshot *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nparts && i < MH_ARRAY_SIZE(d->seen_errors); i++) {
-		const struct part *p = s->parts[i].part;
-
-		if (p == NULL || p->seq == d->seen_errors[i])
-			continue;
-		d->seen_errors[i] = p->seq;
-		d->ai.collect_errors += p->errors;
-	}
-}
-
 /* A new part arrived, or a part went stale: assemble, evaluate the
  * alarms, rebuild the view. */
 static void
@@ -128,7 +111,7 @@ refresh(struct daemon *d)
 		snapshot_free(s);
 		return;
 	}
-	count_errors(d, s);
+	d->ai.collect_errors = collect_errors(d->collect);
 	alarms_eval(d->alarms, s, time(NULL), emit_alarm, d);
 	snapshot_free(d->snap);
 	d->snap = s;

@@ -57,6 +57,7 @@ struct collect {
 	/* what the last snapshot held, to tell the caller about changes */
 	struct part **seen;
 	bool *seen_stale;
+	uint32_t errors;	/* of every part seen, each counted once */
 };
 
 int64_t
@@ -128,7 +129,6 @@ run_round(const struct collector *col, void *state, uint32_t seq)
 	int64_t t0 = mh_now_ms();
 
 	p->taken = time(NULL);
-	p->seq = seq;
 	if (col->collect(state, p) < 0) {
 		p->incomplete = true;
 		if (p->errors == 0)
@@ -332,6 +332,22 @@ note_stale(struct snapshot *s, const struct runner *r, int64_t age_ms,
 		    (long long)(age_ms / 1000));
 }
 
+/* Add a fresh part to the snapshot's totals: its longest round, its
+ * errors and the first error text, and the newest part (*newest). */
+static void
+snapshot_count(struct snapshot *s, const struct part *p,
+    const struct part **newest)
+{
+	if (p->duration_ms > s->duration_ms)
+		s->duration_ms = p->duration_ms;
+	s->errors += p->errors;
+	if (p->errors && s->last_error[0] == '\0')
+		snprintf(s->last_error, sizeof(s->last_error), "%s: %s",
+		    p->col->name, p->last_error);
+	if (*newest == NULL || p->done_ms > (*newest)->done_ms)
+		*newest = p;
+}
+
 struct snapshot *
 collect_snapshot(struct collect *c, bool *changed)
 {
@@ -372,20 +388,14 @@ collect_snapshot(struct collect *c, bool *changed)
 		}
 		if (sp->part != c->seen[i] || sp->stale != c->seen_stale[i]) {
 			any = true;
+			if (sp->part != c->seen[i] && sp->part != NULL)
+				c->errors += sp->part->errors;
 			part_unref(c->seen[i]);
 			c->seen[i] = part_ref(sp->part);
 			c->seen_stale[i] = sp->stale;
 		}
-		if (sp->part == NULL || sp->stale)
-			continue;
-		if (sp->part->duration_ms > s->duration_ms)
-			s->duration_ms = sp->part->duration_ms;
-		s->errors += sp->part->errors;
-		if (newest == NULL || sp->part->done_ms > newest->done_ms)
-			newest = sp->part;
-		if (sp->part->errors && s->last_error[0] == '\0')
-			snprintf(s->last_error, sizeof(s->last_error), "%s: %s",
-			    r->col->name, sp->part->last_error);
+		if (sp->part != NULL && !sp->stale)
+			snapshot_count(s, sp->part, &newest);
 	}
 	if (newest != NULL)
 		s->last_collect = newest->taken +
@@ -393,6 +403,12 @@ collect_snapshot(struct collect *c, bool *changed)
 	if (changed)
 		*changed = any;
 	return s;
+}
+
+uint32_t
+collect_errors(const struct collect *c)
+{
+	return c->errors;
 }
 
 struct part *
@@ -459,16 +475,8 @@ collect_once(const struct conf *conf)
 			pthread_join(tid[i], NULL);
 		p = jobs[i].part;
 		s->parts[i].part = p;
-		if (p == NULL)
-			continue;
-		if (p->duration_ms > s->duration_ms)
-			s->duration_ms = p->duration_ms;
-		s->errors += p->errors;
-		if (p->errors && s->last_error[0] == '\0')
-			snprintf(s->last_error, sizeof(s->last_error), "%s: %s",
-			    collectors[i]->name, p->last_error);
-		if (newest == NULL || p->done_ms > newest->done_ms)
-			newest = p;
+		if (p != NULL)
+			snapshot_count(s, p, &newest);
 	}
 	if (newest != NULL)
 		s->last_collect = newest->taken;

@@ -52,7 +52,6 @@ struct part {
 	char last_error[256];	/* the first of them, "" if none */
 	bool incomplete;	/* something it should read could not be:
 				 * --once exits 69 */
-	uint32_t seq;		/* the collector's round number */
 	unsigned refs;		/* atomic */
 };
 struct part *part_new(const struct collector *);
@@ -77,11 +76,13 @@ struct snapshot {
 };
 struct snapshot *snapshot_new(size_t nparts);
 void snapshot_free(struct snapshot *);
-/* The data of a collector's fresh part, NULL when it has none (not
- * configured, no round yet, or stale). */
+/* A collector's fresh part, or its data: NULL when it has none (not
+ * configured, no round yet, no data, or stale). */
 const void *snapshot_data(const struct snapshot *, const struct collector *);
 const struct part *snapshot_part(const struct snapshot *,
     const struct collector *);
+/* The same for row i: what the MIB, the JSON and the metrics show. */
+const struct part *snapshot_fresh(const struct snapshot *, size_t i);
 void snapshot_error(struct snapshot *, const char *fmt, ...) MH_PRINTF(2, 3);
 
 /* Top-N rows out of a Space-Saving table, for any collector's per-key
@@ -236,6 +237,9 @@ void collect_free(struct collect *);
 /* Assemble a snapshot of the latest parts; *changed tells whether any
  * part or staleness changed since the last call (NULL: do not care). */
 struct snapshot *collect_snapshot(struct collect *, bool *changed);
+/* The errors of every part collect_snapshot() has met, each part
+ * counted once however many snapshots it served (mhAgentCollectErrors). */
+uint32_t collect_errors(const struct collect *);
 /* Run every configured collector once on this thread (--once). */
 struct snapshot *collect_once(const struct conf *);
 /* For tests: run one collector's init/collect/fini once. */

@@ -136,8 +136,9 @@ metrics_each(const struct snapshot *s, const char *name, metric_cb cb,
 	}
 	if (!find(name, &w))
 		return METRIC_UNKNOWN_NAME;
-	if ((p = snapshot_part(s, w.col)) == NULL || (data = p->data) == NULL)
+	if ((p = snapshot_part(s, w.col)) == NULL)
 		return METRIC_NO_DATA;
+	data = p->data;
 	have = fgroup_have(w.g, data);
 	if (w.t == NULL) {
 		field_get(w.f, data, have, p->taken, &v);

@@ -149,9 +149,9 @@ report_json(const struct snapshot *s, const struct agent_info *ai,
 	}
 	strbuf_puts(&b, "}}");
 	for (i = 0; i < s->nparts; i++) {
-		const struct part *p = s->parts[i].part;
+		const struct part *p = snapshot_fresh(s, i);
 
-		if (p == NULL || s->parts[i].stale || p->data == NULL)
+		if (p == NULL)
 			continue;
 		for (k = 0; k < p->col->ngroups; k++)
 			json_group(&b, &p->col->groups[k], p);

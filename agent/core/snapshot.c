@@ -85,13 +85,20 @@ snapshot_part(const struct snapshot *s, const struct collector *col)
 
 	if (s == NULL)
 		return NULL;
-	for (i = 0; i < s->nparts; i++) {
-		const struct snap_part *sp = &s->parts[i];
-
-		if (sp->part != NULL && sp->part->col == col)
-			return sp->stale ? NULL : sp->part;
-	}
+	for (i = 0; i < s->nparts; i++)
+		if (s->parts[i].part != NULL && s->parts[i].part->col == col)
+			return snapshot_fresh(s, i);
 	return NULL;
+}
+
+const struct part *
+snapshot_fresh(const struct snapshot *s, size_t i)
+{
+	const struct snap_part *sp = &s->parts[i];
+
+	if (sp->part == NULL || sp->stale || sp->part->data == NULL)
+		return NULL;
+	return sp->part;
 }
 
 const void *

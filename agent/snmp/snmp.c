@@ -88,6 +88,19 @@ snmp_on_connect(void (*cb)(void *), void *arg)
 	connect_arg = arg;
 }
 
+/* The view's OIDs as net-snmp's (to_u32, below, is the other way). */
+static size_t
+to_oid(const uint32_t *in, size_t len, oid *out)
+{
+	size_t i;
+
+	if (len > MV_OID_MAX)
+		len = MV_OID_MAX;
+	for (i = 0; i < len; i++)
+		out[i] = in[i];
+	return len;
+}
+
 static int
 set_value(netsnmp_variable_list *vb, const struct mv_entry *e)
 {
@@ -127,8 +140,7 @@ set_value(netsnmp_variable_list *vb, const struct mv_entry *e)
 		return snmp_set_var_typed_value(vb, ASN_OCTET_STR,
 		    e->v.str.s, e->v.str.slen);
 	case MV_OID:
-		for (i = 0; i < e->v.oid.olen && i < MV_OID_MAX; i++)
-			o[i] = e->v.oid.o[i];
+		i = to_oid(e->v.oid.o, e->v.oid.olen, o);
 		return snmp_set_var_typed_value(vb, ASN_OBJECT_ID, o,
 		    i * sizeof(oid));
 	}
@@ -194,11 +206,9 @@ mh_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
 			e = view ? mibview_next(view, q, qlen) : NULL;
 			if (e != NULL && in_subtree(e, reg)) {
 				oid o[MV_OID_MAX];
-				size_t i;
 
-				for (i = 0; i < e->len; i++)
-					o[i] = e->oid[i];
-				snmp_set_var_objid(vb, o, e->len);
+				snmp_set_var_objid(vb, o, to_oid(e->oid, e->len,
+				    o));
 				set_value(vb, e);
 			}
 			/* else: leave it unset, the agent moves on to the
@@ -322,7 +332,7 @@ reg_note_cb(int major, int minor, void *serverarg, void *clientarg)
 static void
 reg_retry_cb(unsigned int timer, void *arg)
 {
-	size_t i, k;
+	size_t i;
 
 	(void)timer;
 	(void)arg;
@@ -335,8 +345,7 @@ reg_retry_cb(unsigned int timer, void *arg)
 
 		if (regs[i].error == 0)
 			continue;
-		for (k = 0; k < t->len; k++)
-			o[k] = t->oid[k];
+		to_oid(t->oid, t->len, o);
 		reg_cur = i;
 		regs[i].error = 0;
 		regs[i].tried = true;
@@ -415,7 +424,7 @@ session_init_cb(int major, int minor, void *serverarg, void *clientarg)
 static int
 register_subtrees(void)
 {
-	size_t i, k;
+	size_t i;
 
 	regs = xcalloc(mv_nsubtrees, sizeof(*regs));
 	for (i = 0; i < mv_nsubtrees; i++) {
@@ -424,8 +433,7 @@ register_subtrees(void)
 		oid o[MV_OID_MAX];
 
 		regs[i].last_error = -1;
-		for (k = 0; k < t->len; k++)
-			o[k] = t->oid[k];
+		to_oid(t->oid, t->len, o);
 		reg = netsnmp_create_handler_registration(t->name, mh_handler,
 		    o, t->len, HANDLER_CAN_RONLY);
 		if (reg == NULL) {
@@ -501,13 +509,11 @@ snmp_agent_init(const char *agentx_socket, long ping_interval)
 	for (i = 0; i < mv_nsubtrees; i++) {
 		const struct mv_subtree *t = &mv_subtrees[i];
 		oid o[MV_OID_MAX];
-		size_t k;
 
 		if (t->descr == NULL)
 			continue;
-		for (k = 0; k < t->sysor_len; k++)
-			o[k] = t->oid[k];
-		register_sysORTable(o, t->sysor_len, t->descr);
+		register_sysORTable(o, to_oid(t->oid, t->sysor_len, o),
+		    t->descr);
 	}
 	return 0;
 }

@@ -176,9 +176,9 @@ mib_fields_build(struct mib_fields *m, struct mv_builder *b,
 	size_t i, k, j, len;
 
 	for (i = 0; s != NULL && i < s->nparts; i++) {
-		const struct part *p = s->parts[i].part;
+		const struct part *p = snapshot_fresh(s, i);
 
-		if (p == NULL || s->parts[i].stale || p->data == NULL)
+		if (p == NULL)
 			continue;
 		for (k = 0; k < p->col->ngroups; k++) {
 			const struct fgroup *g = &p->col->groups[k];

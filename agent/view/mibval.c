@@ -16,14 +16,6 @@
 
 #include "view/view.h"
 
-static bool
-part_usable(const struct snapshot *s, size_t i)
-{
-	const struct part *p = s->parts[i].part;
-
-	return p != NULL && !s->parts[i].stale && p->data != NULL;
-}
-
 bool
 mibval_int(const struct snapshot *s, unsigned group, unsigned arc,
     int64_t *out)
@@ -31,9 +23,9 @@ mibval_int(const struct snapshot *s, unsigned group, unsigned arc,
 	size_t i, k, j;
 
 	for (i = 0; s != NULL && i < s->nparts; i++) {
-		const struct part *p = s->parts[i].part;
+		const struct part *p = snapshot_fresh(s, i);
 
-		if (!part_usable(s, i))
+		if (p == NULL)
 			continue;
 		for (k = 0; k < p->col->ngroups; k++) {
 			const struct fgroup *g = &p->col->groups[k];
@@ -66,9 +58,9 @@ mibval_table(const struct snapshot *s, unsigned group, unsigned table,
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; s != NULL && i < s->nparts; i++) {
-		const struct part *p = s->parts[i].part;
+		const struct part *p = snapshot_fresh(s, i);
 
-		if (!part_usable(s, i))
+		if (p == NULL)
 			continue;
 		for (k = 0; k < p->col->ngroups; k++) {
 			const struct fgroup *g = &p->col->groups[k];
