@@ -49,8 +49,8 @@ conf_default_file(void)
 	return SYSCONFDIR "/mailhealth/mailhealthd.conf";
 }
 
-static int
-cb_severity(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+int
+conf_cb_severity(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	int s;
 
@@ -331,7 +331,8 @@ conf_load(const char *file, char **err)
 		CFG_FLOAT("rising", 0, CFGF_NODEFAULT),
 		CFG_FLOAT("falling", 0, CFGF_NODEFAULT),
 		CFG_INT("hold", 0, CFGF_NONE),
-		CFG_INT_CB("severity", MH_SEV_WARNING, CFGF_NONE, cb_severity),
+		CFG_INT_CB("severity", MH_SEV_WARNING, CFGF_NONE,
+		    conf_cb_severity),
 		CFG_STR("text", NULL, CFGF_NONE),
 		CFG_END()
 	};

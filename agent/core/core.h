@@ -172,8 +172,11 @@ void conf_alarm_add(struct conf *, const char *name, const char *metric,
 /* libconfuse validators collectors can use: absolute path, an integer
  * range, and ranges by table: call conf_ranges() from conf_validate with
  * a static table ({ "drsync|timeout", 1, 3600 }, ...); the error names
- * the option, its value and the range, at its line. */
+ * the option, its value and the range, at its line. conf_cb_severity is
+ * the parse callback of a severity option (CFG_INT_CB): "critical" ..
+ * "info" to enum mh_severity. */
 int conf_v_path(cfg_t *, cfg_opt_t *);
+int conf_cb_severity(cfg_t *, cfg_opt_t *, const char *, void *);
 int conf_range(cfg_t *, cfg_opt_t *, long lo, long hi);
 struct conf_range {
 	const char *path;	/* "section|option", or "option" at the top */

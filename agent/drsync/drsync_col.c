@@ -38,7 +38,6 @@
 
 #include "drsync/drsync_col.h"
 
-static int cb_severity(cfg_t *, cfg_opt_t *, const char *, void *);
 
 static cfg_opt_t drsync_sec[] = {
 	CFG_STR("method", "stamp", CFGF_NONE),
@@ -51,7 +50,7 @@ static cfg_opt_t drsync_sec[] = {
 	CFG_STR("peer", NULL, CFGF_NONE),
 	CFG_INT("max_lag", 1800, CFGF_NONE),
 	CFG_INT("timeout", DRSYNC_TIMEOUT_DEFAULT, CFGF_NONE),
-	CFG_INT_CB("severity", MH_SEV_CRITICAL, CFGF_NONE, cb_severity),
+	CFG_INT_CB("severity", MH_SEV_CRITICAL, CFGF_NONE, conf_cb_severity),
 	CFG_INT("peer_failures", 2, CFGF_NONE),
 	CFG_INT("interval", 0, CFGF_NONE),
 	CFG_INT("deadline", 0, CFGF_NONE),
@@ -69,21 +68,6 @@ static cfg_opt_t drsync_opts[] = {
 #define ALARM_LATE "drsync-late"
 #define ALARM_FAILED "drsync-failed"
 #define ALARM_PEER "drsync-peer"
-
-static int
-cb_severity(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	int s;
-
-	(void)opt;
-	if ((s = mh_severity_parse(value)) < 0) {
-		cfg_error(cfg, "invalid severity '%s' (critical, major, minor, "
-		    "warning or info)", value);
-		return -1;
-	}
-	*(long *)result = (long)s;
-	return 0;
-}
 
 static int
 v_method(cfg_t *cfg, cfg_opt_t *opt)

@@ -31,7 +31,6 @@
 #define SVC_NAME_MAX 64
 
 static int cb_kind(cfg_t *, cfg_opt_t *, const char *, void *);
-static int cb_severity(cfg_t *, cfg_opt_t *, const char *, void *);
 static int cb_fw_backend(cfg_t *, cfg_opt_t *, const char *, void *);
 
 static cfg_opt_t service_sec[] = {
@@ -40,7 +39,7 @@ static cfg_opt_t service_sec[] = {
 	CFG_INT("timeout", PROBE_TIMEOUT_DEFAULT, CFGF_NONE),
 	CFG_INT("fall", PROBE_FALL_DEFAULT, CFGF_NONE),
 	CFG_INT("rise", PROBE_RISE_DEFAULT, CFGF_NONE),
-	CFG_INT_CB("severity", MH_SEV_CRITICAL, CFGF_NONE, cb_severity),
+	CFG_INT_CB("severity", MH_SEV_CRITICAL, CFGF_NONE, conf_cb_severity),
 	CFG_BOOL("alarm", cfg_true, CFGF_NONE),
 	/* TLS */
 	CFG_BOOL("starttls", cfg_false, CFGF_NODEFAULT),
@@ -92,21 +91,6 @@ cb_kind(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		return -1;
 	}
 	*(long *)result = k;
-	return 0;
-}
-
-static int
-cb_severity(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	int s = mh_severity_parse(value);
-
-	(void)opt;
-	if (s < 0) {
-		cfg_error(cfg, "invalid severity '%s' (critical, major, minor, "
-		    "warning or info)", value);
-		return -1;
-	}
-	*(long *)result = s;
 	return 0;
 }
 
