@@ -252,6 +252,17 @@ conf_col_of(const struct conf *c, const struct collector *col)
 	return NULL;
 }
 
+const struct conf_alarm *
+conf_alarm_find(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nalarms; i++)
+		if (strcmp(c->alarms[i].name, name) == 0)
+			return &c->alarms[i];
+	return NULL;
+}
+
 void
 conf_alarm_add(struct conf *c, const char *name, const char *metric,
     const char *instance, double rising, double falling, long hold,

@@ -169,6 +169,9 @@ const struct conf_col *conf_col_of(const struct conf *,
 void conf_alarm_add(struct conf *, const char *name, const char *metric,
     const char *instance, double rising, double falling, long hold,
     enum mh_severity, const char *text);
+/* The alarm of that name, configured or added so far, or NULL. */
+const struct conf_alarm *conf_alarm_find(const struct conf *,
+    const char *name);
 /* libconfuse validators collectors can use: absolute path, an integer
  * range, and ranges by table: call conf_ranges() from conf_validate with
  * a static table ({ "drsync|timeout", 1, 3600 }, ...); the error names

@@ -176,17 +176,6 @@ unused_option(cfg_t *sec, enum drsync_method m)
 	return NULL;
 }
 
-static bool
-alarm_named(const struct conf *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->nalarms; i++)
-		if (strcmp(c->alarms[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 static int
 drsync_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 {
@@ -233,8 +222,9 @@ drsync_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 		goto fail;
 	}
 	drsync_free(d);
-	if (alarm_named(c, ALARM_LATE) || alarm_named(c, ALARM_FAILED) ||
-	    (k->peer && alarm_named(c, ALARM_PEER))) {
+	if (conf_alarm_find(c, ALARM_LATE) ||
+	    conf_alarm_find(c, ALARM_FAILED) ||
+	    (k->peer && conf_alarm_find(c, ALARM_PEER))) {
 		*err = xasprintf("%sdrsync: the alarms '%s', '%s' and '%s' are "
 		    "made by this section; rename the alarm section of that "
 		    "name", where, ALARM_LATE, ALARM_FAILED, ALARM_PEER);

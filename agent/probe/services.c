@@ -204,17 +204,6 @@ services_conf_free(void *p)
 	free(sc);
 }
 
-static bool
-alarm_taken(const struct conf *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->nalarms; i++)
-		if (strcmp(c->alarms[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 static int
 services_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc,
     char **err)
@@ -264,7 +253,7 @@ services_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc,
 		if (!cfg_getbool(sec, "alarm"))
 			continue;
 		alarm = xasprintf("service-%s", d->name);
-		if (alarm_taken(c, alarm)) {
+		if (conf_alarm_find(c, alarm)) {
 			*err = xasprintf("%sservice %s: its down alarm is "
 			    "named %s, and an alarm section has that name",
 			    where, d->name, alarm);

@@ -71,13 +71,3 @@ ct_expect_error(const char *text, int line, const char *want)
 	ct_remove();
 }
 
-const struct conf_alarm *
-ct_alarm(const struct conf *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->nalarms; i++)
-		if (strcmp(c->alarms[i].name, name) == 0)
-			return &c->alarms[i];
-	return NULL;
-}

@@ -18,8 +18,5 @@ struct conf *ct_load(const char *text);
 /* Loads text expecting failure; checks the message is "FILE:LINE: ..."
  * with that line and contains want. */
 void ct_expect_error(const char *text, int line, const char *want);
-/* c's alarm called name (a section, or one a collector implies), NULL
- * if it has none. */
-const struct conf_alarm *ct_alarm(const struct conf *c, const char *name);
 
 #endif

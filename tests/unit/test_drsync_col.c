@@ -91,7 +91,7 @@ test_conf(void **state)
 	/* no section: not running, no alarm */
 	c = load("interval = 30\n");
 	assert_false(conf_col_of(c, &collector_drsync)->on);
-	assert_null(ct_alarm(c, "drsync-late"));
+	assert_null(conf_alarm_find(c, "drsync-late"));
 	conf_free(c);
 
 	c = load("drsync {\n stamp_file = \"/srv/mail/.stamp\"\n"
@@ -109,18 +109,18 @@ test_conf(void **state)
 	assert_int_equal(k->o.timeout, 10);
 	/* the implied alarms, critical, no alarm section needed: the lag
 	 * reaching max_lag, and a failure as long where there is no lag */
-	a = ct_alarm(c, "drsync-late");
+	a = conf_alarm_find(c, "drsync-late");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "drsync.lag");
 	assert_true(a->rising == 600 && a->falling == 599);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
 	assert_true(a->implied);
-	a = ct_alarm(c, "drsync-failed");
+	a = conf_alarm_find(c, "drsync-failed");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "drsync.failed");
 	assert_true(a->rising == 600 && a->falling == 0);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
-	assert_null(ct_alarm(c, "drsync-peer"));
+	assert_null(conf_alarm_find(c, "drsync-peer"));
 	conf_free(c);
 
 	c = load("drsync {\n method = command\n role = primary\n"
@@ -131,8 +131,9 @@ test_conf(void **state)
 	assert_int_equal(k->o.role, DRSYNC_PRIMARY);
 	assert_string_equal(k->o.command, "/bin/echo 12");
 	assert_string_equal(k->o.peer, "[::1]:22");
-	assert_int_equal(ct_alarm(c, "drsync-late")->severity, MH_SEV_MAJOR);
-	a = ct_alarm(c, "drsync-peer");
+	assert_int_equal(conf_alarm_find(c, "drsync-late")->severity,
+	    MH_SEV_MAJOR);
+	a = conf_alarm_find(c, "drsync-peer");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "drsync.peer_failures");
 	assert_true(a->rising == 3 && a->falling == 0);
@@ -193,9 +194,9 @@ test_sample(void **state)
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_true(conf_col_of(c, &collector_drsync)->on);
-	assert_non_null(ct_alarm(c, "drsync-late"));
-	assert_non_null(ct_alarm(c, "drsync-peer"));
-	assert_non_null(ct_alarm(c, "dr-lag-warning"));
+	assert_non_null(conf_alarm_find(c, "drsync-late"));
+	assert_non_null(conf_alarm_find(c, "drsync-peer"));
+	assert_non_null(conf_alarm_find(c, "dr-lag-warning"));
 	conf_free(c);
 }
 

@@ -92,7 +92,7 @@ test_conf_values(void **state)
 
 	/* an implied alarm per service, but for alarm = false */
 	assert_int_equal(c->nalarms, 6);
-	a = ct_alarm(c, "service-smtp");
+	a = conf_alarm_find(c, "service-smtp");
 	assert_non_null(a);
 	assert_string_equal(a->metric, "service.down");
 	assert_string_equal(a->instance, "smtp");
@@ -100,9 +100,9 @@ test_conf_values(void **state)
 	assert_int_equal(a->hold, 0);
 	assert_int_equal(a->severity, MH_SEV_CRITICAL);
 	assert_true(a->implied);
-	assert_int_equal(ct_alarm(c, "service-sub")->severity,
+	assert_int_equal(conf_alarm_find(c, "service-sub")->severity,
 	    MH_SEV_WARNING);
-	assert_null(ct_alarm(c, "service-web"));
+	assert_null(conf_alarm_find(c, "service-web"));
 	assert_int_equal(metrics_family("service.down"), MH_FAM_SERVICE);
 	conf_free(c);
 
