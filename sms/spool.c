@@ -399,24 +399,31 @@ spool_names_free(char **names, size_t n)
 	free(names);
 }
 
+/* The message in the spool file open at fd, read from its start. */
+static int
+spool_read_fd(int fd, struct spool_msg *m)
+{
+	char *buf = xmalloc(SPOOL_MAX_FILE + 1);
+	ssize_t n = pread(fd, buf, SPOOL_MAX_FILE, 0);
+	int rc = -1;
+
+	if (n >= 0) {
+		buf[n] = '\0';
+		rc = spool_decode(buf, (size_t)n, m);
+	}
+	free(buf);
+	return rc;
+}
+
 int
 spool_read_msg(const char *path, struct spool_msg *m)
 {
-	char *buf = xmalloc(SPOOL_MAX_FILE + 1);
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
-		goto out;
-	n = read(fd, buf, SPOOL_MAX_FILE);
-	if (n < 0)
-		goto out;
-	buf[n] = '\0';
-	rc = spool_decode(buf, (size_t)n, m);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+		return -1;
+	rc = spool_read_fd(fd, m);
+	close(fd);
 	return rc;
 }
 
@@ -430,8 +437,7 @@ int
 spool_claim(const char *dir, const char *name, struct spool_claim *c)
 {
 	struct stat a, b;
-	char *buf = NULL;
-	ssize_t n;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -450,18 +456,9 @@ spool_claim(const char *dir, const char *name, struct spool_claim *c)
 	if (fstat(c->fd, &a) != 0 || stat(c->path, &b) != 0 ||
 	    a.st_ino != b.st_ino || a.st_dev != b.st_dev || a.st_nlink == 0)
 		goto skip;
-	buf = xmalloc(SPOOL_MAX_FILE + 1);
-	n = pread(c->fd, buf, SPOOL_MAX_FILE, 0);
-	if (n >= 0)
-		buf[n] = '\0';
-	if (n < 0 || spool_decode(buf, (size_t)n, &c->msg) != 0) {
-		free(buf);
-		c->msg.name = xstrdup(name);
-		return -1;
-	}
-	free(buf);
+	rc = spool_read_fd(c->fd, &c->msg);
 	c->msg.name = xstrdup(name);
-	return 0;
+	return rc;
 skip:
 	spool_release(c);
 	return 1;
