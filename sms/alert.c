@@ -55,6 +55,41 @@ alert_root_oid(void)
 	return root;
 }
 
+/*
+ * A notification of ours as snmptrapd hands it to a handler, for those
+ * mailhealth-sms makes itself (deadman.c, recon.c): the host line (host
+ * quoted), the transport line, snmpTrapOID.0 = notification n under
+ * mhNotifications; then one alert_trap_num or alert_trap_str per
+ * mhNotifyObjects column (MH_N_*).
+ */
+void
+alert_trap_begin(struct strbuf *b, const char *host, const char *transport,
+    int n)
+{
+	char *q = trapin_quote(host);
+
+	strbuf_printf(b, "%s\n%s\n%s %s.%d.%d\n", q, transport, snmp_trap_oid,
+	    alert_root_oid(), MH_NOTIFICATIONS, n);
+	free(q);
+}
+
+void
+alert_trap_num(struct strbuf *b, int col, long long v)
+{
+	strbuf_printf(b, "%s.%d.%d.%d.0 %lld\n", alert_root_oid(), MH_OBJECTS,
+	    MH_G_NOTIFY, col, v);
+}
+
+void
+alert_trap_str(struct strbuf *b, int col, const char *s)
+{
+	char *q = trapin_quote(s);
+
+	strbuf_printf(b, "%s.%d.%d.%d.0 %s\n", alert_root_oid(), MH_OBJECTS,
+	    MH_G_NOTIFY, col, q);
+	free(q);
+}
+
 /* Numeric OID for a MAILHEALTH-MIB symbol (used by trapin.c), or NULL. */
 const char *
 alert_symbol_oid(const char *name, char *buf, size_t buflen)

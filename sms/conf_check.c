@@ -301,7 +301,7 @@ conf_strv_free(char **v, size_t n)
 	free(v);
 }
 
-/* First line of a secret file, without the newline. */
+/* A string option of sec; NULL when it is absent or empty. */
 const char *
 conf_str(cfg_t *sec, const char *name)
 {

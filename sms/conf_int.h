@@ -6,7 +6,8 @@
  *   sms_conf.c    the options, loading, cross-field checks, freeing
  *   conf_check.c  value checks run while parsing (so errors carry the
  *                 line), durations, quiet hours, small section accessors
- *   conf_gw.c     the gateway section and secret files
+ *   conf_gw.c     the sections that reach out (gateway, reconcile) and
+ *                 deadman; secret files
  */
 #ifndef MH_SMS_CONF_INT_H
 #define MH_SMS_CONF_INT_H

@@ -184,7 +184,7 @@ static char *
 deadman_trap(const struct sms_conf *c, const struct deadman_host *h,
     bool back, time_t now)
 {
-	char when[16], *esc, *text;
+	char when[16], *text;
 	struct tm tm;
 	unsigned long iv = h->interval ? h->interval : 60;
 	struct strbuf b;
@@ -193,32 +193,19 @@ deadman_trap(const struct sms_conf *c, const struct deadman_host *h,
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	text = back ? xstrdup("") : xasprintf("no heartbeat since %s (every "
 	    "%lu s)", when, iv);
-	esc = trapin_quote(h->host);
 	strbuf_init(&b);
-	strbuf_printf(&b, "%s\nmailhealth-sms: deadman\n"
-	    ".1.3.6.1.6.3.1.1.4.1.0 %s.%d.%d\n", esc, alert_root_oid(),
-	    MH_NOTIFICATIONS, back ? 2 * MH_FAM_AGENT : 2 * MH_FAM_AGENT - 1);
-	strbuf_printf(&b, "%s.%d.%d.1.0 0\n%s.%d.%d.2.0 \"deadman\"\n"
-	    "%s.%d.%d.3.0 \"agent.heartbeat\"\n%s.%d.%d.4.0 \"\"\n"
-	    "%s.%d.%d.5.0 %d\n%s.%d.%d.6.0 %lld\n%s.%d.%d.7.0 %lld\n",
-	    alert_root_oid(), MH_OBJECTS, MH_G_NOTIFY,
-	    alert_root_oid(), MH_OBJECTS, MH_G_NOTIFY,
-	    alert_root_oid(), MH_OBJECTS, MH_G_NOTIFY,
-	    alert_root_oid(), MH_OBJECTS, MH_G_NOTIFY,
-	    alert_root_oid(), MH_OBJECTS, MH_G_NOTIFY, (int)c->deadman.severity,
-	    alert_root_oid(), MH_OBJECTS, MH_G_NOTIFY,
-	    (long long)(back ? h->last - h->silent : now - h->last),
-	    alert_root_oid(), MH_OBJECTS, MH_G_NOTIFY,
-	    (long long)iv * c->deadman.missed);
-	free(esc);
-	esc = trapin_quote(text);
-	strbuf_printf(&b, "%s.%d.%d.8.0 %s\n", alert_root_oid(), MH_OBJECTS,
-	    MH_G_NOTIFY, esc);
-	free(esc);
-	esc = trapin_quote(h->host);
-	strbuf_printf(&b, "%s.%d.%d.9.0 %s\n", alert_root_oid(), MH_OBJECTS,
-	    MH_G_NOTIFY, esc);
-	free(esc);
+	alert_trap_begin(&b, h->host, "mailhealth-sms: deadman",
+	    back ? 2 * MH_FAM_AGENT : 2 * MH_FAM_AGENT - 1);
+	alert_trap_num(&b, MH_N_ALARMINDEX, 0);
+	alert_trap_str(&b, MH_N_ALARMNAME, "deadman");
+	alert_trap_str(&b, MH_N_METRIC, "agent.heartbeat");
+	alert_trap_str(&b, MH_N_INSTANCE, "");
+	alert_trap_num(&b, MH_N_SEVERITY, (int)c->deadman.severity);
+	alert_trap_num(&b, MH_N_VALUE,
+	    (long long)(back ? h->last - h->silent : now - h->last));
+	alert_trap_num(&b, MH_N_THRESHOLD, (long long)iv * c->deadman.missed);
+	alert_trap_str(&b, MH_N_TEXT, text);
+	alert_trap_str(&b, MH_N_HOST, h->host);
 	free(text);
 	return strbuf_steal(&b);
 }

@@ -210,26 +210,18 @@ recon_note(const struct sms_conf *c, const struct sms_alert *a,
 char *
 recon_clear_trap(const struct recon_alarm *r)
 {
-	const char *root = alert_root_oid();
-	char *host = trapin_quote(r->host), *name = trapin_quote(r->name),
-	    *metric = trapin_quote(r->metric), *inst = trapin_quote(r->instance);
-	char *s;
+	char *transport = xasprintf("mailhealth-sms: reconcile [%s]", r->addr);
+	struct strbuf b;
 
-	s = xasprintf("%s\nmailhealth-sms: reconcile [%s]\n"
-	    ".1.3.6.1.6.3.1.1.4.1.0 %s.%d.%d\n"
-	    "%s.%d.%d.1.0 %lu\n%s.%d.%d.2.0 %s\n%s.%d.%d.3.0 %s\n"
-	    "%s.%d.%d.4.0 %s\n%s.%d.%d.5.0 %d\n%s.%d.%d.8.0 \"\"\n"
-	    "%s.%d.%d.9.0 %s\n", host, r->addr, root, MH_NOTIFICATIONS,
-	    2 * (int)r->family, root, MH_OBJECTS, MH_G_NOTIFY, r->index,
-	    root, MH_OBJECTS, MH_G_NOTIFY, name,
-	    root, MH_OBJECTS, MH_G_NOTIFY, metric,
-	    root, MH_OBJECTS, MH_G_NOTIFY, inst,
-	    root, MH_OBJECTS, MH_G_NOTIFY, (int)r->severity,
-	    root, MH_OBJECTS, MH_G_NOTIFY,
-	    root, MH_OBJECTS, MH_G_NOTIFY, host);
-	free(host);
-	free(name);
-	free(metric);
-	free(inst);
-	return s;
+	strbuf_init(&b);
+	alert_trap_begin(&b, r->host, transport, 2 * (int)r->family);
+	alert_trap_num(&b, MH_N_ALARMINDEX, (long long)r->index);
+	alert_trap_str(&b, MH_N_ALARMNAME, r->name);
+	alert_trap_str(&b, MH_N_METRIC, r->metric);
+	alert_trap_str(&b, MH_N_INSTANCE, r->instance);
+	alert_trap_num(&b, MH_N_SEVERITY, (int)r->severity);
+	alert_trap_str(&b, MH_N_TEXT, "");
+	alert_trap_str(&b, MH_N_HOST, r->host);
+	free(transport);
+	return strbuf_steal(&b);
 }

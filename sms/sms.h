@@ -111,6 +111,10 @@ char *alert_missing_names(const struct sms_alert *a);
 int alert_severity_from_name(const char *s);
 const char *alert_root_oid(void);
 const char *alert_symbol_oid(const char *name, char *buf, size_t buflen);
+void alert_trap_begin(struct strbuf *b, const char *host,
+    const char *transport, int n);
+void alert_trap_num(struct strbuf *b, int col, long long v);
+void alert_trap_str(struct strbuf *b, int col, const char *s);
 const char *alert_field(const struct sms_alert *a, const char *name,
     size_t namelen);
 extern const char *const alert_placeholders[];

@@ -78,6 +78,29 @@ spool_init(const char *dir)
 }
 
 /*
+ * flock(LOCK_EX) on fd, waited for at most timeout_ms (0: not at all).
+ * -1 with errno EWOULDBLOCK when someone else holds it that long, or with
+ * flock's own errno. Every lock has a deadline: a handler snmptrapd is
+ * waiting for must never hang on a lock some stuck process holds.
+ */
+static int
+spool_flock(int fd, int timeout_ms)
+{
+	int waited = 0;
+
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || waited >= timeout_ms)
+			return -1;
+		/* short sleeps: a handler holds a lock for ~1 ms */
+		usleep(2000);
+		waited += 2;
+	}
+	return 0;
+}
+
+/*
  * The spool's sequence number: SPOOL/seq holds the last one given out,
  * 20 digits, updated in place under its own flock (held for
  * microseconds). Message names start with it, so a sort by name is
@@ -99,7 +122,7 @@ spool_next_seq(const char *dir)
 	unsigned long long v = 0;
 	bool rw = true;
 	ssize_t n;
-	int fd, ms;
+	int fd;
 
 	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -109,13 +132,8 @@ spool_next_seq(const char *dir)
 	free(p);
 	if (fd < 0)
 		return 0;
-	for (ms = 0; rw && flock(fd, LOCK_EX | LOCK_NB) != 0; ms += 5) {
-		if (ms >= SPOOL_SEQ_LOCK_MS) {
-			rw = false;	/* read what is there, do not advance */
-			break;
-		}
-		usleep(5000);
-	}
+	if (rw && spool_flock(fd, SPOOL_SEQ_LOCK_MS) != 0)
+		rw = false;	/* read what is there, do not advance */
 	n = pread(fd, buf, SPOOL_SEQ_LEN, 0);
 	if (n > 0) {
 		buf[n] = '\0';
@@ -381,24 +399,31 @@ spool_names_free(char **names, size_t n)
 	free(names);
 }
 
+/* The message in the spool file open at fd, read from its start. */
+static int
+spool_read_fd(int fd, struct spool_msg *m)
+{
+	char *buf = xmalloc(SPOOL_MAX_FILE + 1);
+	ssize_t n = pread(fd, buf, SPOOL_MAX_FILE, 0);
+	int rc = -1;
+
+	if (n >= 0) {
+		buf[n] = '\0';
+		rc = spool_decode(buf, (size_t)n, m);
+	}
+	free(buf);
+	return rc;
+}
+
 int
 spool_read_msg(const char *path, struct spool_msg *m)
 {
-	char *buf = xmalloc(SPOOL_MAX_FILE + 1);
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
-		goto out;
-	n = read(fd, buf, SPOOL_MAX_FILE);
-	if (n < 0)
-		goto out;
-	buf[n] = '\0';
-	rc = spool_decode(buf, (size_t)n, m);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+		return -1;
+	rc = spool_read_fd(fd, m);
+	close(fd);
 	return rc;
 }
 
@@ -412,8 +437,7 @@ int
 spool_claim(const char *dir, const char *name, struct spool_claim *c)
 {
 	struct stat a, b;
-	char *buf = NULL;
-	ssize_t n;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -432,18 +456,9 @@ spool_claim(const char *dir, const char *name, struct spool_claim *c)
 	if (fstat(c->fd, &a) != 0 || stat(c->path, &b) != 0 ||
 	    a.st_ino != b.st_ino || a.st_dev != b.st_dev || a.st_nlink == 0)
 		goto skip;
-	buf = xmalloc(SPOOL_MAX_FILE + 1);
-	n = pread(c->fd, buf, SPOOL_MAX_FILE, 0);
-	if (n >= 0)
-		buf[n] = '\0';
-	if (n < 0 || spool_decode(buf, (size_t)n, &c->msg) != 0) {
-		free(buf);
-		c->msg.name = xstrdup(name);
-		return -1;
-	}
-	free(buf);
+	rc = spool_read_fd(c->fd, &c->msg);
 	c->msg.name = xstrdup(name);
-	return 0;
+	return rc;
 skip:
 	spool_release(c);
 	return 1;
@@ -515,34 +530,26 @@ spool_release(struct spool_claim *c)
 }
 
 /*
- * An flock'ed lock file in the spool, waited for at most timeout_ms (0:
- * not at all). -1 with errno EWOULDBLOCK when someone else holds it that
- * long, or with the open's errno. The lock lives as long as the fd.
- * Every lock has a deadline: a handler snmptrapd is waiting for must
- * never hang on a lock some stuck process holds.
+ * An flock'ed lock file in the spool, waited for at most timeout_ms (see
+ * spool_flock). -1 with errno EWOULDBLOCK when someone else holds it that
+ * long, or with the open's or flock's errno. The lock lives as long as
+ * the fd.
  */
 int
 spool_lock(const char *dir, const char *lockname, int timeout_ms)
 {
 	char *p = xasprintf("%s/%s", dir, lockname);
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600), waited = 0;
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
 	free(p);
 	if (fd < 0)
 		return -1;
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	if (spool_flock(fd, timeout_ms) != 0) {
 		int e = errno;
 
-		if (e == EINTR)
-			continue;
-		if (e != EWOULDBLOCK || waited >= timeout_ms) {
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		/* short sleeps: a handler holds this lock for ~1 ms */
-		usleep(2000);
-		waited += 2;
+		close(fd);
+		errno = e;
+		return -1;
 	}
 	return fd;
 }

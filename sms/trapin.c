@@ -558,7 +558,7 @@ trapin_source(const char *transport)
 }
 
 /* s as a quoted value of snmptrapd's output ("a \"b\""), for the
- * notifications mailhealth-sms makes itself (deadman.c, recon.c). */
+ * notifications mailhealth-sms makes itself (alert_trap_begin & co). */
 char *
 trapin_quote(const char *s)
 {
