@@ -206,14 +206,27 @@ wait_until() {
 	return 0
 }
 
-# free_port udp|tcp: a port on 127.0.0.1 that nothing listens on now.
+# free_port udp|tcp: a port on 127.0.0.1 that nothing listens on now,
+# below the ephemeral range: between this choice and the test's daemon
+# binding it, no program's outgoing socket can be given it.
 free_port() {
 	"$PY" - "$1" <<'EOF'
-import socket, sys
+import random, socket, sys
 kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, kind)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
+with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+    low = int(f.read().split()[0])
+for p in random.sample(range(1024, low), min(500, low - 1024)):
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind(("127.0.0.1", p))
+        free = True
+    except OSError:
+        free = False
+    s.close()
+    if free:
+        print(p)
+        sys.exit(0)
+sys.exit("free_port: no free %s port below %d" % (sys.argv[1], low))
 EOF
 }
 

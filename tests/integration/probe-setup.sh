@@ -110,7 +110,7 @@ EOF
 	track_pid $!
 	for p in $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT; do
 		wait_until 20 tcp_open "$p" ||
-			bail "dovecot not on $p: $(tail -5 "$DV/dovecot.log" "$DV/stdout")"
+			bail "dovecot not on $p: $(tail -n 5 "$DV/dovecot.log" "$DV/stdout" 2>&1)"
 	done
 }
 
