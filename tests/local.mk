@@ -15,7 +15,8 @@ agent_unit_tests = tests/unit/test_conf tests/unit/test_alarm \
 	tests/unit/test_mibview tests/unit/test_queue_postfix \
 	tests/unit/test_queue_qmail tests/unit/test_queue_exim \
 	tests/unit/test_topk tests/unit/test_system tests/unit/test_queue_faults \
-	tests/unit/test_queue_scale tests/unit/test_pf_record
+	tests/unit/test_queue_scale tests/unit/test_pf_record \
+	tests/unit/test_qread
 ## MTA-MIB and NETWORK-SERVICES-MIB, the second view (agent/view)
 agent_unit_tests += tests/unit/test_mibstd
 tests_unit_test_mibstd_SOURCES = tests/unit/test_mibstd.c
@@ -53,6 +54,9 @@ tests_unit_test_queue_scale_SOURCES = tests/unit/test_queue_scale.c \
 	tests/unit/pfq.c tests/unit/pfq.h
 tests_unit_test_queue_scale_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_queue_scale_LDADD = $(UNIT_AGENT_LDADD)
+tests_unit_test_qread_SOURCES = tests/unit/test_qread.c
+tests_unit_test_qread_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_qread_LDADD = $(UNIT_AGENT_LDADD)
 tests_unit_test_queue_faults_SOURCES = tests/unit/test_queue_faults.c \
 	tests/unit/qtest.c tests/unit/qtest.h \
 	tests/unit/pfq.c tests/unit/pfq.h

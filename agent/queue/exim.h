@@ -21,7 +21,7 @@ enum { Q_INPUT, Q_FROZEN };
 #define EM_OK		0x08u	/* -H parsed */
 #define EM_LIST		0x80000000u	/* dom: an offset in x->rpool */
 #define EM_CHUNK 4096
-#define EM_BATCH 4096		/* files read ahead at once */
+#define EM_BATCH 1024		/* files read ahead at once */
 
 /*
  * One message, 40 bytes (a million-message spool of a million junk
@@ -43,10 +43,10 @@ struct em_msg {
 	uint8_t flags;		/* EM_* */
 };
 
-/* A directory entry read (or stat()ed) ahead. */
+/* A directory entry ("ID-H" or "ID-D") read or stat()ed ahead: the
+ * reader's part of its qread item. */
 struct em_cand {
 	struct em_msg *m;
-	size_t name;		/* "ID-H" or "ID-D", in x->cnames */
 	bool body;		/* the -D: stat only */
 	bool fresh;		/* a -H never read: read ahead */
 };
@@ -88,11 +88,6 @@ struct exim {
 	size_t nrpool, crpool, rlive;
 	/* reading ahead */
 	struct qread *qr;
-	struct em_cand *cand;
-	struct qread_item *items;
-	size_t ncand, ccand;
-	char *cnames;
-	size_t cnlen, cncap;
 	/* scratch */
 	char *buf;
 	size_t bufcap;
@@ -112,8 +107,10 @@ struct exim {
  * it) or the -D ('D', stat it) of message m, id[0..n). */
 void exim_cand_add(struct exim *, struct em_msg *, const char *id, size_t n,
     char kind, bool fresh);
-/* Read and stat what was noted, then take it into the records. */
-void exim_take_cands(struct exim *, int dfd);
+/* Read and stat what was noted, a batch at a time, and take it into the
+ * records: every EM_BATCH files, and with last (the end of the
+ * directory) everything still out. */
+void exim_take_cands(struct exim *, int dfd, bool last);
 /* Read ID-H (and ID-J with journal) again, on this thread. */
 void exim_reload(struct exim *, struct em_msg *, int dfd, const char *id,
     const char *hname, bool journal);

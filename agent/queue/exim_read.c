@@ -130,78 +130,69 @@ void
 exim_cand_add(struct exim *x, struct em_msg *m, const char *id, size_t n,
     char kind, bool fresh)
 {
+	char name[EXIM_ID_NEW + 3];
 	struct em_cand *c;
 
-	if (x->ncand == x->ccand) {
-		x->ccand = x->ccand ? x->ccand * 2 : 256;
-		x->cand = xreallocarray(x->cand, x->ccand, sizeof(*x->cand));
-		x->items = xreallocarray(x->items, x->ccand, sizeof(*x->items));
-	}
-	if (x->cnlen + n + 3 > x->cncap) {
-		x->cncap = (x->cnlen + n + 3) * 2 + 1024;
-		x->cnames = xrealloc(x->cnames, x->cncap);
-	}
-	memcpy(x->cnames + x->cnlen, id, n);
-	x->cnames[x->cnlen + n] = '-';
-	x->cnames[x->cnlen + n + 1] = kind;
-	x->cnames[x->cnlen + n + 2] = '\0';
-	c = &x->cand[x->ncand++];
+	if (x->qr == NULL)
+		x->qr = qread_new(sizeof(struct em_cand), EXIM_FILE_MAX,
+		    plausible);
+	memcpy(name, id, n);
+	name[n] = '-';
+	name[n + 1] = kind;
+	name[n + 2] = '\0';
+	c = qread_add(x->qr, name, kind == 'H' && fresh ? QR_READ : QR_STAT);
 	c->m = m;
-	c->name = x->cnlen;
 	c->body = kind == 'D';
 	c->fresh = fresh;
-	x->cnlen += n + 3;
+}
+
+/* One file read or stat()ed ahead, taken into its message. */
+static void
+take_cand(struct exim *x, int dfd, const struct em_cand *c,
+    const struct qread_item *it)
+{
+	struct em_msg *m = c->m;
+	char id[EXIM_ID_NEW + 1];
+	size_t idl = strlen(it->name) - 2;
+
+	memcpy(id, it->name, idl);
+	id[idl] = '\0';
+	if (m->gen != x->gen)
+		return;		/* vanished meanwhile */
+	if (c->body) {
+		if (m->hsig)
+			size_body(x, m, it->name, it);
+		return;
+	}
+	if (it->op == QR_READ)
+		files_read++;
+	if (it->len < 0) {
+		if (it->len == -1)
+			queue_errs_add(&x->errs, it->err, "cannot read %s",
+			    it->name);
+		else
+			m->gen = 0;	/* gone: swept below */
+		return;
+	}
+	if (c->fresh)
+		load_hdr(x, m, dfd, id, it->name, it->buf, (size_t)it->len,
+		    &it->st, false);
+	else if (queue_file_sig(&it->st) != m->hsig ||
+	    (m->flags & EM_JOURNAL))
+		exim_reload(x, m, dfd, id, it->name, false);
 }
 
 /* The -H and -D files listed: new -H read, the others stat()ed, by the
- * scanner threads; then taken in order. */
+ * scanner threads, a batch at a time; each batch taken in order. */
 void
-exim_take_cands(struct exim *x, int dfd)
+exim_take_cands(struct exim *x, int dfd, bool last)
 {
+	struct qread_batch *b;
 	size_t i;
 
-	for (i = 0; i < x->ncand; i++) {
-		struct qread_item *it = &x->items[i];
-
-		memset(it, 0, sizeof(*it));
-		it->name = x->cnames + x->cand[i].name;
-		it->stat_only = x->cand[i].body || !x->cand[i].fresh;
-	}
-	if (x->qr == NULL)
-		x->qr = qread_new();
-	qread_run(x->qr, dfd, x->items, x->ncand, EXIM_FILE_MAX, plausible);
-	for (i = 0; i < x->ncand; i++) {
-		const struct em_cand *c = &x->cand[i];
-		struct qread_item *it = &x->items[i];
-		struct em_msg *m = c->m;
-		char id[EXIM_ID_NEW + 1];
-		size_t idl = strlen(it->name) - 2;
-
-		memcpy(id, it->name, idl);
-		id[idl] = '\0';
-		if (m->gen != x->gen)
-			continue;	/* vanished meanwhile */
-		if (c->body) {
-			if (m->hsig)
-				size_body(x, m, it->name, it);
-			continue;
-		}
-		if (!it->stat_only)
-			files_read++;
-		if (it->len < 0) {
-			if (it->len == -1)
-				queue_errs_add(&x->errs, it->err,
-				    "cannot read %s", it->name);
-			else
-				m->gen = 0;	/* gone: swept below */
-			continue;
-		}
-		if (c->fresh)
-			load_hdr(x, m, dfd, id, it->name, it->buf,
-			    (size_t)it->len, &it->st, false);
-		else if (queue_file_sig(&it->st) != m->hsig ||
-		    (m->flags & EM_JOURNAL))
-			exim_reload(x, m, dfd, id, it->name, false);
-	}
-	x->ncand = x->cnlen = 0;
+	if (x->qr == NULL || (!last && qread_listed(x->qr) < EM_BATCH))
+		return;
+	while ((b = qread_next(x->qr, dfd, last)) != NULL)
+		for (i = 0; i < b->n; i++)
+			take_cand(x, dfd, qread_cand(b, i), &b->items[i]);
 }

@@ -69,7 +69,7 @@ struct qm_msg {
 };
 
 #define QM_CHUNK 4096		/* records per chunk */
-#define QM_BATCH 4096		/* files read ahead at once */
+#define QM_BATCH 1024		/* files read ahead at once */
 #define QM_LIST 0x80000000u	/* dom[]: an offset in q->rpool */
 /* 32 bits of an inode number, never 0 (0 is "absent") */
 #define QM_INO(x) ((uint32_t)(x) ? (uint32_t)(x) : 1u)
@@ -110,11 +110,6 @@ struct qmail {
 	/* a directory's files read ahead by the scanner threads, then
 	 * taken in the same order (qmail_scan.c) */
 	struct qread *qr;
-	struct qm_cand *cand;
-	struct qread_item *items;
-	size_t ncand, ccand, icand, nitems;
-	char *cnames;
-	size_t cnlen, cncap;
 	struct qmail_env env;
 	const char **rcpt;
 	size_t rcptcap;
@@ -124,12 +119,11 @@ struct qmail {
 };
 
 
-/* A directory entry to be read ahead. */
+/* A directory entry read (or stat()ed) ahead: the reader's part of
+ * its qread item. */
 struct qm_cand {
 	struct qm_msg *m;
-	size_t name;		/* offset in q->cnames */
 	uint64_t ino;		/* d_ino */
-	bool ahead;		/* read (or stat) ahead */
 };
 
 /* A message's sender and domains, from the string tables. */
@@ -177,19 +171,19 @@ void qmail_scan_bounce(struct qmail *);
 /* Files read since start: a test hook, not API. */
 unsigned long queue_qmail_files_read(void);
 
-/* qmail_read.c: reading ahead (a pass notes the files of a directory it
- * will read, has them read by the scanner threads, then takes them in
- * the same order through qmail_read_file) */
-void qmail_pre_reset(struct qmail *);
-void qmail_pre_add(struct qmail *, struct qm_msg *, const char *name,
-    uint64_t ino, bool ahead);
-void qmail_pre_run(struct qmail *, int dfd, bool stat_only);
-/* The item read ahead for name, if it is the next one. */
-const struct qread_item *qmail_pre_peek(struct qmail *, const char *name);
-/* A whole file (read ahead, or now) in q->cur; st gets its fstat.
- * Returns the length, -1 on error (counted), -2 if it vanished. */
+/* qmail_read.c: reading ahead (a pass adds the files of a directory it
+ * will read to q->qr, takes the batches the scanner threads read, in
+ * order, and gives each file to qmail_read_file) */
+struct qm_cand *qmail_pre_add(struct qmail *, struct qm_msg *,
+    const char *name, uint64_t ino, enum qread_op);
+/* The batch to take now, or NULL: every QM_BATCH files, and with last
+ * (the end of the directory) until none is left. */
+struct qread_batch *qmail_pre_next(struct qmail *, int dfd, bool last);
+/* A whole file in q->cur: from it when it was read ahead (QR_READ),
+ * else read now; st gets its fstat. Returns the length, -1 on error
+ * (counted), -2 if it vanished. */
 ssize_t qmail_read_file(struct qmail *, int dfd, const char *name,
-    const char *rel, struct stat *);
+    const char *rel, struct stat *, const struct qread_item *it);
 /* Parse the envelope in q->cur; a malformed one is reported. */
 void qmail_parse_env(struct qmail *, size_t len, enum qmail_file kind,
     const char *rel, const char *name);

@@ -1,6 +1,6 @@
 /*
  * qmail_read.c: the qmail reader's files: read ahead by the scanner
- * threads (qread.c) a directory at a time, then handed out in order by
+ * threads (qread.c) a batch at a time, then handed out in order by
  * qmail_read_file() to the passes of qmail_scan.c, which parse them.
  */
 #include "config.h"
@@ -33,91 +33,47 @@ plausible(const char *buf, size_t len)
 	return len > 0 && strchr("upFTD", buf[0]) != NULL && buf[0] != '\0';
 }
 
-/* ------------------------------------------------------------------ */
-/* Reading ahead: a scan lists a directory, notes the files it will read
- * (qmail_pre_add), has the scanner threads read them all (qmail_pre_run), then goes
- * over the same entries in the same order, and qmail_read_file() takes each
- * file from what was read ahead. */
+/* Reading ahead: a pass lists a directory and adds the files it will
+ * read (or stat) to q->qr, which has the scanner threads read them a
+ * batch at a time (qread.c); the pass takes each batch in order, and
+ * qmail_read_file() gives a file from what was read ahead. */
 
-void
-qmail_pre_reset(struct qmail *q)
+struct qm_cand *
+qmail_pre_add(struct qmail *q, struct qm_msg *m, const char *name,
+    uint64_t ino, enum qread_op op)
 {
-	q->ncand = q->icand = q->nitems = 0;
-	q->cnlen = 0;
-}
-
-void
-qmail_pre_add(struct qmail *q, struct qm_msg *m, const char *name, uint64_t ino,
-    bool ahead)
-{
-	size_t n = strlen(name) + 1;
 	struct qm_cand *c;
 
-	if (q->ncand == q->ccand) {
-		q->ccand = q->ccand ? q->ccand * 2 : 256;
-		q->cand = xreallocarray(q->cand, q->ccand, sizeof(*q->cand));
-		q->items = xreallocarray(q->items, q->ccand,
-		    sizeof(*q->items));
-	}
-	if (q->cnlen + n > q->cncap) {
-		q->cncap = (q->cnlen + n) * 2 + 1024;
-		q->cnames = xrealloc(q->cnames, q->cncap);
-	}
-	memcpy(q->cnames + q->cnlen, name, n);
-	c = &q->cand[q->ncand++];
-	c->m = m;
-	c->name = q->cnlen;
-	c->ino = ino;
-	c->ahead = ahead;
-	q->cnlen += n;
-}
-
-/* Read (or stat) ahead the candidates noted to be; the items are in
- * the candidates' order. */
-void
-qmail_pre_run(struct qmail *q, int dfd, bool stat_only)
-{
-	size_t i;
-
-	for (i = q->nitems = 0; i < q->ncand; i++) {
-		struct qread_item *it;
-
-		if (!q->cand[i].ahead)
-			continue;
-		it = &q->items[q->nitems++];
-		memset(it, 0, sizeof(*it));
-		it->name = q->cnames + q->cand[i].name;
-		it->stat_only = stat_only;
-	}
 	if (q->qr == NULL)
-		q->qr = qread_new();
-	qread_run(q->qr, dfd, q->items, q->nitems, QMAIL_FILE_MAX, plausible);
-	q->icand = 0;
+		q->qr = qread_new(sizeof(struct qm_cand), QMAIL_FILE_MAX,
+		    plausible);
+	c = qread_add(q->qr, name, op);
+	c->m = m;
+	c->ino = ino;
+	return c;
 }
 
-/* The file read ahead for name, if it is the next one. */
-const struct qread_item *
-qmail_pre_peek(struct qmail *q, const char *name)
+/* The batch to take now, if any (see qread_next). */
+struct qread_batch *
+qmail_pre_next(struct qmail *q, int dfd, bool last)
 {
-	if (q->icand < q->nitems &&
-	    strcmp(q->items[q->icand].name, name) == 0)
-		return &q->items[q->icand];
-	return NULL;
+	if (q->qr == NULL)
+		return NULL;
+	if (!last && qread_listed(q->qr) < QM_BATCH)
+		return NULL;
+	return qread_next(q->qr, dfd, last);
 }
 
-/* Read a whole file into q->buf; st gets its fstat. Returns the length,
- * -1 on error (counted), -2 if it vanished (a normal race with
- * qmail-send). */
+/* Read a whole file into q->cur, or take it from it, read ahead; st
+ * gets its fstat. Returns the length, -1 on error (counted), -2 if it
+ * vanished (a normal race with qmail-send). */
 ssize_t
 qmail_read_file(struct qmail *q, int dfd, const char *name, const char *rel,
-    struct stat *st)
+    struct stat *st, const struct qread_item *it)
 {
-	const struct qread_item *it = qmail_pre_peek(q, name);
 	ssize_t len;
 
-	if (it && !it->stat_only) {
-		/* read ahead by the scanner threads */
-		q->icand++;
+	if (it && it->op == QR_READ) {
 		*st = it->st;
 		len = it->len;
 		errno = it->err;

@@ -122,16 +122,19 @@ msg_renew(struct qmail *q, struct qm_msg *m)
 
 /* The sizes of the new messages, stat()ed by the scanner threads. */
 static void
-mess_flush(struct qmail *q, int dfd)
+mess_take(struct qmail *q, int dfd, bool last)
 {
+	struct qread_batch *b;
 	size_t i;
 
-	qmail_pre_run(q, dfd, true);
-	for (i = 0; i < q->ncand; i++)
-		mess_stat_done(q, q->cand[i].m, q->items[i].name,
-		    q->items[i].len < 0 ? -1 : 0, q->items[i].err,
-		    &q->items[i].st);
-	qmail_pre_reset(q);
+	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
+		for (i = 0; i < b->n; i++) {
+			const struct qm_cand *c = qread_cand(b, i);
+			const struct qread_item *it = &b->items[i];
+
+			mess_stat_done(q, c->m, it->name, it->len < 0 ? -1 : 0,
+			    it->err, &it->st);
+		}
 }
 
 /* mess/S: every message. */
@@ -168,45 +171,50 @@ qmail_scan_mess(struct qmail *q, const char *rel)
 			m->dirty &= (uint8_t)~DIRTY_MESS;
 			msg_renew(q, m);
 		} else if (!(m->flags & F_MESS_FINAL))
-			qmail_pre_add(q, m, de->d_name, de->d_ino, true);
-		if (q->ncand == QM_BATCH)
-			mess_flush(q, dirfd(d));
+			qmail_pre_add(q, m, de->d_name, de->d_ino, QR_STAT);
+		mess_take(q, dirfd(d), false);
 	}
-	mess_flush(q, dirfd(d));
+	mess_take(q, dirfd(d), true);
 	closedir(d);
+}
+
+/* A todo file, read ahead. */
+static void
+todo_entry(struct qmail *q, const struct qm_cand *c, int dfd,
+    const struct qread_item *it, const char *rel)
+{
+	struct qm_msg *m = c->m;
+	struct stat st;
+	ssize_t len;
+
+	/* todo comes once per message, before info: todo beside an info
+	 * read earlier is a new message under a reused number */
+	if (m->info_ino && m->todo_ino == 0)
+		msg_renew(q, m);
+	len = qmail_read_file(q, dfd, it->name, rel, &st, it);
+	if (len < 0)
+		return;
+	m->seen |= SEEN_TODO;
+	m->todo_ino = QM_INO(c->ino);
+	qmail_parse_env(q, (size_t)len, QMAIL_TODO, rel, it->name);
+	qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
+	if (q->env.sender) {
+		qmail_msg_set_sender(q, m, q->env.sender);
+		m->flags |= F_SENDER;
+	} else
+		m->flags &= (uint8_t)~F_SENDER;
 }
 
 /* The todo files listed so far: read ahead, then taken in order. */
 static void
-todo_flush(struct qmail *q, int dfd, const char *rel)
+todo_take(struct qmail *q, int dfd, const char *rel, bool last)
 {
+	struct qread_batch *b;
 	size_t i;
 
-	qmail_pre_run(q, dfd, false);
-	for (i = 0; i < q->ncand; i++) {
-		struct qm_msg *m = q->cand[i].m;
-		const char *name = q->cnames + q->cand[i].name;
-		struct stat st;
-		ssize_t len;
-
-		/* todo comes once per message, before info: todo beside an
-		 * info read earlier is a new message under a reused number */
-		if (m->info_ino && m->todo_ino == 0)
-			msg_renew(q, m);
-		len = qmail_read_file(q, dfd, name, rel, &st);
-		if (len < 0)
-			continue;
-		m->seen |= SEEN_TODO;
-		m->todo_ino = QM_INO(q->cand[i].ino);
-		qmail_parse_env(q, (size_t)len, QMAIL_TODO, rel, name);
-		qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
-		if (q->env.sender) {
-			qmail_msg_set_sender(q, m, q->env.sender);
-			m->flags |= F_SENDER;
-		} else
-			m->flags &= (uint8_t)~F_SENDER;
-	}
-	qmail_pre_reset(q);
+	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
+		for (i = 0; i < b->n; i++)
+			todo_entry(q, qread_cand(b, i), dfd, &b->items[i], rel);
 }
 
 /* todo/ (flat) or todo/S (big-todo) */
@@ -229,25 +237,24 @@ qmail_scan_todo(struct qmail *q, const char *rel)
 			m->seen |= SEEN_TODO;
 			continue;
 		}
-		qmail_pre_add(q, m, de->d_name, de->d_ino, true);
-		if (q->ncand == QM_BATCH)
-			todo_flush(q, dirfd(d), rel);
+		qmail_pre_add(q, m, de->d_name, de->d_ino, QR_READ);
+		todo_take(q, dirfd(d), rel, false);
 	}
-	todo_flush(q, dirfd(d), rel);
+	todo_take(q, dirfd(d), rel, true);
 	closedir(d);
 }
 
 /* info/S/N: the sender and, by its mtime, the time qmail-send counts
  * the message's queue lifetime from. dfd/name: the file, from a readdir
- * of info/S or by path from the queue root. */
+ * of info/S (it: read ahead) or by path from the queue root. */
 static void
 info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
-    const char *rel)
+    const char *rel, const struct qread_item *it)
 {
 	struct stat st;
 	ssize_t len;
 
-	len = qmail_read_file(q, dfd, name, rel, &st);
+	len = qmail_read_file(q, dfd, name, rel, &st, it);
 	if (len < 0) {
 		if (len == -2) {
 			m->seen &= (uint8_t)~SEEN_INFO;
@@ -273,15 +280,15 @@ info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 }
 
 static void
-info_flush(struct qmail *q, int dfd, const char *rel)
+info_take(struct qmail *q, int dfd, const char *rel, bool last)
 {
+	struct qread_batch *b;
 	size_t i;
 
-	qmail_pre_run(q, dfd, false);
-	for (i = 0; i < q->ncand; i++)
-		info_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
-		    rel);
-	qmail_pre_reset(q);
+	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
+		for (i = 0; i < b->n; i++)
+			info_entry(q, ((struct qm_cand *)qread_cand(b, i))->m,
+			    dfd, b->items[i].name, rel, &b->items[i]);
 }
 
 void
@@ -304,32 +311,29 @@ qmail_scan_info(struct qmail *q, const char *rel)
 			m->seen |= SEEN_INFO;
 			continue;
 		}
-		qmail_pre_add(q, m, de->d_name, de->d_ino, true);
-		if (q->ncand == QM_BATCH)
-			info_flush(q, dirfd(d), rel);
+		qmail_pre_add(q, m, de->d_name, de->d_ino, QR_READ);
+		info_take(q, dirfd(d), rel, false);
 	}
-	info_flush(q, dirfd(d), rel);
+	info_take(q, dirfd(d), rel, true);
 	closedir(d);
 }
 
-/* local/S/N or remote/S/N: changed in place when a recipient is done. */
+/* local/S/N or remote/S/N: changed in place when a recipient is done.
+ * it: read or stat()ed ahead, or NULL. */
 static void
 chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
-    const char *rel, int c)
+    const char *rel, int c, const struct qread_item *it)
 {
 	uint8_t bit = c == 0 ? SEEN_LOCAL : SEEN_REMOTE;
-	const struct qread_item *it = qmail_pre_peek(q, name);
 	struct stat st;
 	ssize_t len;
 	int rc;
 
-	/* read ahead: its fstat is as good as a stat now */
-	if (it) {
-		rc = it->len == -1 ? -1 : it->len == -2 ? -1 : 0;
+	/* read or stat()ed ahead: its fstat is as good as a stat now */
+	if (it && it->op != QR_NONE) {
+		rc = it->len < 0 ? -1 : 0;
 		errno = it->len == -2 ? ENOENT : it->err;
 		st = it->st;
-		if (rc < 0)
-			q->icand++;
 	} else
 		rc = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
 	if (rc < 0) {
@@ -342,12 +346,9 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	if (!S_ISREG(st.st_mode))
 		return;
 	m->seen |= bit;
-	if (queue_file_sig(&st) == m->chan_sig[c]) {
-		if (it)
-			q->icand++;
+	if (queue_file_sig(&st) == m->chan_sig[c])
 		return;
-	}
-	len = qmail_read_file(q, dfd, name, rel, &st);
+	len = qmail_read_file(q, dfd, name, rel, &st, it);
 	if (len < 0) {
 		if (len == -2)
 			m->seen &= (uint8_t)~bit;
@@ -359,15 +360,15 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 }
 
 static void
-chan_flush(struct qmail *q, int dfd, const char *rel, int c)
+chan_take(struct qmail *q, int dfd, const char *rel, int c, bool last)
 {
+	struct qread_batch *b;
 	size_t i;
 
-	qmail_pre_run(q, dfd, false);
-	for (i = 0; i < q->ncand; i++)
-		chan_entry(q, q->cand[i].m, dfd, q->cnames + q->cand[i].name,
-		    rel, c);
-	qmail_pre_reset(q);
+	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
+		for (i = 0; i < b->n; i++)
+			chan_entry(q, ((struct qm_cand *)qread_cand(b, i))->m,
+			    dfd, b->items[i].name, rel, c, &b->items[i]);
 }
 
 void
@@ -385,13 +386,13 @@ qmail_scan_chan(struct qmail *q, const char *rel, int c)
 		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
 		    m->gen != q->gen)
 			continue;
-		/* never read: read ahead; known: stat()ed in turn below,
-		 * and read only if it changed */
-		qmail_pre_add(q, m, de->d_name, de->d_ino, m->chan_sig[c] == 0);
-		if (q->ncand == QM_BATCH)
-			chan_flush(q, dirfd(d), rel, c);
+		/* never read: read ahead; known: stat()ed ahead, and read
+		 * when taken only if it changed */
+		qmail_pre_add(q, m, de->d_name, de->d_ino,
+		    m->chan_sig[c] == 0 ? QR_READ : QR_STAT);
+		chan_take(q, dirfd(d), rel, c, false);
 	}
-	chan_flush(q, dirfd(d), rel, c);
+	chan_take(q, dirfd(d), rel, c, true);
 	closedir(d);
 }
 
@@ -416,7 +417,7 @@ qmail_scan_dirty(struct qmail *q)
 			snprintf(rel, sizeof(rel), "info/%ld", sd);
 			snprintf(name, sizeof(name), "%s/%llu", rel,
 			    (unsigned long long)m->id);
-			info_entry(q, m, q->rootfd, name, ".");
+			info_entry(q, m, q->rootfd, name, ".", NULL);
 		}
 		for (c = 0; c < 2; c++) {
 			if (!(m->dirty & (c ? DIRTY_REMOTE : DIRTY_LOCAL)))
@@ -425,7 +426,7 @@ qmail_scan_dirty(struct qmail *q)
 			    "local", sd);
 			snprintf(name, sizeof(name), "%s/%llu", rel,
 			    (unsigned long long)m->id);
-			chan_entry(q, m, q->rootfd, name, ".", c);
+			chan_entry(q, m, q->rootfd, name, ".", c, NULL);
 		}
 	}
 }

@@ -8,7 +8,8 @@
  *
  * The shape is a parallel for: qpool_run() hands out items in chunks
  * from one atomic counter, the caller works too, and it returns when all
- * items are done. The workers never touch the snapshot or net-snmp:
+ * items are done. Split in two (qpool_start, qpool_finish), the caller
+ * does its own work while the workers begin, then joins them. The workers never touch the snapshot or net-snmp:
  * they only fill the items' results, which the caller then takes in
  * order on its own thread. Workers block signals (the daemon's signals
  * go to its main thread), run at a lower priority than the rest of the
@@ -40,6 +41,7 @@ struct qpool {
 	unsigned long round;	/* bumped by each run */
 	int nice;		/* of the workers */
 	int busy;		/* workers still in this round */
+	bool running;		/* started, not yet finished */
 	bool quit;
 	/* the current run */
 	void (*fn)(void *, size_t, int);
@@ -172,14 +174,14 @@ qpool_size(const struct qpool *p)
 }
 
 void
-qpool_run(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
+qpool_start(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
     void *arg)
 {
 	size_t i;
 
 	if (n == 0)
 		return;
-	/* a few items are not worth waking anyone */
+	/* a few items are not worth waking anyone: done now */
 	if (p == NULL || p->nthreads == 0 || n < 2 * QPOOL_CHUNK) {
 		for (i = 0; i < n; i++)
 			fn(arg, i, 0);
@@ -192,11 +194,29 @@ qpool_run(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
 	p->next = 0;
 	p->busy = p->nthreads;
 	p->round++;
+	p->running = true;
 	pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+qpool_finish(struct qpool *p)
+{
+	if (p == NULL || !p->running)
+		return;
+	/* the caller takes what is left, then waits for the last calls */
 	qpool_work(p, 0);
 	pthread_mutex_lock(&p->mu);
 	while (p->busy > 0)
 		pthread_cond_wait(&p->done, &p->mu);
+	p->running = false;
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+qpool_run(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
+    void *arg)
+{
+	qpool_start(p, n, fn, arg);
+	qpool_finish(p);
 }

@@ -193,7 +193,10 @@ size_t strtab_count(const struct strtab *);
  * the pool's workers (worker in [0, qpool_size())), and returns once
  * every call returned. fn must not call queue_add/queue_error or
  * anything else not thread-safe: it reads files into per-item results.
- * A pool of 1 (or NULL) runs everything on the caller. */
+ * A pool of 1 (or NULL) runs everything on the caller. qpool_start()
+ * and qpool_finish() are the same in two halves: the workers begin at
+ * once, and the caller, free to do other work meanwhile, joins them in
+ * qpool_finish(), which returns when every call returned. */
 struct qpool;
 /* The scanner threads a reader uses (the caller included): the online
  * CPUs, at most 4, or MH_QUEUE_THREADS from the environment (for the
@@ -206,27 +209,64 @@ void qpool_free(struct qpool *);
 int qpool_size(const struct qpool *);
 void qpool_run(struct qpool *, size_t n, void (*fn)(void *, size_t, int),
     void *arg);
+void qpool_start(struct qpool *, size_t n, void (*fn)(void *, size_t, int),
+    void *arg);
+void qpool_finish(struct qpool *);
 
-/* qread.c: the files of one directory read (or only stat()ed) by the
- * scanner threads, for the caller to parse afterwards in order. */
+/* qread.c: a directory's files read (or only stat()ed) by the scanner
+ * threads in batches, while the caller lists the next batch and takes
+ * the one before, in order. */
+enum qread_op {
+	QR_READ,		/* read the whole file (queue_read_file) */
+	QR_STAT,		/* fstatat() it, no symlink followed */
+	QR_NONE			/* nothing: the caller looks at it itself */
+};
 struct qread_item {
-	const char *name;	/* in: relative to the directory */
-	bool stat_only;		/* in: fstatat() it, do not read it */
-	/* out, as queue_read_file(): the length (0 with stat_only), -2 if
+	const char *name;	/* relative to the directory */
+	uint8_t op;		/* enum qread_op */
+	/* out, as queue_read_file(): the length (0 for QR_STAT), -2 if
 	 * it vanished, -1 with err set otherwise */
 	ssize_t len;
 	int err;
 	struct stat st;
-	char *buf;		/* the contents, NUL-terminated, until the
-				 * next qread_run() */
+	char *buf;		/* QR_READ: the contents, NUL-terminated,
+				 * while the batch is being taken */
 	int worker;		/* internal */
 	size_t off;
 };
+/* A batch handed back by qread_next(): n items, each with csize bytes
+ * of the reader's own (qread_cand), in the order they were added. */
+struct qread_batch {
+	struct qread_item *items;
+	size_t n, cap;
+	unsigned char *cand;
+	size_t csize;
+	char *names;
+	size_t nlen, ncap;
+	int dfd;
+};
 struct qread;
-struct qread *qread_new(void);
+/* csize: the reader's bytes per item; max and plausible: as
+ * queue_read_file() */
+struct qread *qread_new(size_t csize, size_t max,
+    bool (*plausible)(const char *, size_t));
 void qread_free(struct qread *);
-void qread_run(struct qread *, int dfd, struct qread_item *, size_t n,
-    size_t max, bool (*plausible)(const char *, size_t));
+/* Add a file of the directory being listed; returns its csize bytes,
+ * zeroed, for the reader to fill. */
+void *qread_add(struct qread *, const char *name, enum qread_op);
+/* Items added since the last qread_next() */
+size_t qread_listed(const struct qread *);
+/* Hand the items added so far (files of dfd) to the scanner threads,
+ * and return the batch handed over before, done, to be taken now; NULL
+ * when there is none. With last (the directory's listing is over),
+ * call it until it returns NULL: it returns every batch still out. A
+ * batch returned is valid until the next call. */
+struct qread_batch *qread_next(struct qread *, int dfd, bool last);
+static inline void *
+qread_cand(const struct qread_batch *b, size_t i)
+{
+	return b->cand + b->csize * i;
+}
 
 const struct queue_reader *queue_reader_find(enum mh_mta);
 enum mh_mta queue_detect(const struct conf_mta *);

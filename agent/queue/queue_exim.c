@@ -199,9 +199,9 @@ relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 			exim_cand_add(x, m, de->d_name, n - 2, 'H', m->hsig == 0);
 			if (!(m->flags & EM_BODY))
 				exim_cand_add(x, m, de->d_name, n - 2, 'D', false);
-			/* in batches: their scratch stays small */
-			if (x->ncand >= EM_BATCH)
-				exim_take_cands(x, dfd);
+			/* in batches: their scratch stays small, and
+			 * the listing overlaps the reads */
+			exim_take_cands(x, dfd, false);
 		}
 	}
 	if (errno != 0) {
@@ -210,7 +210,7 @@ relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 		ok = false;
 	}
 	closedir(d);
-	exim_take_cands(x, dfd);
+	exim_take_cands(x, dfd, true);
 	journals(x, dfd, dd->jids, dd->nj);
 	/* trusted from memory next time only if everything was read */
 	for (i = 0; i < dd->nrecs && ok; i++) {
@@ -399,9 +399,6 @@ exim_close(void *arg)
 		return;
 	exim_tab_free(x);
 	qread_free(x->qr);
-	free(x->cand);
-	free(x->items);
-	free(x->cnames);
 	exim_hdr_clear(&x->hdr);
 	free(x->buf);
 	free(x->jbuf);

@@ -229,9 +229,6 @@ qmail_close(void *arg)
 	free(q->dbuf);
 	free(q->rv);
 	qread_free(q->qr);
-	free(q->cand);
-	free(q->items);
-	free(q->cnames);
 	free(q->rcpt);
 	free(q->dirtyv);
 	qmail_env_clear(&q->env);
