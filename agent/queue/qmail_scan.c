@@ -63,6 +63,77 @@ next_ent(struct qmail *q, DIR *d, const char *rel, int row)
 	return de;
 }
 
+/* The message of a directory entry, if it is one this scan listed in
+ * mess/ (a file of a message not there yet is left for next time). */
+static struct qm_msg *
+scan_msg(struct qmail *q, const struct dirent *de)
+{
+	uint64_t id = qmail_msg_id(de->d_name);
+	struct qm_msg *m;
+
+	if (id == 0 || (m = qmail_tab_get(q, id)) == NULL || m->gen != q->gen)
+		return NULL;
+	return m;
+}
+
+/* One pass over a directory of the queue. want() says what to do with
+ * an entry: read or stat its file ahead (a qread op, *mp its message),
+ * or -1, nothing more; take() then gets each file read ahead, in the
+ * order listed (qread.c overlaps the reads with the listing). */
+struct qm_pass {
+	int row;		/* made unknown if the directory cannot be read */
+	int c;			/* the channel passes: local 0, remote 1 */
+	int (*want)(struct qmail *, int dfd, const struct dirent *, int c,
+	    struct qm_msg **mp);
+	void (*take)(struct qmail *, int dfd, const char *rel, int c,
+	    const struct qm_cand *, const struct qread_item *);
+};
+
+static void
+pass_take(struct qmail *q, const struct qm_pass *p, int dfd,
+    const char *rel, bool last)
+{
+	struct qread_batch *b;
+	size_t i;
+
+	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
+		for (i = 0; i < b->n; i++)
+			p->take(q, dfd, rel, p->c, qread_cand(b, i),
+			    &b->items[i]);
+}
+
+static void
+pass_run(struct qmail *q, const struct qm_pass *p, const char *rel)
+{
+	DIR *d = open_dir(q, rel, p->row);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = next_ent(q, d, rel, p->row)) != NULL) {
+		struct qm_msg *m;
+		int op = p->want(q, dirfd(d), de, p->c, &m);
+
+		if (op < 0)
+			continue;
+		qmail_pre_add(q, m, de->d_name, de->d_ino, (enum qread_op)op);
+		pass_take(q, p, dirfd(d), rel, false);
+	}
+	pass_take(q, p, dirfd(d), rel, true);
+	closedir(d);
+}
+
+/* The sender of the envelope just parsed; a damaged one has none. */
+static void
+take_sender(struct qmail *q, struct qm_msg *m)
+{
+	if (q->env.sender) {
+		qmail_msg_set_sender(q, m, q->env.sender);
+		m->flags |= F_SENDER;
+	} else
+		m->flags &= (uint8_t)~F_SENDER;
+}
+
 static void
 mess_stat_done(struct qmail *q, struct qm_msg *m, const char *name,
     int rc, int err, const struct stat *stp)
@@ -120,73 +191,90 @@ msg_renew(struct qmail *q, struct qm_msg *m)
 	}
 }
 
-/* The sizes of the new messages, stat()ed by the scanner threads. */
-static void
-mess_take(struct qmail *q, int dfd, bool last)
+/* mess/S: every message; the new ones' sizes, stat()ed ahead. */
+static int
+mess_want(struct qmail *q, int dfd, const struct dirent *de, int c,
+    struct qm_msg **mp)
 {
-	struct qread_batch *b;
-	size_t i;
+	uint64_t id = qmail_msg_id(de->d_name);
+	struct qm_msg *m;
 
-	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
-		for (i = 0; i < b->n; i++) {
-			const struct qm_cand *c = qread_cand(b, i);
-			const struct qread_item *it = &b->items[i];
-
-			mess_stat_done(q, c->m, it->name, it->len < 0 ? -1 : 0,
-			    it->err, &it->st);
-		}
+	(void)c;
+	if (id == 0)
+		return -1;
+	m = qmail_tab_get(q, id);
+	if (m == NULL) {
+		if (!is_file(dfd, de))
+			return -1;
+		m = qmail_tab_add(q, id);
+		qmail_msg_dirty(q, m, DIRTY_INFO | DIRTY_LOCAL | DIRTY_REMOTE);
+	}
+	m->gen = q->gen;
+	/* what the events keep track of stays; todo and bounce are listed
+	 * every scan */
+	m->seen = q->events ? m->seen & (SEEN_INFO | SEEN_LOCAL |
+	    SEEN_REMOTE) : 0;
+	if (m->dirty & DIRTY_MESS) {
+		/* a new mess file under a known number: the old message
+		 * left and a new one took its inode */
+		m->dirty &= (uint8_t)~DIRTY_MESS;
+		msg_renew(q, m);
+		return -1;
+	}
+	if (m->flags & F_MESS_FINAL)
+		return -1;
+	*mp = m;
+	return QR_STAT;
 }
 
-/* mess/S: every message. */
+static void
+mess_take(struct qmail *q, int dfd, const char *rel, int c,
+    const struct qm_cand *cand, const struct qread_item *it)
+{
+	(void)dfd;
+	(void)rel;
+	(void)c;
+	mess_stat_done(q, cand->m, it->name, it->len < 0 ? -1 : 0, it->err,
+	    &it->st);
+}
+
 void
 qmail_scan_mess(struct qmail *q, const char *rel)
 {
-	DIR *d = open_dir(q, rel, -1);
-	struct dirent *de;
+	static const struct qm_pass pass = { -1, 0, mess_want, mess_take };
 
-	if (d == NULL)
-		return;
-	while ((de = next_ent(q, d, rel, -1)) != NULL) {
-		uint64_t id = qmail_msg_id(de->d_name);
-		struct qm_msg *m;
-
-		if (id == 0)
-			continue;
-		m = qmail_tab_get(q, id);
-		if (m == NULL) {
-			if (!is_file(dirfd(d), de))
-				continue;
-			m = qmail_tab_add(q, id);
-			qmail_msg_dirty(q, m, DIRTY_INFO | DIRTY_LOCAL |
-			    DIRTY_REMOTE);
-		}
-		m->gen = q->gen;
-		/* what the events keep track of stays; todo and bounce
-		 * are listed every scan */
-		m->seen = q->events ? m->seen & (SEEN_INFO | SEEN_LOCAL |
-		    SEEN_REMOTE) : 0;
-		if (m->dirty & DIRTY_MESS) {
-			/* a new mess file under a known number: the old
-			 * message left and a new one took its inode */
-			m->dirty &= (uint8_t)~DIRTY_MESS;
-			msg_renew(q, m);
-		} else if (!(m->flags & F_MESS_FINAL))
-			qmail_pre_add(q, m, de->d_name, de->d_ino, QR_STAT);
-		mess_take(q, dirfd(d), false);
-	}
-	mess_take(q, dirfd(d), true);
-	closedir(d);
+	pass_run(q, &pass, rel);
 }
 
-/* A todo file, read ahead. */
-static void
-todo_entry(struct qmail *q, const struct qm_cand *c, int dfd,
-    const struct qread_item *it, const char *rel)
+/* todo/ (flat) or todo/S (big-todo): a file not read before (by its
+ * inode) is read ahead. */
+static int
+todo_want(struct qmail *q, int dfd, const struct dirent *de, int c,
+    struct qm_msg **mp)
 {
-	struct qm_msg *m = c->m;
+	struct qm_msg *m = scan_msg(q, de);
+
+	(void)dfd;
+	(void)c;
+	if (m == NULL)
+		return -1;	/* not a message (yet) */
+	if (QM_INO(de->d_ino) == m->todo_ino) {
+		m->seen |= SEEN_TODO;
+		return -1;
+	}
+	*mp = m;
+	return QR_READ;
+}
+
+static void
+todo_take(struct qmail *q, int dfd, const char *rel, int c,
+    const struct qm_cand *cand, const struct qread_item *it)
+{
+	struct qm_msg *m = cand->m;
 	struct stat st;
 	ssize_t len;
 
+	(void)c;
 	/* todo comes once per message, before info: todo beside an info
 	 * read earlier is a new message under a reused number */
 	if (m->info_ino && m->todo_ino == 0)
@@ -195,53 +283,18 @@ todo_entry(struct qmail *q, const struct qm_cand *c, int dfd,
 	if (len < 0)
 		return;
 	m->seen |= SEEN_TODO;
-	m->todo_ino = QM_INO(c->ino);
+	m->todo_ino = QM_INO(cand->ino);
 	qmail_parse_env(q, (size_t)len, QMAIL_TODO, rel, it->name);
 	qmail_msg_set_domains(q, m, SRC_TODO, &q->env);
-	if (q->env.sender) {
-		qmail_msg_set_sender(q, m, q->env.sender);
-		m->flags |= F_SENDER;
-	} else
-		m->flags &= (uint8_t)~F_SENDER;
+	take_sender(q, m);
 }
 
-/* The todo files listed so far: read ahead, then taken in order. */
-static void
-todo_take(struct qmail *q, int dfd, const char *rel, bool last)
-{
-	struct qread_batch *b;
-	size_t i;
-
-	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
-		for (i = 0; i < b->n; i++)
-			todo_entry(q, qread_cand(b, i), dfd, &b->items[i], rel);
-}
-
-/* todo/ (flat) or todo/S (big-todo) */
 void
 qmail_scan_todo(struct qmail *q, const char *rel)
 {
-	DIR *d = open_dir(q, rel, Q_TODO);
-	struct dirent *de;
+	static const struct qm_pass pass = { Q_TODO, 0, todo_want, todo_take };
 
-	if (d == NULL)
-		return;
-	while ((de = next_ent(q, d, rel, Q_TODO)) != NULL) {
-		uint64_t id = qmail_msg_id(de->d_name);
-		struct qm_msg *m;
-
-		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
-		    m->gen != q->gen)
-			continue;	/* not a message (yet) */
-		if (QM_INO(de->d_ino) == m->todo_ino) {
-			m->seen |= SEEN_TODO;
-			continue;
-		}
-		qmail_pre_add(q, m, de->d_name, de->d_ino, QR_READ);
-		todo_take(q, dirfd(d), rel, false);
-	}
-	todo_take(q, dirfd(d), rel, true);
-	closedir(d);
+	pass_run(q, &pass, rel);
 }
 
 /* info/S/N: the sender and, by its mtime, the time qmail-send counts
@@ -270,52 +323,44 @@ info_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	m->arrival = (uint32_t)st.st_mtim.tv_sec;
 	m->flags |= F_INFO_TIME;
 	qmail_parse_env(q, (size_t)len, QMAIL_INFO, rel, name);
-	if (m->seen & SEEN_TODO)
-		return;		/* todo is the truth until it goes */
-	if (q->env.sender) {
-		qmail_msg_set_sender(q, m, q->env.sender);
-		m->flags |= F_SENDER;
-	} else
-		m->flags &= (uint8_t)~F_SENDER;	/* damaged */
+	if (!(m->seen & SEEN_TODO))	/* todo is the truth until it goes */
+		take_sender(q, m);
+}
+
+/* info/S: a file not read before (by its inode), or named by an event,
+ * is read ahead. */
+static int
+info_want(struct qmail *q, int dfd, const struct dirent *de, int c,
+    struct qm_msg **mp)
+{
+	struct qm_msg *m = scan_msg(q, de);
+
+	(void)dfd;
+	(void)c;
+	if (m == NULL)
+		return -1;
+	if (QM_INO(de->d_ino) == m->info_ino && !(m->dirty & DIRTY_INFO)) {
+		m->seen |= SEEN_INFO;
+		return -1;
+	}
+	*mp = m;
+	return QR_READ;
 }
 
 static void
-info_take(struct qmail *q, int dfd, const char *rel, bool last)
+info_take(struct qmail *q, int dfd, const char *rel, int c,
+    const struct qm_cand *cand, const struct qread_item *it)
 {
-	struct qread_batch *b;
-	size_t i;
-
-	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
-		for (i = 0; i < b->n; i++)
-			info_entry(q, ((struct qm_cand *)qread_cand(b, i))->m,
-			    dfd, b->items[i].name, rel, &b->items[i]);
+	(void)c;
+	info_entry(q, cand->m, dfd, it->name, rel, it);
 }
 
 void
 qmail_scan_info(struct qmail *q, const char *rel)
 {
-	DIR *d = open_dir(q, rel, -1);
-	struct dirent *de;
+	static const struct qm_pass pass = { -1, 0, info_want, info_take };
 
-	if (d == NULL)
-		return;
-	while ((de = next_ent(q, d, rel, -1)) != NULL) {
-		uint64_t id = qmail_msg_id(de->d_name);
-		struct qm_msg *m;
-
-		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
-		    m->gen != q->gen)
-			continue;
-		if (QM_INO(de->d_ino) == m->info_ino &&
-		    !(m->dirty & DIRTY_INFO)) {
-			m->seen |= SEEN_INFO;
-			continue;
-		}
-		qmail_pre_add(q, m, de->d_name, de->d_ino, QR_READ);
-		info_take(q, dirfd(d), rel, false);
-	}
-	info_take(q, dirfd(d), rel, true);
-	closedir(d);
+	pass_run(q, &pass, rel);
 }
 
 /* local/S/N or remote/S/N: changed in place when a recipient is done.
@@ -359,41 +404,37 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
 }
 
-static void
-chan_take(struct qmail *q, int dfd, const char *rel, int c, bool last)
+/* local/S, remote/S: a file never read is read ahead; a known one is
+ * stat()ed ahead, and read when taken only if it changed. */
+static int
+chan_want(struct qmail *q, int dfd, const struct dirent *de, int c,
+    struct qm_msg **mp)
 {
-	struct qread_batch *b;
-	size_t i;
+	struct qm_msg *m = scan_msg(q, de);
 
-	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
-		for (i = 0; i < b->n; i++)
-			chan_entry(q, ((struct qm_cand *)qread_cand(b, i))->m,
-			    dfd, b->items[i].name, rel, c, &b->items[i]);
+	(void)dfd;
+	if (m == NULL)
+		return -1;
+	*mp = m;
+	return m->chan_sig[c] == 0 ? QR_READ : QR_STAT;
+}
+
+static void
+chan_take(struct qmail *q, int dfd, const char *rel, int c,
+    const struct qm_cand *cand, const struct qread_item *it)
+{
+	chan_entry(q, cand->m, dfd, it->name, rel, c, it);
 }
 
 void
 qmail_scan_chan(struct qmail *q, const char *rel, int c)
 {
-	DIR *d = open_dir(q, rel, c ? Q_REMOTE : Q_LOCAL);
-	struct dirent *de;
+	static const struct qm_pass pass[2] = {
+		{ Q_LOCAL, 0, chan_want, chan_take },
+		{ Q_REMOTE, 1, chan_want, chan_take },
+	};
 
-	if (d == NULL)
-		return;
-	while ((de = next_ent(q, d, rel, c ? Q_REMOTE : Q_LOCAL)) != NULL) {
-		uint64_t id = qmail_msg_id(de->d_name);
-		struct qm_msg *m;
-
-		if (id == 0 || (m = qmail_tab_get(q, id)) == NULL ||
-		    m->gen != q->gen)
-			continue;
-		/* never read: read ahead; known: stat()ed ahead, and read
-		 * when taken only if it changed */
-		qmail_pre_add(q, m, de->d_name, de->d_ino,
-		    m->chan_sig[c] == 0 ? QR_READ : QR_STAT);
-		chan_take(q, dirfd(d), rel, c, false);
-	}
-	chan_take(q, dirfd(d), rel, c, true);
-	closedir(d);
+	pass_run(q, &pass[c != 0], rel);
 }
 
 /* With inotify healthy, info/, local/ and remote/ are not listed at all
@@ -440,10 +481,9 @@ qmail_scan_bounce(struct qmail *q)
 	if (d == NULL)
 		return;
 	while ((de = next_ent(q, d, "bounce", Q_BOUNCE)) != NULL) {
-		uint64_t id = qmail_msg_id(de->d_name);
-		struct qm_msg *m;
+		struct qm_msg *m = scan_msg(q, de);
 
-		if (id && (m = qmail_tab_get(q, id)) != NULL && m->gen == q->gen)
+		if (m)
 			m->seen |= SEEN_BOUNCE;
 	}
 	closedir(d);
