@@ -24,7 +24,7 @@ need_cmd postfix dovecot openssl /usr/bin/python3
 PROBECHECK=$top_builddir/tests/probecheck
 [ -x "$PROBECHECK" ] || bail "$PROBECHECK not built (make check builds it)"
 
-plan 55
+plan 56
 mktestdir
 CLEANUP_HOOK=pf_stop
 
@@ -56,6 +56,10 @@ sleep infinity &
 SLEEPER=$!
 track_pid $SLEEPER
 echo $SLEEPER >"$T/sleeper.pid"
+# a command that never exits by itself: cat of a FIFO nobody writes
+# blocks until it is killed
+mkfifo "$T/never"
+HANG="cat $T/never"
 
 R="resolver=127.0.0.1:$DNS"
 L=127.0.0.1
@@ -103,7 +107,7 @@ L=127.0.0.1
 	"name=pidfile-sleep kind=process pidfile=$T/sleeper.pid target=sleep" \
 	"name=cmd-ok kind=command target='echo all good'" \
 	"name=cmd-fail kind=command \"target=sh -c 'echo queue too big >&2; exit 2'\"" \
-	"name=cmd-hang kind=command target='sleep 100' timeout=2" \
+	"name=cmd-hang kind=command target='$HANG' timeout=2" \
 	>"$T/r1" 2>"$T/r1.err"
 ok $? "probecheck ran: $(head -3 "$T/r1.err")"
 
@@ -186,6 +190,8 @@ is "$(detail pidfile-sleep)" "pid $SLEEPER" "pid file of a sleep"
 is "$(detail cmd-ok)" "all good" "command: exit 0"
 is "$(err cmd-fail)" "queue too big" "command: its first line is the error"
 is "$(err cmd-hang)" "timeout after 2 s" "command: never exits"
+wait_until 5 sh -c "! pgrep -f '^$HANG\$' >/dev/null"
+ok $? "command: the one that never exits was killed at its timeout"
 ms=$(sed -n 's/^# round 1: \([0-9]*\) ms$/\1/p' "$T/r1")
 [ "$ms" -ge 2000 ] && [ "$ms" -lt 3500 ]
 ok $? "round of 44 checks, 6 hanging 2 s each: $ms ms"
@@ -196,7 +202,7 @@ ok $? "round of 44 checks, 6 hanging 2 s each: $ms ms"
 	"name=h2 kind=imaps target=$L:$SILENT timeout=3" \
 	"name=h3 kind=dns target=hang.mh-test.invalid $R timeout=3" \
 	"name=h4 kind=http target=$L:$HTTP/hang timeout=3" \
-	"name=h5 kind=command target='sleep 60' timeout=3" \
+	"name=h5 kind=command target='$HANG' timeout=3" \
 	"name=q1 kind=smtp target=$L:$SMTP_PORT timeout=3" \
 	"name=q2 kind=smtp target=$L:$SMTP_PORT starttls=yes timeout=3" \
 	"name=q3 kind=pop3 target=$L:$POP3_PORT timeout=3" \
