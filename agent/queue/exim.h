@@ -21,7 +21,6 @@ enum { Q_INPUT, Q_FROZEN };
 #define EM_OK		0x08u	/* -H parsed */
 #define EM_LIST		0x80000000u	/* dom: an offset in x->rpool */
 #define EM_CHUNK 4096
-#define EM_BATCH 1024		/* files read ahead at once */
 
 /*
  * One message, 40 bytes (a million-message spool of a million junk
@@ -108,7 +107,7 @@ struct exim {
 void exim_cand_add(struct exim *, struct em_msg *, const char *id, size_t n,
     char kind, bool fresh);
 /* Read and stat what was noted, a batch at a time, and take it into the
- * records: every EM_BATCH files, and with last (the end of the
+ * records: a batch at a time (qread.c), and with last (the end of the
  * directory) everything still out. */
 void exim_take_cands(struct exim *, int dfd, bool last);
 /* Read ID-H (and ID-J with journal) again, on this thread. */

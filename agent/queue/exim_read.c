@@ -190,8 +190,6 @@ exim_take_cands(struct exim *x, int dfd, bool last)
 	struct qread_batch *b;
 	size_t i;
 
-	if (x->qr == NULL || (!last && qread_listed(x->qr) < EM_BATCH))
-		return;
 	while ((b = qread_next(x->qr, dfd, last)) != NULL)
 		for (i = 0; i < b->n; i++)
 			take_cand(x, dfd, qread_cand(b, i), &b->items[i]);

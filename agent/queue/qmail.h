@@ -69,7 +69,6 @@ struct qm_msg {
 };
 
 #define QM_CHUNK 4096		/* records per chunk */
-#define QM_BATCH 1024		/* files read ahead at once */
 #define QM_LIST 0x80000000u	/* dom[]: an offset in q->rpool */
 /* 32 bits of an inode number, never 0 (0 is "absent") */
 #define QM_INO(x) ((uint32_t)(x) ? (uint32_t)(x) : 1u)
@@ -176,9 +175,6 @@ unsigned long queue_qmail_files_read(void);
  * order, and gives each file to qmail_read_file) */
 struct qm_cand *qmail_pre_add(struct qmail *, struct qm_msg *,
     const char *name, uint64_t ino, enum qread_op);
-/* The batch to take now, or NULL: every QM_BATCH files, and with last
- * (the end of the directory) until none is left. */
-struct qread_batch *qmail_pre_next(struct qmail *, int dfd, bool last);
 /* A whole file in q->cur: from it when it was read ahead (QR_READ),
  * else read now; st gets its fstat. Returns the length, -1 on error
  * (counted), -2 if it vanished. */

@@ -53,17 +53,6 @@ qmail_pre_add(struct qmail *q, struct qm_msg *m, const char *name,
 	return c;
 }
 
-/* The batch to take now, if any (see qread_next). */
-struct qread_batch *
-qmail_pre_next(struct qmail *q, int dfd, bool last)
-{
-	if (q->qr == NULL)
-		return NULL;
-	if (!last && qread_listed(q->qr) < QM_BATCH)
-		return NULL;
-	return qread_next(q->qr, dfd, last);
-}
-
 /* Read a whole file into q->cur, or take it from it, read ahead; st
  * gets its fstat. Returns the length, -1 on error (counted), -2 if it
  * vanished (a normal race with qmail-send). */

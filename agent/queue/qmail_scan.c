@@ -96,7 +96,7 @@ pass_take(struct qmail *q, const struct qm_pass *p, int dfd,
 	struct qread_batch *b;
 	size_t i;
 
-	while ((b = qmail_pre_next(q, dfd, last)) != NULL)
+	while ((b = qread_next(q->qr, dfd, last)) != NULL)
 		for (i = 0; i < b->n; i++)
 			p->take(q, dfd, rel, p->c, qread_cand(b, i),
 			    &b->items[i]);

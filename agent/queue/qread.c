@@ -4,10 +4,10 @@
  * "list the directory, then read what is new" (qmail, Exim).
  *
  * The reader lists a directory and adds each file it wants read (or
- * stat()ed) to the batch being listed; every QM_BATCH-odd files, and at
- * the end of the directory, it calls qread_next(), which hands that
- * batch to the workers and gives back the batch handed over before,
- * read by now. So while the workers read batch k+1, the reader's own
+ * stat()ed) to the batch being listed, and calls qread_next() after
+ * each: once QREAD_BATCH files are listed, and at the end of the
+ * directory, that hands the batch to the workers and gives back the
+ * batch handed over before, read by now. So while the workers read batch k+1, the reader's own
  * thread takes batch k (parses, counts, interns) and lists batch k+2:
  * the listing and the parsing, which must stay on one thread and in
  * order, overlap the reads. Two batches exist, each with its own
@@ -30,6 +30,7 @@
 
 #include "queue/queue.h"
 
+#define QREAD_BATCH 1024	/* files in a batch */
 #define QREAD_KEEP (1u << 20)	/* arena bytes kept between batches */
 
 struct qread_worker {
@@ -49,7 +50,6 @@ struct qread {
 	int list;		/* the batch being listed */
 	int out;		/* the batch with the workers; -1: none */
 	int taken;		/* the batch handed back; -1: none */
-	int half;		/* the batch the workers are running */
 };
 
 struct qread *
@@ -133,21 +133,14 @@ qread_add(struct qread *r, const char *name, enum qread_op op)
 	return c;
 }
 
-size_t
-qread_listed(const struct qread *r)
-{
-	/* the batch being taken is listed into only once it is given back */
-	return r->list == r->taken ? 0 : r->b[r->list].n;
-}
-
 static void
 qread_one(void *arg, size_t i, int worker)
 {
 	struct qread *r = arg;
 	struct qread_worker *w = &r->w[worker];
-	struct qread_batch *b = &r->b[r->half];
+	struct qread_batch *b = &r->b[r->out];
 	struct qread_item *it = &b->items[i];
-	int h = r->half;
+	int h = r->out;
 	ssize_t len;
 
 	it->worker = worker;
@@ -211,7 +204,6 @@ qread_start(struct qread *r, int h, int dfd)
 	for (i = 0; i < b->n; i++)
 		b->items[i].name = b->names + b->items[i].off;
 	b->dfd = dfd;
-	r->half = h;
 	r->out = h;
 	qpool_start(r->pool, b->n, qread_one, r);
 }
@@ -241,7 +233,11 @@ qread_next(struct qread *r, int dfd, bool last)
 {
 	struct qread_batch *b;
 
+	if (r == NULL)
+		return NULL;	/* nothing was ever added */
 	qread_give_back(r);
+	if (!last && r->b[r->list].n < QREAD_BATCH)
+		return NULL;
 	if (r->b[r->list].n > 0) {
 		int prev = r->out;
 

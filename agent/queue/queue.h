@@ -254,13 +254,12 @@ void qread_free(struct qread *);
 /* Add a file of the directory being listed; returns its csize bytes,
  * zeroed, for the reader to fill. */
 void *qread_add(struct qread *, const char *name, enum qread_op);
-/* Items added since the last qread_next() */
-size_t qread_listed(const struct qread *);
-/* Hand the items added so far (files of dfd) to the scanner threads,
- * and return the batch handed over before, done, to be taken now; NULL
- * when there is none. With last (the directory's listing is over),
- * call it until it returns NULL: it returns every batch still out. A
- * batch returned is valid until the next call. */
+/* Call it after each qread_add() (last false), and at the end of the
+ * directory's listing (last true) until it returns NULL. Once a batch's
+ * worth of files (files of dfd) is added, or at the end, it hands them
+ * to the scanner threads and returns the batch handed over before,
+ * done, to be taken now; else NULL. A batch returned is valid until the
+ * next call. r may be NULL (nothing was ever added). */
 struct qread_batch *qread_next(struct qread *, int dfd, bool last);
 static inline void *
 qread_cand(const struct qread_batch *b, size_t i)

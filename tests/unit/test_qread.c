@@ -3,8 +3,8 @@
  *
  * A directory of 5,000 files, listed the way the readers list theirs:
  * each file added with an op (read, stat, or left to the caller), and
- * qread_next() called every BATCH files and, at the end, with last until
- * it returns NULL. Every file must come back exactly once, in the order
+ * qread_next() called after each and, at the end, with last until it
+ * returns NULL. Every file must come back exactly once, in the order
  * it was added, with its own contents (or stat) and the reader's own
  * bytes beside it, while a second batch is out with the workers; a
  * file removed after the listing comes back as vanished (-2). With 1
@@ -29,7 +29,7 @@
 #include "queue/queue.h"
 
 #define NFILES 5000
-#define BATCH 700		/* not a divisor of NFILES: a short last one */
+#define BATCH 1024		/* qread.c's, not a divisor of NFILES */
 #define GONE 17			/* every GONE-th file is removed when listed */
 
 struct cand {
@@ -167,11 +167,10 @@ run(int threads)
 			snprintf(p, sizeof(p), "%s/%s", dir, name);
 			assert_int_equal(unlink(p), 0);
 		}
-		if (qread_listed(r) == BATCH)
-			while ((b = qread_next(r, dfd, false)) != NULL) {
-				take(b, &next, &taken);
-				batches++;
-			}
+		while ((b = qread_next(r, dfd, false)) != NULL) {
+			take(b, &next, &taken);
+			batches++;
+		}
 	}
 	while ((b = qread_next(r, dfd, true)) != NULL) {
 		take(b, &next, &taken);
