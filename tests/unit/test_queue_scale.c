@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,16 +167,6 @@ postfix_threads(void **state)
 	qt_rmtree(root);
 }
 
-static void
-write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-}
-
 static const char *
 sender_of(size_t i, char *buf, size_t len)
 {
@@ -222,11 +211,11 @@ qmail_threads(void **state)
 		for (k = 0; k < n; k++)
 			cl += (size_t)snprintf(chan + cl, sizeof(chan) - cl,
 			    "Tu%zu@d%zu.example", k, (i + k) % 7) + 1;
-		write_file(qt_path(root, "mess/%zu/%zu", id % 23, id), "hi", 2,
+		qt_write(qt_path(root, "mess/%zu/%zu", id % 23, id), "hi", 2,
 		    0644);
-		write_file(qt_path(root, "info/%zu/%zu", id % 23, id), info,
+		qt_write(qt_path(root, "info/%zu/%zu", id % 23, id), info,
 		    (size_t)il + 1, 0600);
-		write_file(qt_path(root, "remote/%zu/%zu", id % 23, id), chan,
+		qt_write(qt_path(root, "remote/%zu/%zu", id % 23, id), chan,
 		    cl, 0600);
 		x.messages++;
 		x.bytes += 2;
@@ -279,9 +268,9 @@ exim_threads(void **state)
 		hl += snprintf(h + hl, sizeof(h) - (size_t)hl,
 		    "\n020T To: x@gmail.example\n");
 		dl = snprintf(d, sizeof(d), "%s-D\nhi\n", id);
-		write_file(qt_path(root, "input/a/%s-D", id), d, (size_t)dl,
+		qt_write(qt_path(root, "input/a/%s-D", id), d, (size_t)dl,
 		    0640);
-		write_file(qt_path(root, "input/a/%s-H", id), h, (size_t)hl,
+		qt_write(qt_path(root, "input/a/%s-H", id), h, (size_t)hl,
 		    0640);
 		x.messages++;
 		x.bytes += 20 + 3 + 1;	/* To:, "hi\n", the blank line */
