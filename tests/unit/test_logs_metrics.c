@@ -20,36 +20,6 @@
 #include "logs/logs.h"
 #include "cfgtest.h"
 
-static char dir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/mh-logs-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
-}
-
-static const struct logs_part *
-data_of(const struct part *p)
-{
-	assert_non_null(p);
-	assert_non_null(p->data);
-	return p->data;
-}
-
 /* ------------------------------------------------------------ metrics */
 
 static struct log_str
@@ -192,7 +162,7 @@ test_replay_alarms(void **state)
 	/* 30 failed IMAP logins from one address in a minute, then quiet
 	 * for ten minutes, then one line: raised, then cleared once the
 	 * failures left the window */
-	snprintf(log, sizeof(log), "%s/dovecot.log", dir);
+	snprintf(log, sizeof(log), "%s/dovecot.log", ct_dir);
 	assert_non_null(fp = fopen(log, "w"));
 	for (i = 0; i < 30; i++)
 		fprintf(fp, "2026-11-30T10:00:%02d+00:00 mx dovecot: "
@@ -209,10 +179,8 @@ test_replay_alarms(void **state)
 	    "alarm big { metric = \"queue.total\" rising = 0 falling = 0 }\n",
 	    log);
 	c = ct_load(text);
-	c->once = true;
-	p = collect_run_one(&collector_logs, conf_col_of(c,
-	    &collector_logs)->cc, c);
-	d = data_of(p);
+	p = ct_once(&collector_logs, c);
+	d = p->data;
 	/* only the log metric's alarm takes part in the replay */
 	assert_int_equal(d->nalarm_evs, 2);
 	assert_int_equal(d->alarm_evs[0].kind, LOGS_EV_RAISED);
@@ -237,8 +205,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics),
-		cmocka_unit_test_setup_teardown(test_replay_alarms, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_replay_alarms,
+		    ct_dir_setup, ct_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
