@@ -328,6 +328,25 @@ write_stamped(const char *path, int first, int step, int n)
 	fclose(fp);
 }
 
+/* A log file source read to its end (--once); fails the test if it
+ * does not open. */
+static struct logsrc *
+open_once(const char *path)
+{
+	struct logsrc_conf sc;
+	struct logsrc *src;
+	char *why = NULL;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.name = "t";
+	sc.kind = LOGSRC_FILE;
+	sc.path = path;
+	sc.once = true;
+	src = logsrc_open(&sc, &why);
+	assert_non_null(src);
+	return src;
+}
+
 static void
 test_feed(void **state)
 {
@@ -343,18 +362,9 @@ test_feed(void **state)
 	(void)state;
 	/* three logs interleaved in time, of different lengths */
 	for (i = 0; i < 3; i++) {
-		struct logsrc_conf sc;
-		char *why = NULL;
-
 		snprintf(path[i], sizeof(path[i]), "%s/l%zu", ct_dir, i);
 		write_stamped(path[i], (int)i, 3, 6000 + (int)i * 1000);
-		memset(&sc, 0, sizeof(sc));
-		sc.name = "t";
-		sc.kind = LOGSRC_FILE;
-		sc.path = path[i];
-		sc.once = true;
-		src[i] = logsrc_open(&sc, &why);
-		assert_non_null(src[i]);
+		src[i] = open_once(path[i]);
 	}
 	f = logs_feed_new(src, 3);
 	/* a deadline already past: what was read is handed on, in order,
@@ -381,17 +391,8 @@ test_feed(void **state)
 
 	/* all at once without a deadline: one pass, in order */
 	s = (struct seen){ 0, 0, true };
-	for (i = 0; i < 3; i++) {
-		struct logsrc_conf sc;
-		char *why = NULL;
-
-		memset(&sc, 0, sizeof(sc));
-		sc.name = "t";
-		sc.kind = LOGSRC_FILE;
-		sc.path = path[i];
-		sc.once = true;
-		src[i] = logsrc_open(&sc, &why);
-	}
+	for (i = 0; i < 3; i++)
+		src[i] = open_once(path[i]);
 	f = logs_feed_new(src, 3);
 	assert_int_equal(logs_feed_run(f, see, &s, 0, &capped, rc), 21000);
 	assert_true(s.ordered);
