@@ -28,6 +28,23 @@ str_of(const char *s)
 	return (struct log_str){ s, strlen(s) };
 }
 
+/* One event of a user from a client (a submission, a failed login). */
+static void
+add_user_ev(struct logstats *ls, enum log_ev_kind kind,
+    enum log_proto proto, int64_t ts, const char *user, const char *client)
+{
+	struct log_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.proto = proto;
+	ev.ts = ts;
+	ev.count = 1;
+	ev.user = str_of(user);
+	ev.client = str_of(client);
+	logstats_add(ls, &ev);
+}
+
 static struct logs_part *
 flood_part(void)
 {
@@ -37,26 +54,13 @@ flood_part(void)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = LEV_SUBMIT;
-		ev.proto = LPROTO_SUBMISSION;
-		ev.ts = 1796040000 + i;
-		ev.count = 1;
-		ev.user = str_of("info");
 		snprintf(ip, sizeof(ip), "127.0.0.%d", 2 + i % 6);
-		ev.client = (struct log_str){ ip, strlen(ip) };
-		logstats_add(ls, &ev);
+		add_user_ev(ls, LEV_SUBMIT, LPROTO_SUBMISSION, 1796040000 + i,
+		    "info", ip);
 	}
-	for (i = 0; i < 22; i++) {
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = LEV_AUTH_FAIL;
-		ev.proto = LPROTO_IMAP;
-		ev.ts = 1796040100 + i;
-		ev.count = 1;
-		ev.user = str_of(i % 2 ? "alice" : "admin");
-		ev.client = str_of("127.0.0.2");
-		logstats_add(ls, &ev);
-	}
+	for (i = 0; i < 22; i++)
+		add_user_ev(ls, LEV_AUTH_FAIL, LPROTO_IMAP, 1796040100 + i,
+		    i % 2 ? "alice" : "admin", "127.0.0.2");
 	for (i = 0; i < 252; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = LEV_DEFERRED;
