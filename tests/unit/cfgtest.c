@@ -71,3 +71,44 @@ ct_expect_error(const char *text, int line, const char *want)
 	ct_remove();
 }
 
+
+char ct_dir[64];
+
+int
+ct_dir_setup(void **state)
+{
+	(void)state;
+	strcpy(ct_dir, "/tmp/mh-ct-XXXXXX");
+	assert_non_null(mkdtemp(ct_dir));
+	return 0;
+}
+
+int
+ct_dir_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ct_dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+const void *
+ct_data(const struct part *p)
+{
+	assert_non_null(p);
+	assert_non_null(p->data);
+	return p->data;
+}
+
+struct part *
+ct_once(const struct collector *col, struct conf *c)
+{
+	struct part *p;
+
+	c->once = true;
+	p = collect_run_one(col, conf_col_of(c, col)->cc, c);
+	ct_data(p);
+	return p;
+}

@@ -19,4 +19,16 @@ struct conf *ct_load(const char *text);
  * with that line and contains want. */
 void ct_expect_error(const char *text, int line, const char *want);
 
+/* A fresh /tmp/mh-ct-XXXXXX in ct_dir for the files a test's
+ * configuration names (logs, state): cmocka setup and teardown (the
+ * latter removes it with all it holds). */
+extern char ct_dir[64];
+int ct_dir_setup(void **state);
+int ct_dir_teardown(void **state);
+/* The part's data; fails the test if there is no part or no data. */
+const void *ct_data(const struct part *);
+/* One --once round of col on c (c->once set, as mailhealthd --once
+ * runs it); fails the test if the part has no data. */
+struct part *ct_once(const struct collector *col, struct conf *c);
+
 #endif

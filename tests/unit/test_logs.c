@@ -22,28 +22,6 @@
 #include "logs/logs.h"
 #include "cfgtest.h"
 
-static char dir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/mh-logs-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
-}
-
 static const char *
 data_file(const char *name)
 {
@@ -139,14 +117,6 @@ golden(const char *file, const char *kind)
 	return sum;
 }
 
-static const struct logs_part *
-data_of(const struct part *p)
-{
-	assert_non_null(p);
-	assert_non_null(p->data);
-	return p->data;
-}
-
 static const struct logs_sender *
 sender(const struct logs_part *d, const char *user)
 {
@@ -181,13 +151,11 @@ test_replay_real_logs(void **state)
 	    "log pf { path = \"%s\" }\n"
 	    "log dc { path = \"%s\" }\n"
 	    "log ex { path = \"%s\" }\n",
-	    dir, data_file("postfix-3.7.maillog"),
+	    ct_dir, data_file("postfix-3.7.maillog"),
 	    data_file("dovecot-2.3.maillog"), data_file("exim-4.96.mainlog"));
 	c = ct_load(text);
-	c->once = true;
-	p = collect_run_one(&collector_logs, conf_col_of(c,
-	    &collector_logs)->cc, c);
-	d = data_of(p);
+	p = ct_once(&collector_logs, c);
+	d = p->data;
 	assert_int_equal(p->errors, 0);
 	assert_false(p->incomplete);
 	assert_true(d->have & LOGS_HAVE_STATS);
@@ -209,7 +177,7 @@ test_replay_real_logs(void **state)
 		char st[128];
 		struct stat sb;
 
-		snprintf(st, sizeof(st), "%s/state", dir);
+		snprintf(st, sizeof(st), "%s/state", ct_dir);
 		assert_int_not_equal(stat(st, &sb), 0);
 	}
 	assert_int_equal(d->nsources, 3);
@@ -237,12 +205,10 @@ test_missing_log(void **state)
 
 	(void)state;
 	snprintf(text, sizeof(text), "log gone { path = \"%s/nothere\" }\n",
-	    dir);
+	    ct_dir);
 	c = ct_load(text);
-	c->once = true;
-	p = collect_run_one(&collector_logs, conf_col_of(c,
-	    &collector_logs)->cc, c);
-	d = data_of(p);
+	p = ct_once(&collector_logs, c);
+	d = p->data;
 	assert_true(p->errors > 0);
 	assert_non_null(strstr(p->last_error, "log gone: "));
 	assert_non_null(strstr(p->last_error, "No such file"));
@@ -280,7 +246,7 @@ round_rejected(const struct collector *col, void *st)
 	uint64_t n;
 
 	assert_int_equal(col->collect(st, p), 0);
-	d = data_of(p);
+	d = ct_data(p);
 	if (p->errors)
 		fail_msg("round error: %s", p->last_error);
 	n = d->total[LEV_REJECTED];
@@ -298,14 +264,14 @@ test_restart(void **state)
 	void *st;
 
 	(void)state;
-	snprintf(log, sizeof(log), "%s/mail.log", dir);
+	snprintf(log, sizeof(log), "%s/mail.log", ct_dir);
 	append_lines(log, 0, 10);	/* before the agent: not news */
 	snprintf(text, sizeof(text), "state_directory = \"%s/st/ate\"\n"
-	    "log mail { path = \"%s\" }\n", dir, log);
+	    "log mail { path = \"%s\" }\n", ct_dir, log);
 	c = ct_load(text);
 	st = col->init(conf_col_of(c, col)->cc, c);
 	assert_non_null(st);
-	snprintf(sf, sizeof(sf), "%s/st/ate", dir);
+	snprintf(sf, sizeof(sf), "%s/st/ate", ct_dir);
 	assert_int_equal(stat(sf, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0750);
 	assert_int_equal(round_rejected(col, st), 0);
@@ -313,7 +279,7 @@ test_restart(void **state)
 	assert_int_equal(round_rejected(col, st), 25);
 	append_lines(log, 35, 5);
 	assert_int_equal(round_rejected(col, st), 30);
-	snprintf(sf, sizeof(sf), "%s/st/ate/log-mail.state", dir);
+	snprintf(sf, sizeof(sf), "%s/st/ate/log-mail.state", ct_dir);
 	assert_int_equal(stat(sf, &sb), 0);
 	col->fini(st);
 
@@ -362,6 +328,25 @@ write_stamped(const char *path, int first, int step, int n)
 	fclose(fp);
 }
 
+/* A log file source read to its end (--once); fails the test if it
+ * does not open. */
+static struct logsrc *
+open_once(const char *path)
+{
+	struct logsrc_conf sc;
+	struct logsrc *src;
+	char *why = NULL;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.name = "t";
+	sc.kind = LOGSRC_FILE;
+	sc.path = path;
+	sc.once = true;
+	src = logsrc_open(&sc, &why);
+	assert_non_null(src);
+	return src;
+}
+
 static void
 test_feed(void **state)
 {
@@ -377,18 +362,9 @@ test_feed(void **state)
 	(void)state;
 	/* three logs interleaved in time, of different lengths */
 	for (i = 0; i < 3; i++) {
-		struct logsrc_conf sc;
-		char *why = NULL;
-
-		snprintf(path[i], sizeof(path[i]), "%s/l%zu", dir, i);
+		snprintf(path[i], sizeof(path[i]), "%s/l%zu", ct_dir, i);
 		write_stamped(path[i], (int)i, 3, 6000 + (int)i * 1000);
-		memset(&sc, 0, sizeof(sc));
-		sc.name = "t";
-		sc.kind = LOGSRC_FILE;
-		sc.path = path[i];
-		sc.once = true;
-		src[i] = logsrc_open(&sc, &why);
-		assert_non_null(src[i]);
+		src[i] = open_once(path[i]);
 	}
 	f = logs_feed_new(src, 3);
 	/* a deadline already past: what was read is handed on, in order,
@@ -415,17 +391,8 @@ test_feed(void **state)
 
 	/* all at once without a deadline: one pass, in order */
 	s = (struct seen){ 0, 0, true };
-	for (i = 0; i < 3; i++) {
-		struct logsrc_conf sc;
-		char *why = NULL;
-
-		memset(&sc, 0, sizeof(sc));
-		sc.name = "t";
-		sc.kind = LOGSRC_FILE;
-		sc.path = path[i];
-		sc.once = true;
-		src[i] = logsrc_open(&sc, &why);
-	}
+	for (i = 0; i < 3; i++)
+		src[i] = open_once(path[i]);
 	f = logs_feed_new(src, 3);
 	assert_int_equal(logs_feed_run(f, see, &s, 0, &capped, rc), 21000);
 	assert_true(s.ordered);
@@ -438,13 +405,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_conf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replay_real_logs, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_missing_log, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conf, ct_dir_setup,
+		    ct_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_replay_real_logs,
+		    ct_dir_setup, ct_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_log, ct_dir_setup,
+		    ct_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_restart, ct_dir_setup,
+		    ct_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_feed, ct_dir_setup,
+		    ct_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,42 +20,29 @@
 #include "logs/logs.h"
 #include "cfgtest.h"
 
-static char dir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/mh-logs-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
-}
-
-static const struct logs_part *
-data_of(const struct part *p)
-{
-	assert_non_null(p);
-	assert_non_null(p->data);
-	return p->data;
-}
-
 /* ------------------------------------------------------------ metrics */
 
 static struct log_str
 str_of(const char *s)
 {
 	return (struct log_str){ s, strlen(s) };
+}
+
+/* One event of a user from a client (a submission, a failed login). */
+static void
+add_user_ev(struct logstats *ls, enum log_ev_kind kind,
+    enum log_proto proto, int64_t ts, const char *user, const char *client)
+{
+	struct log_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.proto = proto;
+	ev.ts = ts;
+	ev.count = 1;
+	ev.user = str_of(user);
+	ev.client = str_of(client);
+	logstats_add(ls, &ev);
 }
 
 static struct logs_part *
@@ -67,26 +54,13 @@ flood_part(void)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = LEV_SUBMIT;
-		ev.proto = LPROTO_SUBMISSION;
-		ev.ts = 1796040000 + i;
-		ev.count = 1;
-		ev.user = str_of("info");
 		snprintf(ip, sizeof(ip), "127.0.0.%d", 2 + i % 6);
-		ev.client = (struct log_str){ ip, strlen(ip) };
-		logstats_add(ls, &ev);
+		add_user_ev(ls, LEV_SUBMIT, LPROTO_SUBMISSION, 1796040000 + i,
+		    "info", ip);
 	}
-	for (i = 0; i < 22; i++) {
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = LEV_AUTH_FAIL;
-		ev.proto = LPROTO_IMAP;
-		ev.ts = 1796040100 + i;
-		ev.count = 1;
-		ev.user = str_of(i % 2 ? "alice" : "admin");
-		ev.client = str_of("127.0.0.2");
-		logstats_add(ls, &ev);
-	}
+	for (i = 0; i < 22; i++)
+		add_user_ev(ls, LEV_AUTH_FAIL, LPROTO_IMAP, 1796040100 + i,
+		    i % 2 ? "alice" : "admin", "127.0.0.2");
 	for (i = 0; i < 252; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = LEV_DEFERRED;
@@ -192,7 +166,7 @@ test_replay_alarms(void **state)
 	/* 30 failed IMAP logins from one address in a minute, then quiet
 	 * for ten minutes, then one line: raised, then cleared once the
 	 * failures left the window */
-	snprintf(log, sizeof(log), "%s/dovecot.log", dir);
+	snprintf(log, sizeof(log), "%s/dovecot.log", ct_dir);
 	assert_non_null(fp = fopen(log, "w"));
 	for (i = 0; i < 30; i++)
 		fprintf(fp, "2026-11-30T10:00:%02d+00:00 mx dovecot: "
@@ -209,10 +183,8 @@ test_replay_alarms(void **state)
 	    "alarm big { metric = \"queue.total\" rising = 0 falling = 0 }\n",
 	    log);
 	c = ct_load(text);
-	c->once = true;
-	p = collect_run_one(&collector_logs, conf_col_of(c,
-	    &collector_logs)->cc, c);
-	d = data_of(p);
+	p = ct_once(&collector_logs, c);
+	d = p->data;
 	/* only the log metric's alarm takes part in the replay */
 	assert_int_equal(d->nalarm_evs, 2);
 	assert_int_equal(d->alarm_evs[0].kind, LOGS_EV_RAISED);
@@ -237,8 +209,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics),
-		cmocka_unit_test_setup_teardown(test_replay_alarms, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_replay_alarms,
+		    ct_dir_setup, ct_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -126,17 +126,6 @@ chown_tree(const char *root)
 	assert_int_equal(system(cmd), 0);
 }
 
-static void
-write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
 /* A sparse file of size bytes: all zeros, no blocks. */
 static void
 write_sparse(const char *path, long long size, mode_t mode)
@@ -338,12 +327,12 @@ qm_rig(struct rig *g)
 				assert_int_equal(mkdir(qt_path(g->root,
 				    "%s/%d", top[i], s), 0750), 0);
 	}
-	write_file(qt_path(g->root, "mess/1/4"), "Received: x\n\nhi\n", 16, 0644);
-	write_file(qt_path(g->root, "info/1/4"), info, sizeof(info), 0600);
-	write_file(qt_path(g->root, "remote/1/4"), chan, sizeof(chan), 0600);
-	write_file(qt_path(g->root, "local/1/4"), chan, sizeof(chan), 0600);
-	write_file(qt_path(g->root, "mess/1/7"), "Received: x\n\nhi\n", 16, 0644);
-	write_file(qt_path(g->root, "todo/7"), todo, sizeof(todo), 0644);
+	qt_write(qt_path(g->root, "mess/1/4"), "Received: x\n\nhi\n", 16, 0644);
+	qt_write(qt_path(g->root, "info/1/4"), info, sizeof(info), 0600);
+	qt_write(qt_path(g->root, "remote/1/4"), chan, sizeof(chan), 0600);
+	qt_write(qt_path(g->root, "local/1/4"), chan, sizeof(chan), 0600);
+	qt_write(qt_path(g->root, "mess/1/7"), "Received: x\n\nhi\n", 16, 0644);
+	qt_write(qt_path(g->root, "todo/7"), todo, sizeof(todo), 0644);
 	g->r = queue_reader_find(MH_MTA_QMAIL);
 	g->mta.kind = MH_MTA_QMAIL;
 	g->mta.queue_directory = g->root;
@@ -439,7 +428,7 @@ qm_sparse(void **state)
 	qm_rig(&g);
 	/* message 10: a 2 GB info (over the size limit: not read at all),
 	 * a 60 MB remote (under it: read one block, seen to be zeros) */
-	write_file(qt_path(g.root, "mess/1/10"), "x", 1, 0644);
+	qt_write(qt_path(g.root, "mess/1/10"), "x", 1, 0644);
 	write_sparse(qt_path(g.root, "info/1/10"), GB2, 0600);
 	write_sparse(qt_path(g.root, "remote/1/10"), 60LL << 20, 0600);
 	/* message 13: a 2 GB mess file is only stat()ed */
@@ -472,13 +461,13 @@ x_rig(struct rig *g)
 	assert_int_equal(mkdir(qt_path(g->root, "msglog"), 0750), 0);
 	assert_int_equal(mkdir(qt_path(g->root, "input/a"), 0750), 0);
 	assert_int_equal(mkdir(qt_path(g->root, "input/b"), 0750), 0);
-	write_file(qt_path(g->root, "input/a/1xWxia-00007g-1I-H"),
+	qt_write(qt_path(g->root, "input/a/1xWxia-00007g-1I-H"),
 	    XH("1xWxia-00007g-1I"), strlen(XH("1xWxia-00007g-1I")), 0640);
-	write_file(qt_path(g->root, "input/a/1xWxia-00007g-1I-D"),
+	qt_write(qt_path(g->root, "input/a/1xWxia-00007g-1I-D"),
 	    "1xWxia-00007g-1I-D\nhi\n", 22, 0640);
-	write_file(qt_path(g->root, "input/b/1xWxib-00007g-1I-H"),
+	qt_write(qt_path(g->root, "input/b/1xWxib-00007g-1I-H"),
 	    XH("1xWxib-00007g-1I"), strlen(XH("1xWxib-00007g-1I")), 0640);
-	write_file(qt_path(g->root, "input/b/1xWxib-00007g-1I-D"),
+	qt_write(qt_path(g->root, "input/b/1xWxib-00007g-1I-D"),
 	    "1xWxib-00007g-1I-D\nhi\n", 22, 0640);
 	g->r = queue_reader_find(MH_MTA_EXIM);
 	g->mta.kind = MH_MTA_EXIM;
@@ -541,7 +530,7 @@ x_sparse(void **state)
 	write_sparse(qt_path(g.root, "input/a/1xWxic-00007g-1I-H"), GB2, 0640);
 	write_sparse(qt_path(g.root, "input/a/1xWxid-00007g-1I-H"),
 	    60LL << 20, 0640);
-	write_file(qt_path(g.root, "input/b/1xWxie-00007g-1I-H"),
+	qt_write(qt_path(g.root, "input/b/1xWxie-00007g-1I-H"),
 	    XH("1xWxie-00007g-1I"), strlen(XH("1xWxie-00007g-1I")), 0640);
 	write_sparse(qt_path(g.root, "input/b/1xWxie-00007g-1I-D"), GB2, 0640);
 	before = queue_bytes_read();

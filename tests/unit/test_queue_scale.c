@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,77 +106,8 @@ conf_for(struct conf_mta *m, struct conf *c, enum mh_mta kind, char *root)
 	m->split = 23;
 }
 
-/* ------------------------------------------------------------------ */
-
-static void
-postfix_threads(void **state)
-{
-	static const char *const dirs[] = { "maildrop", "incoming", "active",
-		"deferred", "deferred/A", "hold", "corrupt" };
-	struct pfq_rcpt r[3] = { { "a@gmail.example", 'R' },
-		{ "b@yahoo.example", 'R' }, { "c@done.example", 'D' } };
-	struct expect x = { 0 };
-	struct part *s1, *s4;
-	struct conf_mta mc;
-	char root[64] = "/tmp/mh-qs-XXXXXX";
-	struct conf c;
-	size_t i;
-
-	(void)state;
-	assert_non_null(mkdtemp(root));
-	for (i = 0; i < MH_ARRAY_SIZE(dirs); i++)
-		assert_int_equal(mkdir(qt_path(root, "%s", dirs[i]), 0700), 0);
-	for (i = 0; i < NMSG; i++) {
-		char sender[64], name[32];
-		struct pfq_msg m = { .arrival = 1700000000 + (long)i, .usec = 1,
-			.rcpt = r, .nrcpt = 1 + i % 3, .body = "Subject: x\n\nhi\n" };
-
-		if (i < F1)
-			m.sender = "flood1@spam.example";
-		else if (i < F1 + F2)
-			m.sender = "flood2@spam.example";
-		else if (i < F1 + F2 + NBOUNCE)
-			m.sender = "";
-		else {
-			snprintf(sender, sizeof(sender), "Junk%zu@x%zu.example",
-			    i, i % 97);
-			m.sender = sender;
-		}
-		snprintf(name, sizeof(name), "%05zX%X", i, 0xabcu);
-		assert_int_equal(pfq_write(qt_path(root, "%s", i % 5 ?
-		    "deferred/A" : "active"), name, 0700, &m), 0);
-		x.messages++;
-		x.recipients += 1 + (i % 3 == 2 ? 1 : i % 3);
-		if (m.sender[0] == '\0')
-			x.bounces++;
-	}
-	conf_for(&mc, &c, MH_MTA_POSTFIX, root);
-	s1 = scan_with(&mc, &c, 1, 1);
-	x.bytes = ((struct queue_part *)s1->data)->q_bytes;	/* the C records' sizes: checked equal below */
-	assert_true(x.bytes > 0);
-	check(s1, &x);
-	s4 = scan_with(&mc, &c, 4, 1);
-	check(s4, &x);
-	part_unref(s4);
-	/* and a rescan from memory says the same */
-	s4 = scan_with(&mc, &c, 4, 2);
-	check(s4, &x);
-	part_unref(s4);
-	part_unref(s1);
-	unsetenv("MH_QUEUE_THREADS");
-	qt_rmtree(root);
-}
-
-static void
-write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-}
-
+/* The sender of message i: the flooders, the bounces, then the junk
+ * (one message each), whatever the MTA. */
 static const char *
 sender_of(size_t i, char *buf, size_t len)
 {
@@ -191,6 +121,82 @@ sender_of(size_t i, char *buf, size_t len)
 	return buf;
 }
 
+/* One message written: what the snapshots must count for it. */
+static void
+count_msg(struct expect *x, size_t recipients, uint64_t bytes,
+    const char *sender)
+{
+	x->messages++;
+	x->bytes += bytes;
+	x->recipients += recipients;
+	if (sender[0] == '\0')
+		x->bounces++;
+}
+
+/*
+ * Read the queue at root with 1 thread, then with 4, then with 4 again
+ * for `rounds` rounds (the rescans from memory): all must say x; then
+ * remove the queue. Postfix's bytes are its C records' sizes, which the
+ * test does not add up (x->bytes 0): the 1-thread read's count, not 0,
+ * is held to the others.
+ */
+static void
+check_threads(enum mh_mta kind, char *root, struct expect *x, int rounds)
+{
+	struct part *s1, *s4;
+	struct conf_mta m;
+	struct conf c;
+
+	conf_for(&m, &c, kind, root);
+	s1 = scan_with(&m, &c, 1, 1);
+	if (x->bytes == 0) {
+		x->bytes = ((struct queue_part *)s1->data)->q_bytes;
+		assert_true(x->bytes > 0);
+	}
+	check(s1, x);
+	s4 = scan_with(&m, &c, 4, 1);
+	check(s4, x);
+	part_unref(s4);
+	s4 = scan_with(&m, &c, 4, rounds);
+	check(s4, x);
+	part_unref(s4);
+	part_unref(s1);
+	unsetenv("MH_QUEUE_THREADS");
+	qt_rmtree(root);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+postfix_threads(void **state)
+{
+	static const char *const dirs[] = { "maildrop", "incoming", "active",
+		"deferred", "deferred/A", "hold", "corrupt" };
+	struct pfq_rcpt r[3] = { { "a@gmail.example", 'R' },
+		{ "b@yahoo.example", 'R' }, { "c@done.example", 'D' } };
+	struct expect x = { 0 };
+	char root[64] = "/tmp/mh-qs-XXXXXX";
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (i = 0; i < MH_ARRAY_SIZE(dirs); i++)
+		assert_int_equal(mkdir(qt_path(root, "%s", dirs[i]), 0700), 0);
+	for (i = 0; i < NMSG; i++) {
+		char sender[64], name[32];
+		struct pfq_msg m = { .arrival = 1700000000 + (long)i, .usec = 1,
+			.rcpt = r, .nrcpt = 1 + i % 3, .body = "Subject: x\n\nhi\n" };
+
+		m.sender = sender_of(i, sender, sizeof(sender));
+		snprintf(name, sizeof(name), "%05zX%X", i, 0xabcu);
+		assert_int_equal(pfq_write(qt_path(root, "%s", i % 5 ?
+		    "deferred/A" : "active"), name, 0700, &m), 0);
+		/* the third recipient is delivered: not counted */
+		count_msg(&x, 1 + (i % 3 == 2 ? 1 : i % 3), 0, m.sender);
+	}
+	check_threads(MH_MTA_POSTFIX, root, &x, 2);
+}
+
 /* qmail: split 23, message i is number i + 100 in mess/, info/ and
  * remote/ (1 + i % 3 recipients, all pending), 2 bytes of message */
 static void
@@ -200,9 +206,6 @@ qmail_threads(void **state)
 		"todo", "intd", "bounce", "pid", "lock" };
 	struct expect x = { 0 };
 	char root[64] = "/tmp/mh-qs-XXXXXX";
-	struct part *s1, *s4;
-	struct conf_mta mc;
-	struct conf c;
 	size_t i, k;
 
 	(void)state;
@@ -222,30 +225,15 @@ qmail_threads(void **state)
 		for (k = 0; k < n; k++)
 			cl += (size_t)snprintf(chan + cl, sizeof(chan) - cl,
 			    "Tu%zu@d%zu.example", k, (i + k) % 7) + 1;
-		write_file(qt_path(root, "mess/%zu/%zu", id % 23, id), "hi", 2,
+		qt_write(qt_path(root, "mess/%zu/%zu", id % 23, id), "hi", 2,
 		    0644);
-		write_file(qt_path(root, "info/%zu/%zu", id % 23, id), info,
+		qt_write(qt_path(root, "info/%zu/%zu", id % 23, id), info,
 		    (size_t)il + 1, 0600);
-		write_file(qt_path(root, "remote/%zu/%zu", id % 23, id), chan,
+		qt_write(qt_path(root, "remote/%zu/%zu", id % 23, id), chan,
 		    cl, 0600);
-		x.messages++;
-		x.bytes += 2;
-		x.recipients += n;
-		if (snd[0] == '\0')
-			x.bounces++;
+		count_msg(&x, n, 2, snd);
 	}
-	conf_for(&mc, &c, MH_MTA_QMAIL, root);
-	s1 = scan_with(&mc, &c, 1, 1);
-	check(s1, &x);
-	s4 = scan_with(&mc, &c, 4, 1);
-	check(s4, &x);
-	part_unref(s4);
-	s4 = scan_with(&mc, &c, 4, 3);
-	check(s4, &x);
-	part_unref(s4);
-	part_unref(s1);
-	unsetenv("MH_QUEUE_THREADS");
-	qt_rmtree(root);
+	check_threads(MH_MTA_QMAIL, root, &x, 3);
 }
 
 /* Exim: split spool, message i in input/a, 1 + i % 3 recipients */
@@ -254,9 +242,6 @@ exim_threads(void **state)
 {
 	struct expect x = { 0 };
 	char root[64] = "/tmp/mh-qs-XXXXXX";
-	struct part *s1, *s4;
-	struct conf_mta mc;
-	struct conf c;
 	size_t i, k;
 
 	(void)state;
@@ -279,28 +264,14 @@ exim_threads(void **state)
 		hl += snprintf(h + hl, sizeof(h) - (size_t)hl,
 		    "\n020T To: x@gmail.example\n");
 		dl = snprintf(d, sizeof(d), "%s-D\nhi\n", id);
-		write_file(qt_path(root, "input/a/%s-D", id), d, (size_t)dl,
+		qt_write(qt_path(root, "input/a/%s-D", id), d, (size_t)dl,
 		    0640);
-		write_file(qt_path(root, "input/a/%s-H", id), h, (size_t)hl,
+		qt_write(qt_path(root, "input/a/%s-H", id), h, (size_t)hl,
 		    0640);
-		x.messages++;
-		x.bytes += 20 + 3 + 1;	/* To:, "hi\n", the blank line */
-		x.recipients += n;
-		if (snd[0] == '\0')
-			x.bounces++;
+		/* bytes: To:, "hi\n", the blank line */
+		count_msg(&x, n, 20 + 3 + 1, snd);
 	}
-	conf_for(&mc, &c, MH_MTA_EXIM, root);
-	s1 = scan_with(&mc, &c, 1, 1);
-	check(s1, &x);
-	s4 = scan_with(&mc, &c, 4, 1);
-	check(s4, &x);
-	part_unref(s4);
-	s4 = scan_with(&mc, &c, 4, 3);
-	check(s4, &x);
-	part_unref(s4);
-	part_unref(s1);
-	unsetenv("MH_QUEUE_THREADS");
-	qt_rmtree(root);
+	check_threads(MH_MTA_EXIM, root, &x, 3);
 }
 
 int
