@@ -24,32 +24,29 @@
 set -eu
 
 N=${1:-1000000}
-REPEAT=${REPEAT:-5}
 RATE=${RATE:-1000}
 DURATION=${DURATION:-60}
 FLOOD=${FLOOD:-8000000}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${top_builddir:-$(pwd)}
+. "$(dirname "$0")/lib.sh"
 MHD=$build/agent/mailhealthd
 GEN=$src/bench/gen-postfix-log
 PY=/usr/bin/python3
 
-die() { echo "bench-agent-logs: $*" >&2; exit 1; }
 [ -x "$MHD" ] || die "build first; looked for $MHD"
 for c in grep pflogsumm /usr/bin/time $PY; do
 	command -v "$c" >/dev/null || die "$c not found"
 done
 
-W=$(mktemp -d /tmp/mh-bench-agent-logs.XXXXXX)
+bench_workdir agent-logs
 DPID=
 WPID=
-cleanup() {
+# the writer and the daemon, should the bench stop while they run
+stop_tail() {
 	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
 	wait 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
 }
-trap cleanup EXIT
+BENCH_CLEANUP_HOOK=stop_tail
 
 conf() {	# FILE LOG: a configuration with that one log and nothing else
 	cat >"$1" <<EOF
@@ -82,22 +79,6 @@ print("check: received %d delivered %d deferred %d bounced %d rejected %d "
       "SASL failures %d lines %d" % got)
 sys.exit(got != want)
 EOF
-
-best_ms() {
-	$PY - "$REPEAT" "$@" <<'PY'
-import subprocess, sys, time
-n, cmd = int(sys.argv[1]), sys.argv[2:]
-P = subprocess.PIPE
-subprocess.run(cmd, stdout=P, stderr=P)
-best = None
-for _ in range(n):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=P, stderr=P)
-    dt = (time.perf_counter() - t) * 1000
-    best = dt if best is None or dt < best else best
-print("%.1f" % best)
-PY
-}
 
 echo "== first read (best of $REPEAT, warm cache)"
 T_GREP=$(best_ms grep -c status=sent "$W/mail.log")

@@ -18,40 +18,18 @@
 set -eu
 
 N=${1:-100000}
-REPEAT=${REPEAT:-5}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${top_builddir:-$(pwd)}
-MAILHEALTHD=$build/agent/mailhealthd
-QSCAN=$build/bench/qscan
-QFLOOR=$build/bench/qfloor
+. "$(dirname "$0")/lib.sh"
+need_qbins
+bench_workdir ex
 
-die() { echo "bench-exim: $*" >&2; exit 1; }
-[ -x "$MAILHEALTHD" ] && [ -x "$QSCAN" ] && [ -x "$QFLOOR" ] ||
-	die "build first (make agent/mailhealthd bench/qscan bench/qfloor); looked in $build"
-
-W=$(mktemp -d /tmp/mh-bench-ex.XXXXXX)
-chmod 755 "$W"
-cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$W"; }
-trap cleanup EXIT
-
-if [ -n "${QUEUE:-}" ]; then
-	S=$QUEUE
-else
-	S=$W/spool
-	echo "== generating $N messages in $S"
-	"$src/bench/gen-exim-queue" ${DISTINCT:+--distinct} -n "$N" "$S"
-fi
+make_queue spool gen-exim-queue ${DISTINCT:+--distinct}
 mkdir -p "$W/empty/input" "$W/empty/msglog"
-for q in spool empty; do
-	dir=$S
-	[ $q = spool ] || dir=$W/empty
-	printf 'agentx_socket = "%s/agentx.sock"\nmta exim { spool_directory = "%s" }\n' \
-		"$W" "$dir" >"$W/$q.conf"
-done
+queue_conf spool exim spool_directory "$Q"
+queue_conf empty exim spool_directory "$W/empty"
 
 # correctness first: the generator's truth
 "$MAILHEALTHD" --once -c "$W/spool.conf" >"$W/once.json" 2>/dev/null
-/usr/bin/python3 - "$W/once.json" "$S.truth" <<'PY' || die "mailhealthd and the generator's truth disagree"
+/usr/bin/python3 - "$W/once.json" "$Q.truth" <<'PY' || die "mailhealthd and the generator's truth disagree"
 import json, sys
 q = json.load(open(sys.argv[1]))["queue"]
 t = json.load(open(sys.argv[2]))
@@ -62,12 +40,6 @@ print("check: %d messages, %d bytes, %d recipients, %d frozen, top %s" % (got[:4
 sys.exit(got != want)
 PY
 
-EMPTY_RSS=$("$QSCAN" -n 1 "$W/empty.conf" 2>/dev/null | awk '$1 == "maxrss_kb" { print $2 }')
-cd "$S"
-echo "== timing: $REPEAT interleaved rounds, warm cache, scanner threads ${MH_QUEUE_THREADS:-default}"
-/usr/bin/python3 "$src/bench/qbench.py" --n "$N" --repeat "$REPEAT" \
-	--qscan "'$QSCAN' -n 3 '$W/spool.conf'" \
+run_qbench "$W/spool.conf" "$Q" \
 	--floor "'$QFLOOR' -s -H input" \
-	--find "find '$S/input' -type f | wc -l" \
-	--once "'$MAILHEALTHD' --once -c '$W/spool.conf'" \
-	--empty-rss "$EMPTY_RSS"
+	--find "find '$Q/input' -type f | wc -l"

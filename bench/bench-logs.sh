@@ -17,29 +17,26 @@
 set -eu
 
 N=${1:-1000000}
-REPEAT=${REPEAT:-5}
 RATE=${RATE:-1000}
 DURATION=${DURATION:-60}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${top_builddir:-$(pwd)}
+. "$(dirname "$0")/lib.sh"
 LOGCAT=$build/tests/logcat
 
-die() { echo "bench-logs: $*" >&2; exit 1; }
 [ -x "$LOGCAT" ] || die "build first (make tests/logcat); looked in $build"
 for c in grep wc /usr/bin/python3 /usr/bin/time; do
 	command -v "$c" >/dev/null || die "$c not found"
 done
 
-W=$(mktemp -d /tmp/mh-bench-logs.XXXXXX)
+bench_workdir logs
 LPID=
 WPID=
-cleanup() {
+# the writer and the reader, should the bench stop while they run
+stop_tail() {
 	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null
 	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null
 	wait 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
 }
-trap cleanup EXIT
+BENCH_CLEANUP_HOOK=stop_tail
 
 echo "== generating $N lines in $W/mail.log"
 "$src/bench/gen-postfix-log" -n "$N" "$W/mail.log"
@@ -51,25 +48,6 @@ got=$("$LOGCAT" -o -c "$W/mail.log" 2>"$W/once.err")
 grep -q ' noheader 0 ' "$W/once.err" ||
 	die "some headers were not recognised: $(head -1 "$W/once.err")"
 echo "check: $got lines, every header recognised"
-
-# best_ms CMD...: the best wall time of REPEAT runs, in ms, after one
-# warm-up run. stdout goes to a pipe, not /dev/null: GNU grep stops at
-# the first match when its output is /dev/null.
-best_ms() {
-	/usr/bin/python3 - "$REPEAT" "$@" <<'PY'
-import subprocess, sys, time
-n, cmd = int(sys.argv[1]), sys.argv[2:]
-P = subprocess.PIPE
-subprocess.run(cmd, stdout=P, stderr=P)
-best = None
-for _ in range(n):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=P, stderr=P)
-    dt = (time.perf_counter() - t) * 1000
-    best = dt if best is None or dt < best else best
-print("%.1f" % best)
-PY
-}
 
 echo "== timing (best of $REPEAT, warm cache)"
 T_GREP=$(best_ms grep -c status=sent "$W/mail.log")

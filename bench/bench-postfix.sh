@@ -19,44 +19,22 @@
 set -eu
 
 N=${1:-100000}
-REPEAT=${REPEAT:-5}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${top_builddir:-$(pwd)}
-MAILHEALTHD=$build/agent/mailhealthd
-QSCAN=$build/bench/qscan
-QFLOOR=$build/bench/qfloor
-
-die() { echo "bench-postfix: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || die "run as root (it starts a private Postfix)"
-[ -x "$MAILHEALTHD" ] && [ -x "$QSCAN" ] && [ -x "$QFLOOR" ] ||
-	die "build first (make agent/mailhealthd bench/qscan bench/qfloor); looked in $build"
+need_qbins
 for c in postfix postqueue find /usr/bin/python3; do
 	command -v "$c" >/dev/null || die "$c not found"
 done
 
-W=$(mktemp -d /tmp/mh-bench-pf.XXXXXX)
-chmod 755 "$W"
+bench_workdir pf
 . "$src/tests/integration/postfix.sh"
-cleanup() {
-	pf_stop
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+BENCH_CLEANUP_HOOK=pf_stop
 
-if [ -n "${QUEUE:-}" ]; then
-	SPOOL=$QUEUE
-else
-	SPOOL=$W/spool
-	echo "== generating $N messages in $SPOOL"
-	"$src/bench/gen-postfix-queue" ${DISTINCT:+--distinct} -n "$N" "$SPOOL"
-fi
-PF_SERVICES=showq pf_start "$W" "$SPOOL" || die "cannot start Postfix"
-for q in spool empty; do
-	dir=$SPOOL
-	[ $q = spool ] || { dir=$W/empty; "$src/bench/gen-postfix-queue" -n 0 "$dir" >/dev/null; }
-	printf 'agentx_socket = "%s/agentx.sock"\nmta postfix { queue_directory = "%s" }\n' \
-		"$W" "$dir" >"$W/$q.conf"
-done
+make_queue spool gen-postfix-queue ${DISTINCT:+--distinct}
+PF_SERVICES=showq pf_start "$W" "$Q" || die "cannot start Postfix"
+"$src/bench/gen-postfix-queue" -n 0 "$W/empty" >/dev/null
+queue_conf spool postfix queue_directory "$Q"
+queue_conf empty postfix queue_directory "$W/empty"
 
 # correctness first: the same numbers as showq, and every sender with
 # more than one message in the top senders exactly as showq counts it
@@ -76,13 +54,7 @@ print("check: %d messages, %d bytes, %d recipients, top %s" % (got[:3] + (top[:4
 sys.exit(got != want)
 PY
 
-EMPTY_RSS=$("$QSCAN" -n 1 "$W/empty.conf" 2>/dev/null | awk '$1 == "maxrss_kb" { print $2 }')
-cd "$SPOOL"
-echo "== timing: $REPEAT interleaved rounds, warm cache, scanner threads ${MH_QUEUE_THREADS:-default}"
-/usr/bin/python3 "$src/bench/qbench.py" --n "$N" --repeat "$REPEAT" \
-	--qscan "'$QSCAN' -n 3 '$W/spool.conf'" \
+run_qbench "$W/spool.conf" "$Q" \
 	--floor "'$QFLOOR' maildrop incoming active deferred hold corrupt" \
-	--find "find '$SPOOL' -type f | wc -l" \
-	--ref "postqueue -j=postqueue -c '$PF_CONF' -j" \
-	--once "'$MAILHEALTHD' --once -c '$W/spool.conf'" \
-	--empty-rss "$EMPTY_RSS"
+	--find "find '$Q' -type f | wc -l" \
+	--ref "postqueue -j=postqueue -c '$PF_CONF' -j"

@@ -19,41 +19,19 @@
 set -eu
 
 N=${1:-100000}
-REPEAT=${REPEAT:-5}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${top_builddir:-$(pwd)}
-MAILHEALTHD=$build/agent/mailhealthd
-QSCAN=$build/bench/qscan
-QFLOOR=$build/bench/qfloor
-
-die() { echo "bench-qmail: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || die "run as root (the queue is owned by qmail's users)"
-[ -x "$MAILHEALTHD" ] && [ -x "$QSCAN" ] && [ -x "$QFLOOR" ] ||
-	die "build first (make agent/mailhealthd bench/qscan bench/qfloor); looked in $build"
+need_qbins
+bench_workdir qm
 
-W=$(mktemp -d /tmp/mh-bench-qm.XXXXXX)
-chmod 755 "$W"
-cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$W"; }
-trap cleanup EXIT
-
-if [ -n "${QUEUE:-}" ]; then
-	Q=$QUEUE
-else
-	Q=$W/queue
-	echo "== generating $N messages in $Q"
-	"$src/bench/gen-qmail-queue" ${DISTINCT:+-d} -u -n "$N" "$Q"
-fi
+make_queue queue gen-qmail-queue ${DISTINCT:+-d} -u
 mkdir -p "$W/empty"
 for d in mess info local remote; do
 	for i in $(seq 0 22); do mkdir -p "$W/empty/$d/$i"; done
 done
 mkdir -p "$W/empty/todo" "$W/empty/intd" "$W/empty/bounce" "$W/empty/lock" "$W/empty/pid"
-for q in queue empty; do
-	dir=$Q
-	[ $q = queue ] || dir=$W/empty
-	printf 'agentx_socket = "%s/agentx.sock"\nmta qmail { queue_directory = "%s" }\n' \
-		"$W" "$dir" >"$W/$q.conf"
-done
+queue_conf queue qmail queue_directory "$Q"
+queue_conf empty qmail queue_directory "$W/empty"
 
 # correctness first: the generator's truth
 "$MAILHEALTHD" --once -c "$W/queue.conf" >"$W/once.json" 2>/dev/null
@@ -69,12 +47,6 @@ sys.exit(want is not None and got != want)
 PY
 fi
 
-EMPTY_RSS=$("$QSCAN" -n 1 "$W/empty.conf" 2>/dev/null | awk '$1 == "maxrss_kb" { print $2 }')
-cd "$Q"
-echo "== timing: $REPEAT interleaved rounds, warm cache, scanner threads ${MH_QUEUE_THREADS:-default}"
-/usr/bin/python3 "$src/bench/qbench.py" --n "$N" --repeat "$REPEAT" \
-	--qscan "'$QSCAN' -n 3 '$W/queue.conf'" \
+run_qbench "$W/queue.conf" "$Q" \
 	--floor "'$QFLOOR' info local remote todo" \
-	--find "find '$Q' -type f | wc -l" \
-	--once "'$MAILHEALTHD' --once -c '$W/queue.conf'" \
-	--empty-rss "$EMPTY_RSS"
+	--find "find '$Q' -type f | wc -l"

@@ -16,11 +16,7 @@ CLEANUP_HOOK=pf_stop
 plan 15
 
 # --- the SMS side: gateway, handler config, snmptrapd ----------------
-start_gateway ok
-write_conf
-"$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" >/dev/null ||
-	bail "bad sms config: $("$MAILHEALTH_SMS" --check-config -c "$T/sms.conf" 2>&1)"
-start_snmptrapd
+start_pager
 
 # gw_text N: the Nth SMS text the gateway accepted (1-based)
 gw_text() { gwq "ok[$1 - 1]['query']['text']"; }
@@ -28,18 +24,7 @@ gw_text() { gwq "ok[$1 - 1]['query']['text']"; }
 # --- the agent side: Postfix, snmpd, mailhealthd ------------------------
 pf_start "$T/pf" || bail "cannot start a private Postfix"
 start_snmpd "$TRAP_PORT"
-cat >"$T/mailhealthd.conf" <<EOF
-interval = 1
-agentx_ping = 1
-mta postfix { queue_directory = "$PF_QUEUE" }
-alarm queue-high {
-	metric   = "queue.total"
-	rising   = 5
-	falling  = 2
-	severity = critical
-	text     = "queue big"
-}
-EOF
+queue_alarm_conf postfix "$PF_QUEUE" 'text     = "queue big"'
 start_agent "$T/mailhealthd.conf"
 is "$(sget $MH.1.10.1.0)" 0 "no active alarm with an empty queue"
 

@@ -2,8 +2,8 @@
 # drsync-snmp.sh: the DR sync collector end to end with two servers on
 # one machine: a primary and a DR, each with its own directory, its own
 # snmpd and its own mailhealthd, and real rsync copying the primary's
-# mail tree to the DR's every half second (a stand-in for the site's
-# replication job). Both snmpds send their notifications to one
+# mail tree to the DR's whenever the primary's stamp changes (a stand-in
+# for the site's replication job, lsyncd style). Both snmpds send their notifications to one
 # snmptrapd running mailhealth-sms, which pages a loopback gateway.
 #
 #   1. the primary writes its stamp every round and sees its peer (a
@@ -87,11 +87,23 @@ pget() { SNMP_PORT=$SNMP_PORT_pri sget "$@"; }
 dget() { SNMP_PORT=$SNMP_PORT_dr sget "$@"; }
 DS=$MH.1.7
 
-# the replication job: rsync every half second while it runs
+# stamp_seq: the seq of the primary's last stamp (empty before the first)
+stamp_seq() { sed -n 's/^seq //p' "$PRI/.mailhealth-stamp" 2>/dev/null; }
+# stamp_after N: the primary has written a stamp newer than seq N
+stamp_after() { [ "$(stamp_seq)" -gt "${1:-0}" ]; }
+
+# the replication job: like lsyncd, it copies when the primary's tree
+# changes, and the primary rewrites its stamp every round. So it waits on
+# a newer stamp (wait_until's poll), not on a cadence of its own. The seq
+# is read before the copy: a stamp written during the rsync is copied by
+# the next pass at once. The 10 s bound only lets the loop go round if
+# the primary stalls.
 replicate() {
+	local seen
 	while :; do
+		seen=$(stamp_seq)
 		rsync -a --delete "$PRI/" "$DR/"
-		sleep 0.5 # the job's own cadence, as cron or lsyncd would have
+		wait_until 10 stamp_after "$seen"
 	done
 }
 start_sync() {
@@ -107,8 +119,8 @@ stop_sync() {
 # --- 1. syncing -----------------------------------------------------------
 wait_until 10 test -s "$PRI/.mailhealth-stamp"
 ok $? "the primary writes its stamp"
-seq1=$(sed -n 's/^seq //p' "$PRI/.mailhealth-stamp")
-wait_until 10 sh -c "[ \$(sed -n 's/^seq //p' '$PRI/.mailhealth-stamp') -gt $seq1 ]"
+seq1=$(stamp_seq)
+wait_until 10 stamp_after "$seq1"
 ok $? "... every round (seq $seq1, then more)"
 is "$(pget $DS.1.0)" 1 "primary: mhDrSyncStatus ok(1)"
 is "$(pget $DS.5.0)" 1 "primary: mhDrSyncRole primary(1)"

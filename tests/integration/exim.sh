@@ -24,6 +24,9 @@
 #   exim_truth OUT         the queue as Exim lists it (-bp, and -Mset for
 #                          exact sizes and arrival times) as the JSON that
 #                          queue-compare.py reads
+#   exim_auth_conf         prints the configuration's authenticators:
+#                          PLAIN and LOGIN (plaintext), alice/alicepw the
+#                          one account (logs-exim.sh, tests/logs/collect.sh)
 
 EXIM_CACHE=${MAILHEALTH_EXIM_CACHE:-/var/cache/mailhealth-test/exim}
 
@@ -86,6 +89,23 @@ EOF
 	[ -z "$missing" ] || bail "exim lacks libraries: $missing"
 	$EXIM -bV >"$EXIM_DIR/bV.out" 2>&1 || bail "exim -bV: $(tail -3 "$EXIM_DIR/bV.out")"
 	export EXIM EXIM_DIR
+}
+
+exim_auth_conf() {
+	cat <<'EOF'
+begin authenticators
+plain_server:
+  driver = plaintext
+  public_name = PLAIN
+  server_condition = ${if and {{eq{$auth2}{alice}}{eq{$auth3}{alicepw}}}}
+  server_set_id = $auth2
+login_server:
+  driver = plaintext
+  public_name = LOGIN
+  server_prompts = Username:: : Password::
+  server_condition = ${if and {{eq{$auth1}{alice}}{eq{$auth2}{alicepw}}}}
+  server_set_id = $auth1
+EOF
 }
 
 exim_send() {

@@ -11,7 +11,9 @@
 #   waiting        wait_until SECONDS CMD... (the one poll loop: no fixed
 #                  sleeps anywhere); now_ms
 #   SNMP agent     free_port udp|tcp; base_mibs; start_snmpd [TRAPSINK];
-#                  stop_snmpd; sget OID; swalk OID; start_agent CONF
+#                  stop_snmpd; sget OID; swalk OID; start_agent CONF;
+#                  queue_alarm_conf MTA DIR [LINES...]
+#   --once         once_traffic JSON [PYEXPR...]
 #   SMS side       start_gateway [MODE] [PORT]; stop_gateway; gw_mode M;
 #                  gwq PYEXPR; gw_ok_count; gw_count_is PYEXPR WANT;
 #                  write_conf [LINES...]; audit_count EVENT;
@@ -300,6 +302,38 @@ agent_ready() {
 	*"No Such"* | *Timeout* | *"No Response"* | "") return 1 ;;
 	esac
 	return 0
+}
+
+# queue_alarm_conf MTA DIR [LINES...]: $T/mailhealthd.conf for MTA's
+# queue in DIR, collected every second, and the alarm queue-high
+# (queue.total, rising 5, falling 2, critical); LINES go into the alarm
+# section (a text, say)
+queue_alarm_conf() {
+	local l
+	{
+		printf 'interval = 1\nagentx_ping = 1\n'
+		printf 'mta %s { queue_directory = "%s" }\n' "$1" "$2"
+		printf 'alarm queue-high {\n\tmetric   = "queue.total"\n'
+		printf '\trising   = 5\n\tfalling  = 2\n\tseverity = critical\n'
+		shift 2
+		for l in "$@"; do printf '\t%s\n' "$l"; done
+		echo "}"
+	} >"$T/mailhealthd.conf"
+}
+
+# once_traffic JSON [PYEXPR...]: from mailhealthd --once's JSON, on one
+# line: received, delivered, deferred, bounced and rejected (traffic
+# totals), then the authentication failures, then each PYEXPR, evaluated
+# over j, the whole document
+once_traffic() {
+	"$PY" - "$@" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+t = j["traffic"]
+v = [t["received_total"], t["delivered_total"], t["deferred_total"],
+     t["bounced_total"], t["rejected_total"], j["auth"]["failures_total"]]
+print(*(v + [eval(e) for e in sys.argv[2:]]))
+EOF
 }
 
 # ---- the SMS side: the loopback gateway -----------------------------------

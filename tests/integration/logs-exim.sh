@@ -80,22 +80,8 @@ EOF
 	transport sink "$MX_OK"
 	transport defer "$MX_421"
 	transport bounce "$MX_550"
-	cat <<EOF
-begin retry
-* * F,7d,1h
-begin authenticators
-plain_server:
-  driver = plaintext
-  public_name = PLAIN
-  server_condition = \${if and {{eq{\$auth2}{alice}}{eq{\$auth3}{alicepw}}}}
-  server_set_id = \$auth2
-login_server:
-  driver = plaintext
-  public_name = LOGIN
-  server_prompts = Username:: : Password::
-  server_condition = \${if and {{eq{\$auth1}{alice}}{eq{\$auth2}{alicepw}}}}
-  server_set_id = \$auth1
-EOF
+	printf 'begin retry\n* * F,7d,1h\n'
+	exim_auth_conf
 } >"$E/exim.conf"
 chmod 644 "$E/exim.conf"
 EX="env LD_LIBRARY_PATH=${EXIM_LIBS:-} $EXIM_BIN -C $E/exim.conf"

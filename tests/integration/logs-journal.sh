@@ -77,14 +77,7 @@ golden() {
 }
 "$MAILHEALTHD" --once -c "$T/mailhealthd.conf" >"$T/once.json" 2>"$T/once.err"
 is $? 0 "mailhealthd --once reads the journal directory"
-got=$("$PY" -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-t = j["traffic"]
-print(t["received_total"], t["delivered_total"], t["deferred_total"],
-      t["bounced_total"], t["rejected_total"], j["auth"]["failures_total"],
-      j["logs"]["sources"][0]["kind"])
-' "$T/once.json")
+got=$(once_traffic "$T/once.json" 'j["logs"]["sources"][0]["kind"]')
 is "$got" "$(golden received) $(golden delivered) $(golden deferred) $(golden bounced) $(golden rejected) $(golden auth_fail) journal" \
     "the counts of the Postfix log's golden events, cron's entries left out"
 

@@ -111,13 +111,7 @@ ok $? "mhDeferTable: gmail.example deferred once (421 4.7.28)"
 # the replay reads the rotated files, then current
 "$MAILHEALTHD" --once -c "$T/mailhealthd.conf" >"$T/once.json" 2>"$T/once.err"
 is $? 0 "mailhealthd --once exits 0"
-got=$("$PY" -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-t = j["traffic"]
-print(t["received_total"], t["delivered_total"], t["deferred_total"],
-      t["bounced_total"], t["rejected_total"], j["auth"]["failures_total"])
-' "$T/once.json")
+got=$(once_traffic "$T/once.json")
 is "$got" "$RECEIVED $DELIVERED $DEFERRED $BOUNCED $REJECTED $FAILS" \
     "--once replays both directories to the same counts"
 

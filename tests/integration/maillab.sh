@@ -7,6 +7,22 @@
 #   lab_stop       stop it all (CLEANUP_HOOK)
 #   lab_sendmail_as USER RCPT...   a local submission with sendmail(1) run
 #                  as USER (stdin: the message)
+#   lab_dovecot_conf DIR INSTANCE PROTOCOLS PLAINTEXT IMAP POP3
+#                  DIR/dovecot.conf: a Dovecot on 127.0.0.1, IMAP and POP3
+#                  on those ports, no TLS, DIR/passwd for users and
+#                  passwords, DIR/dovecot.log, SASL for Postfix on
+#                  DIR/auth-postfix; disable_plaintext_auth = PLAINTEXT.
+#                  The caller appends what else its Dovecot needs.
+#   lab_postfix_conf PF DC DOMAIN MYDEST LOCALMAPS SMTP SUBMISSION
+#                  PF/etc/main.cf and master.cf: a Postfix on 127.0.0.1,
+#                  mx.DOMAIN, queue in PF/spool, log PF/log/maillog,
+#                  mydestination MYDEST, local_recipient_maps LOCALMAPS,
+#                  routes in PF/etc/transport, Dovecot SASL (DC as for
+#                  lab_dovecot_conf), smtpd on port SMTP, AUTH only on
+#                  SUBMISSION, no queue runs or retries of its own. The
+#                  caller appends what else its Postfix needs.
+#   (the two *_conf need nothing of lib.sh: tests/logs/collect.sh uses
+#   them too)
 #
 #   LAB_SMTP       smtpd, port 25's role (syslog_name postfix)
 #   LAB_SUBMISSION smtpd with syslog_name postfix/submission, AUTH only
@@ -23,6 +39,9 @@
 # mount namespace where /etc/postfix is a copy that does, so the
 # system's Postfix configuration is never touched.
 
+# where postfix.sh is, as an absolute path: lab_postfix_conf reads its
+# master.cf, whatever the caller's directory by then
+_lab_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=
 LAB_UP_PF=
 LAB_UP_DC=
@@ -30,6 +49,104 @@ LAB_MX_PID=
 
 lab_wait_for() {	# FILE TEXT: until FILE holds TEXT, 20 s at most
 	wait_until 20 grep -q -- "$2" "$1"
+}
+
+lab_dovecot_conf() {
+	cat >"$1/dovecot.conf" <<EOF
+base_dir = $1/run
+instance_name = $2
+protocols = $3
+listen = 127.0.0.1
+log_path = $1/dovecot.log
+ssl = no
+disable_plaintext_auth = $4
+auth_mechanisms = plain login
+auth_verbose = yes
+mail_location = maildir:~/Maildir
+first_valid_uid = 1000
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {
+  driver = passwd-file
+  args = $1/passwd
+}
+userdb {
+  driver = passwd-file
+  args = $1/passwd
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $5
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $6
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service auth {
+  unix_listener $1/auth-postfix {
+    mode = 0666
+  }
+}
+EOF
+}
+
+lab_postfix_conf() {
+	cat >"$1/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $1/spool
+data_directory = $1/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.$3
+mydomain = $3
+myorigin = \$myhostname
+mydestination =${4:+ $4}
+relayhost =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.1/32
+alias_maps =
+alias_database =
+local_recipient_maps =${5:+ $5}
+biff = no
+maillog_file = $1/log/maillog
+maillog_file_prefixes = $1/log
+smtputf8_enable = no
+disable_dns_lookups = yes
+smtp_dns_support_level = disabled
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+queue_run_delay = 3600s
+minimal_backoff_time = 3600s
+maximal_backoff_time = 7200s
+delay_warning_time = 0
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $2/auth-postfix
+smtpd_sasl_auth_enable = yes
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+transport_maps = texthash:$1/etc/transport
+EOF
+	# the services of tests/integration/postfix.sh's master.cf, whose
+	# smtpd lines are these two
+	sed -n '/^\tcat >"\$PF_CONF\/master.cf" <</,/^EOF/p' \
+	    "$_lab_here/postfix.sh" | sed '1d;$d' \
+	    >"$1/etc/master.cf"
+	cat >>"$1/etc/master.cf" <<EOF
+127.0.0.1:$6 inet n  -       n       -       -       smtpd
+127.0.0.1:$7 inet n  -       n       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+EOF
 }
 
 lab_start() {
@@ -62,52 +179,10 @@ bob:{PLAIN}bobpw:5000:5000::$LAB/dc/home/bob
 EOF
 	chmod 644 "$LAB/dc/passwd"
 	chown 5000:5000 "$LAB/dc/home"
-	cat >"$LAB/dc/dovecot.conf" <<EOF
-base_dir = $LAB/dc/run
-instance_name = dovecot-mhlab
-protocols = imap pop3
-listen = 127.0.0.1
-log_path = $LAB_DOVELOG
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_verbose = yes
+	lab_dovecot_conf "$LAB/dc" dovecot-mhlab "imap pop3" no "$LAB_IMAP" \
+	    "$LAB_POP3"
+	cat >>"$LAB/dc/dovecot.conf" <<EOF
 auth_failure_delay = 0
-mail_location = maildir:~/Maildir
-first_valid_uid = 1000
-default_internal_user = dovecot
-default_login_user = dovenull
-passdb {
-  driver = passwd-file
-  args = $LAB/dc/passwd
-}
-userdb {
-  driver = passwd-file
-  args = $LAB/dc/passwd
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $LAB_IMAP
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = $LAB_POP3
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
-service auth {
-  unix_listener $LAB/dc/auth-postfix {
-    mode = 0666
-  }
-}
 # no growing delay for the failures of one address (auth penalty): the
 # tests make many on purpose, and Postfix gives up on a slow answer
 service anvil {
@@ -124,51 +199,9 @@ EOF
 sink.test	smtp:[127.0.0.1]:$mx_ok
 gmail.test	smtp:[127.0.0.1]:$mx_421
 EOF
-	cat >"$LAB/pf/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $LAB/pf/spool
-data_directory = $LAB/pf/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.lab.test
-mydomain = lab.test
-myorigin = \$myhostname
-mydestination =
-relayhost =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.1/32
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-maillog_file = $LAB_MAILLOG
-maillog_file_prefixes = $LAB/pf/log
-smtputf8_enable = no
-disable_dns_lookups = yes
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-queue_run_delay = 3600s
-minimal_backoff_time = 3600s
-maximal_backoff_time = 7200s
-delay_warning_time = 0
-smtpd_error_sleep_time = 0
-smtpd_sasl_type = dovecot
-smtpd_sasl_path = $LAB/dc/auth-postfix
-smtpd_sasl_auth_enable = yes
-smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
-transport_maps = texthash:$LAB/pf/etc/transport
-EOF
-	sed -n '/^\tcat >"\$PF_CONF\/master.cf" <</,/^EOF/p' \
-	    "$top_srcdir/tests/integration/postfix.sh" | sed '1d;$d' \
-	    >"$LAB/pf/etc/master.cf"
-	cat >>"$LAB/pf/etc/master.cf" <<EOF
-127.0.0.1:$LAB_SMTP inet n  -       n       -       -       smtpd
-127.0.0.1:$LAB_SUBMISSION inet n  -       n       -       -       smtpd
-  -o syslog_name=postfix/submission
-  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
-EOF
+	lab_postfix_conf "$LAB/pf" "$LAB/dc" lab.test "" "" "$LAB_SMTP" \
+	    "$LAB_SUBMISSION"
+	echo "smtpd_error_sleep_time = 0" >>"$LAB/pf/etc/main.cf"
 	postfix -c "$LAB/pf/etc" start >"$LAB/pf/start.log" 2>&1 ||
 		bail "postfix start failed: $(cat "$LAB/pf/start.log")"
 	LAB_UP_PF=1

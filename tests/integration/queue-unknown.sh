@@ -26,17 +26,7 @@ pf_stop
 
 start_pager
 start_snmpd "$TRAP_PORT"
-cat >"$T/mailhealthd.conf" <<EOC
-interval = 1
-agentx_ping = 1
-mta postfix { queue_directory = "$PF_QUEUE" }
-alarm queue-high {
-	metric   = "queue.total"
-	rising   = 5
-	falling  = 2
-	severity = critical
-}
-EOC
+queue_alarm_conf postfix "$PF_QUEUE"
 start_agent "$T/mailhealthd.conf"
 wait_until 20 gw_count_is 1
 ok $? "8 deferred messages raise the queue alarm"

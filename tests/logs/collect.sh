@@ -34,6 +34,9 @@ top=$(cd "$here/../.." && pwd)
 L=$(mktemp -d /tmp/mh-logcollect.XXXXXX)
 chmod 755 "$L"
 PIDS=()
+# lab_dovecot_conf and lab_postfix_conf: the configurations the log
+# integration tests' lab has too
+. "$top/tests/integration/maillab.sh"
 
 die() { echo "collect: $*" >&2; exit 1; }
 # refused CMD...: CMD must fail (an SMTP client the server turns away)
@@ -82,47 +85,10 @@ bob:{PLAIN}bobpw:5000:5000::$L/dc/home/bob
 EOF
 chmod 644 "$L/dc/passwd"
 chown 5000:5000 "$L/dc/home"
-dc_conf() {
-	cat >"$L/dc/dovecot.conf" <<EOF
-base_dir = $L/dc/run
-instance_name = dovecot-mhcollect
-protocols = imap pop3 submission
-listen = 127.0.0.1
-log_path = $L/dc/dovecot.log
-ssl = no
-disable_plaintext_auth = $1
-auth_mechanisms = plain login
-auth_verbose = yes
-mail_location = maildir:~/Maildir
-first_valid_uid = 1000
-default_internal_user = dovecot
-default_login_user = dovenull
-passdb {
-  driver = passwd-file
-  args = $L/dc/passwd
-}
-userdb {
-  driver = passwd-file
-  args = $L/dc/passwd
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = 23143
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = 23110
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
+dc_conf() {	# dc_conf PLAINTEXT: disable_plaintext_auth = PLAINTEXT
+	lab_dovecot_conf "$L/dc" dovecot-mhcollect "imap pop3 submission" "$1" \
+	    23143 23110
+	cat >>"$L/dc/dovecot.conf" <<EOF
 service submission-login {
   inet_listener submission {
     address = 127.0.0.1
@@ -131,11 +97,6 @@ service submission-login {
 }
 submission_relay_host = 127.0.0.1
 submission_relay_port = 23025
-service auth {
-  unix_listener $L/dc/auth-postfix {
-    mode = 0666
-  }
-}
 EOF
 }
 dc_conf no
@@ -162,56 +123,17 @@ EOF
 printf 'alice@virt.test virt.test/alice/\n' >"$L/pf/etc/vmailbox"
 printf '/^Subject:.*SPAM/ REJECT spam subject\n' >"$L/pf/etc/hc"
 printf '/BADBODY/ REJECT bad body\n' >"$L/pf/etc/bc"
-cat >"$L/pf/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $L/pf/spool
-data_directory = $L/pf/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.lplab.test
-mydomain = lplab.test
-myorigin = \$myhostname
-mydestination = local.test
-relayhost =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.1/32
-alias_maps =
-alias_database =
-local_recipient_maps = unix:passwd.byname
+lab_postfix_conf "$L/pf" "$L/dc" lplab.test local.test unix:passwd.byname \
+    23025 23588
+cat >>"$L/pf/etc/main.cf" <<EOF
 mail_spool_directory = $L/pf/mail
 virtual_mailbox_domains = virt.test
 virtual_mailbox_base = $L/pf/vmail
 virtual_mailbox_maps = texthash:$L/pf/etc/vmailbox
 virtual_uid_maps = static:5000
 virtual_gid_maps = static:5000
-biff = no
-maillog_file = $L/pf/log/maillog
-maillog_file_prefixes = $L/pf/log
-smtputf8_enable = no
-disable_dns_lookups = yes
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-queue_run_delay = 3600s
-minimal_backoff_time = 3600s
-maximal_backoff_time = 7200s
-delay_warning_time = 0
-smtpd_sasl_type = dovecot
-smtpd_sasl_path = $L/dc/auth-postfix
-smtpd_sasl_auth_enable = yes
-smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
-transport_maps = texthash:$L/pf/etc/transport
 header_checks = regexp:$L/pf/etc/hc
 body_checks = regexp:$L/pf/etc/bc
-EOF
-sed -n '/^\tcat >"\$PF_CONF\/master.cf" <</,/^EOF/p' \
-    "$top/tests/integration/postfix.sh" | sed '1d;$d' >"$L/pf/etc/master.cf"
-cat >>"$L/pf/etc/master.cf" <<'EOF'
-127.0.0.1:23025 inet n  -       n       -       -       smtpd
-127.0.0.1:23588 inet n  -       n       -       -       smtpd
-  -o syslog_name=postfix/submission
-  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
 EOF
 postfix -c "$L/pf/etc" start >/dev/null 2>&1 || die "postfix start failed"
 PF_UP=1
@@ -451,19 +373,8 @@ smtp_bounce:
   allow_localhost
 begin retry
 * * F,7d,1h
-begin authenticators
-plain_server:
-  driver = plaintext
-  public_name = PLAIN
-  server_condition = \${if and {{eq{\$auth2}{alice}}{eq{\$auth3}{alicepw}}}}
-  server_set_id = \$auth2
-login_server:
-  driver = plaintext
-  public_name = LOGIN
-  server_prompts = Username:: : Password::
-  server_condition = \${if and {{eq{\$auth1}{alice}}{eq{\$auth2}{alicepw}}}}
-  server_set_id = \$auth1
 EOF
+exim_auth_conf >>"$E/exim.conf"
 chmod 644 "$E/exim.conf"
 EX="env LD_LIBRARY_PATH=${EXIM_LIBS:-} $EXIM_BIN -C $E/exim.conf"
 $EX -bdf &	# -bdf: stays in the foreground, so $! is the daemon
