@@ -1,6 +1,7 @@
 /*
- * util.h: what every mailhealth program shares: logging, allocation and
- * a growable string buffer. Nothing here knows about SNMP or mail.
+ * util.h: what every mailhealth program shares: logging, allocation, a
+ * growable string buffer and a string hash. Nothing here knows about
+ * SNMP or mail.
  */
 #ifndef MH_UTIL_H
 #define MH_UTIL_H
@@ -79,5 +80,28 @@ size_t mhstr_clean(char *dst, size_t dstsz, const char *src, size_t len,
 void strbuf_clean(struct strbuf *b, const char *s, size_t len, size_t max);
 /* A JSON string of the cleaned text (at most MH_STR_MAX octets). */
 void strbuf_json_text(struct strbuf *b, const char *s);
+
+/* hash ----------------------------------------------------------------
+ * FNV-1a, 64 bits, for the hash tables of both programs and the hashes
+ * kept in the logs' state files. The offset basis is a digit short of
+ * FNV's own (14695981039346656037): the state files hold hashes made
+ * with this one, so it stays. A byte's low bits reach only the low bits of h, so
+ * a table indexed by h & mask folds high bits in first, each caller as
+ * its keys need. Inline: it runs for every log line and queue file. */
+#define MH_FNV1A64_BASIS 1469598103934665603ULL
+#define MH_FNV1A64_PRIME 1099511628211ULL
+static inline uint64_t
+mh_fnv1a64(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = MH_FNV1A64_BASIS;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= MH_FNV1A64_PRIME;
+	}
+	return h;
+}
 
 #endif

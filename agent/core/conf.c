@@ -186,6 +186,18 @@ conf_where(cfg_t *sec, char *buf, size_t len)
 	return buf;
 }
 
+static char *
+dupnull(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+char *
+conf_strdup(cfg_t *sec, const char *name)
+{
+	return dupnull(cfg_getstr(sec, name));
+}
+
 static int
 v_alarm(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -233,12 +245,6 @@ conf_free(struct conf *c)
 	free(c->pidfile);
 	free(c->state_directory);
 	free(c);
-}
-
-static char *
-dupnull(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
 }
 
 const struct conf_col *
@@ -430,12 +436,12 @@ conf_load(const char *file, char **err)
 
 		ca->name = xstrdup(cfg_title(a));
 		ca->metric = xstrdup(cfg_getstr(a, "metric"));
-		ca->instance = dupnull(cfg_getstr(a, "instance"));
+		ca->instance = conf_strdup(a, "instance");
 		ca->rising = cfg_getfloat(a, "rising");
 		ca->falling = cfg_getfloat(a, "falling");
 		ca->hold = cfg_getint(a, "hold");
 		ca->severity = (enum mh_severity)cfg_getint(a, "severity");
-		ca->text = dupnull(cfg_getstr(a, "text"));
+		ca->text = conf_strdup(a, "text");
 	}
 
 	/* every collector reads its own sections */

@@ -188,6 +188,9 @@ struct conf_range {
 void conf_ranges(cfg_t *, const struct conf_range *, size_t n);
 /* "FILE:LINE: " for a section, into buf, for errors found after parsing */
 const char *conf_where(cfg_t *sec, char *buf, size_t len);
+/* A string option of a section, copied for the collector's own conf
+ * (the cfg_t is freed after reading); NULL when it is not set. */
+char *conf_strdup(cfg_t *sec, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* collect.c: the collector threads and the snapshot they feed.

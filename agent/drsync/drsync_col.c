@@ -144,14 +144,6 @@ drsync_conf_free(void *p)
 	free(k);
 }
 
-static char *
-dup_opt(cfg_t *sec, const char *name)
-{
-	const char *s = cfg_getstr(sec, name);
-
-	return s ? xstrdup(s) : NULL;
-}
-
 /* An option the method does not use is a mistake (a command left over
  * from a method that changed, a stamp_file for DRBD): say so. */
 static const char *
@@ -205,12 +197,12 @@ drsync_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 		    unused, drsync_method_name(k->o.method));
 		goto fail;
 	}
-	k->o.stamp_file = k->stamp_file = dup_opt(sec, "stamp_file");
-	k->o.drbdsetup = k->drbdsetup = dup_opt(sec, "drbdsetup");
-	k->o.proc_drbd = k->proc_drbd = dup_opt(sec, "proc_drbd");
-	k->o.resource = k->resource = dup_opt(sec, "resource");
-	k->o.command = k->command = dup_opt(sec, "command");
-	k->o.peer = k->peer = dup_opt(sec, "peer");
+	k->o.stamp_file = k->stamp_file = conf_strdup(sec, "stamp_file");
+	k->o.drbdsetup = k->drbdsetup = conf_strdup(sec, "drbdsetup");
+	k->o.proc_drbd = k->proc_drbd = conf_strdup(sec, "proc_drbd");
+	k->o.resource = k->resource = conf_strdup(sec, "resource");
+	k->o.command = k->command = conf_strdup(sec, "command");
+	k->o.peer = k->peer = conf_strdup(sec, "peer");
 	k->o.max_lag = cfg_getint(sec, "max_lag");
 	k->o.timeout = cfg_getint(sec, "timeout");
 	k->peer_failures = cfg_getint(sec, "peer_failures");

@@ -203,7 +203,7 @@ logfollow_resume(struct logfollow *f, uint64_t off, uint32_t tailn,
 	    (uint64_t)st.st_size < off)
 		return -1;
 	if (pread_full(f->fd, b, tailn, off - tailn) != (ssize_t)tailn ||
-	    logstate_hash(b, tailn) != hash)
+	    mh_fnv1a64(b, tailn) != hash)
 		return -1;
 	logfollow_set(f, off, b, tailn);
 	return 0;
@@ -217,7 +217,7 @@ logfollow_fd_matches(int fd, uint64_t off, uint32_t tailn, uint64_t hash)
 	if (tailn > LOGFOLLOW_TAIL || tailn > off)
 		return false;
 	return pread_full(fd, b, tailn, off - tailn) == (ssize_t)tailn &&
-	    logstate_hash(b, tailn) == hash;
+	    mh_fnv1a64(b, tailn) == hash;
 }
 
 uint32_t
@@ -229,7 +229,7 @@ logfollow_tailn(const struct logfollow *f)
 uint64_t
 logfollow_hash(const struct logfollow *f)
 {
-	return logstate_hash(f->buf + f->tail, f->lstart - f->tail);
+	return mh_fnv1a64(f->buf + f->tail, f->lstart - f->tail);
 }
 
 int

@@ -193,12 +193,6 @@ strlist(cfg_t *sec, const char *name)
 	return v;
 }
 
-static char *
-dupnull(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 int
 logs_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 {
@@ -218,7 +212,7 @@ logs_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 		s->name = xstrdup(cfg_title(l));
 		if (cfg_getbool(l, "journal")) {
 			s->kind = LOGSRC_JOURNAL;
-			s->path = dupnull(cfg_getstr(l, "path"));
+			s->path = conf_strdup(l, "path");
 			s->units = strlist(l, "units");
 			s->idents = strlist(l, "identifiers");
 		} else if (cfg_getstr(l, "multilog") != NULL) {
@@ -241,8 +235,8 @@ logs_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 		rc->name = xstrdup(cfg_title(r));
 		rc->match = xstrdup(cfg_getstr(r, "match"));
 		rc->kind = xstrdup(cfg_getstr(r, "kind"));
-		rc->proto = dupnull(cfg_getstr(r, "proto"));
-		rc->program = dupnull(cfg_getstr(r, "program"));
+		rc->proto = conf_strdup(r, "proto");
+		rc->program = conf_strdup(r, "program");
 		rc->user = (int)cfg_getint(r, "user");
 		rc->client = (int)cfg_getint(r, "client");
 	}

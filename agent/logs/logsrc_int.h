@@ -35,8 +35,8 @@
  * (multilog adds "name @4000...", the newest rotated file already read,
  * and "prev INODE", a file read while it was still called "previous";
  * the journal has "cursor s=...;i=..." instead of ino/off/tail). "tail N
- * H" is the FNV-1a hash H of the N bytes before off: the end of the last
- * line read. "sum" is the FNV-1a hash of every byte before its line:
+ * H" is the FNV-1a hash H (mh_fnv1a64) of the N bytes before off: the end
+ * of the last line read. "sum" is that hash of every byte before its line:
  * a file cut short or edited is refused as damaged. Strings are written
  * with bytes below 0x21, 0x7f and '%' as %XX. */
 
@@ -57,7 +57,6 @@ int logstate_read(const char *file, struct logstate *, char **why);
 /* 0, or -1 with *why set; written to FILE.tmp, synced, renamed. */
 int logstate_write(const char *file, const struct logstate *, char **why);
 void logstate_clear(struct logstate *);
-uint64_t logstate_hash(const void *, size_t);
 
 /* ------------------------------------------------------------------ */
 /* logsrc.c: for the kinds */

@@ -23,19 +23,6 @@
 #define STATE_MAGIC "mailhealth-logstate 1"
 #define STATE_MAX 16384
 
-uint64_t
-logstate_hash(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n--) {
-		h ^= *s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 void
 logstate_clear(struct logstate *st)
 {
@@ -141,7 +128,7 @@ logstate_write(const char *file, const struct logstate *st, char **why)
 	if (st->prev)
 		strbuf_printf(&b, "prev %" PRIu64 "\n", st->prev);
 	strbuf_printf(&b, "saved %" PRId64 "\n", st->saved);
-	strbuf_printf(&b, "sum %016" PRIx64 "\n", logstate_hash(b.s, b.len));
+	strbuf_printf(&b, "sum %016" PRIx64 "\n", mh_fnv1a64(b.s, b.len));
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -284,7 +271,7 @@ logstate_read(const char *file, struct logstate *st, char **why)
 		goto bad;
 	}
 	if (!get_u64(sum + 4, 16, &want) || strlen(sum + 4) != 16 ||
-	    logstate_hash(buf, (size_t)(sum - buf)) != want) {
+	    mh_fnv1a64(buf, (size_t)(sum - buf)) != want) {
 		bad = "checksum does not match";
 		goto bad;
 	}

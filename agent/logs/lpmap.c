@@ -57,17 +57,15 @@ ent_val(const struct lpmap *m, uint32_t i)
 	return m->ents + (size_t)i * m->stride + HDR;
 }
 
+/* The slot and the quick compare before a key's bytes; nothing outside
+ * the map sees it, so it may be the shared 64-bit hash folded in half
+ * (the high half is the well-mixed one). */
 static uint32_t
 key_hash(const char *k, size_t n)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	size_t i;
+	uint64_t h = mh_fnv1a64(k, n);
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)k[i];
-		h *= 16777619u;
-	}
-	return h ^ (h >> 15);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 void

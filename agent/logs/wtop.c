@@ -63,13 +63,8 @@ struct wtop {
 uint64_t
 wtop_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t i;
+	uint64_t h = mh_fnv1a64(s, n);
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
 	/* FNV's high bits are poorly mixed for short keys, and the distinct
 	 * sketches use them: finish with MurmurHash3's fmix64 */
 	h ^= h >> 33;

@@ -154,21 +154,13 @@ services_validate(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "service|pidfile", conf_v_path);
 }
 
-static char *
-dup_opt(cfg_t *sec, const char *name)
-{
-	const char *s = cfg_getstr(sec, name);
-
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 static void
 desc_read(cfg_t *sec, struct probe_desc *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->name = xstrdup(cfg_title(sec));
 	d->kind = (enum probe_kind)cfg_getint(sec, "check");
-	d->target = dup_opt(sec, "target");
+	d->target = conf_strdup(sec, "target");
 	d->timeout = (unsigned)cfg_getint(sec, "timeout");
 	d->fall = (unsigned)cfg_getint(sec, "fall");
 	d->rise = (unsigned)cfg_getint(sec, "rise");
@@ -176,17 +168,17 @@ desc_read(cfg_t *sec, struct probe_desc *d)
 		d->starttls = cfg_getbool(sec, "starttls") ? PROBE_OPT_YES :
 		    PROBE_OPT_NO;
 	d->tls_verify = cfg_getbool(sec, "tls_verify");
-	d->tls_name = dup_opt(sec, "tls_name");
-	d->ca_file = dup_opt(sec, "ca_file");
+	d->tls_name = conf_strdup(sec, "tls_name");
+	d->ca_file = conf_strdup(sec, "ca_file");
 	d->min_cert_days = (int)cfg_getint(sec, "min_cert_days");
 	d->http_status = cfg_getint(sec, "http_status");
-	d->dns_type = dup_opt(sec, "dns_type");
-	d->resolver = dup_opt(sec, "resolver");
+	d->dns_type = conf_strdup(sec, "dns_type");
+	d->resolver = conf_strdup(sec, "resolver");
 	d->nxdomain_ok = cfg_getbool(sec, "nxdomain_ok");
-	d->expect = dup_opt(sec, "expect");
-	d->chain = dup_opt(sec, "chain");
+	d->expect = conf_strdup(sec, "expect");
+	d->chain = conf_strdup(sec, "chain");
 	d->fw_backend = (enum probe_fw_backend)cfg_getint(sec, "fw_backend");
-	d->pidfile = dup_opt(sec, "pidfile");
+	d->pidfile = conf_strdup(sec, "pidfile");
 	d->max_age = cfg_getint(sec, "max_age");
 }
 

@@ -13,13 +13,8 @@
 uint64_t
 exim_key(const char *id, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t i;
+	uint64_t h = mh_fnv1a64(id, n);
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)id[i];
-		h *= 1099511628211ULL;
-	}
 	h ^= h >> 31;
 	return h ? h : 1;
 }

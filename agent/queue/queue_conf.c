@@ -77,12 +77,6 @@ queue_conf_validate(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "mta|spool_directory", conf_v_path);
 }
 
-static char *
-dupnull(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 int
 queue_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 {
@@ -106,8 +100,8 @@ queue_conf_read(cfg_t *cfg, struct conf *c, struct conf_col *cc, char **err)
 			m->kind = MH_MTA_QMAIL;
 		else if (strcmp(t, "exim") == 0)
 			m->kind = MH_MTA_EXIM;
-		m->queue_directory = dupnull(cfg_getstr(sec, "queue_directory"));
-		m->spool_directory = dupnull(cfg_getstr(sec, "spool_directory"));
+		m->queue_directory = conf_strdup(sec, "queue_directory");
+		m->spool_directory = conf_strdup(sec, "spool_directory");
 		m->split = cfg_getint(sec, "split");
 		m->many_rcpt = cfg_getint(sec, "many_rcpt");
 		cc->interval = cfg_getint(sec, "interval");

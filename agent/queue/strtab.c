@@ -62,13 +62,8 @@ struct strtab {
 static uint64_t
 strtab_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a, 64 bits */
-	size_t i;
+	uint64_t h = mh_fnv1a64(s, n);
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
 	h ^= h >> 29;
 	return h ? h : 1;
 }
