@@ -233,6 +233,20 @@ ml_rotated(struct logsrc *src, struct msrc *ms)
 	if (ml_scan(src, ms, &v, &n) < 0)
 		return;
 	i = ml_find(v, n, ino);
+	if (i < 0) {
+		/* readdir is not atomic: while it ran, multilog may have
+		 * linked the file to its @ name behind it and unlinked
+		 * previous ahead of it, so that it saw neither. Listed
+		 * again, the file shows under its @ name; missed, that
+		 * name would look new and the file be read twice. */
+		free(v);
+		if (ml_scan(src, ms, &v, &n) < 0)
+			return;
+		i = ml_find(v, n, ino);
+	}
+	log_debug("logs", "log %s: current was rotated to %s; %zu more "
+	    "files to read", src->name, i >= 0 ? v[i].name : "(gone)",
+	    i >= 0 ? n - 1 : n);
 	if (i >= 0) {
 		if (ml_is_prev(v[i].name))
 			ms->prev_ino = ino;
@@ -240,8 +254,6 @@ ml_rotated(struct logsrc *src, struct msrc *ms)
 			ml_done(ms, v[i].name);
 		ml_drop(v, &n, (size_t)i);
 	}
-	log_debug("logs", "log %s: current was rotated to %s; %zu more "
-	    "files to read", src->name, i >= 0 ? v[i].name : "(gone)", n);
 	/* one per file multilog finished, also those never seen as
 	 * current */
 	src->st.rotations += n;
