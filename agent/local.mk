@@ -32,8 +32,8 @@ agent_libmhagent_la_SOURCES = agent/collectors.c \
 	agent/view/mibval.c agent/view/mib_mta.c agent/view/mib_appl.c \
 	agent/system/system.h agent/system/system.c agent/system/sys_proc.c \
 	agent/system/sys_disk.c agent/system/sys_fields.c
-agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
-agent_libmhagent_la_LIBADD =
+agent_libmhagent_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS) $(LIBURING_CFLAGS)
+agent_libmhagent_la_LIBADD = $(LIBURING_LIBS)
 
 agent_libmhsnmp_la_SOURCES = agent/snmp/snmp.h agent/snmp/snmp.c agent/snmp/notify.c \
 	agent/snmp/loop.c agent/mailhealthd.c

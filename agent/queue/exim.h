@@ -32,7 +32,9 @@ enum { Q_INPUT, Q_FROZEN };
  */
 struct em_msg {
 	uint64_t key;		/* hash of the id; 0: a free record */
-	uint32_t hsig;		/* -H inode/mtime/size, never 0 */
+	uint32_t hsig;		/* the -H's inode hashed (queue_ino_sig:
+				 * Exim renames a new -H over the old),
+				 * never 0; 0: not read */
 	uint32_t size;		/* as exim -bp: headers sent + body + 1 */
 	uint32_t hdr_bytes;
 	uint32_t received;
@@ -46,8 +48,8 @@ struct em_msg {
  * reader's part of its qread item. */
 struct em_cand {
 	struct em_msg *m;
+	uint32_t sig;		/* the -H's, from the listing */
 	bool body;		/* the -D: stat only */
-	bool fresh;		/* a -H never read: read ahead */
 };
 
 /*
@@ -102,10 +104,10 @@ struct exim {
 };
 
 /* exim_read.c */
-/* Note the -H (kind 'H'; fresh: never read, read it ahead, else stat
- * it) or the -D ('D', stat it) of message m, id[0..n). */
+/* Note the -H (kind 'H', read it ahead; sig: its inode's, from the
+ * listing) or the -D ('D', stat it) of message m, id[0..n). */
 void exim_cand_add(struct exim *, struct em_msg *, const char *id, size_t n,
-    char kind, bool fresh);
+    char kind, uint32_t sig);
 /* Read and stat what was noted, a batch at a time, and take it into the
  * records: a batch at a time (qread.c), and with last (the end of the
  * directory) everything still out. */

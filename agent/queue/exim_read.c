@@ -53,24 +53,27 @@ read_file(struct exim *x, int dfd, const char *name, char **buf,
 }
 
 /* m from a -H file's contents (buf, modified), and its journal when
- * there; the body's share of the size is kept. */
+ * there; the body's share of the size is kept. sig: the -H's inode's. */
 static void
 load_hdr(struct exim *x, struct em_msg *m, int dfd, const char *id,
-    const char *hname, char *buf, size_t len, const struct stat *st,
-    bool journal)
+    const char *hname, char *buf, size_t len, uint32_t sig, bool journal)
 {
 	uint32_t body = (m->flags & EM_BODY) ? m->size - m->hdr_bytes : 0;
 	const char *why;
 
 	if (exim_hdr_parse(buf, len, &x->hdr, &why) < 0 ||
 	    strcmp(x->hdr.id, id) != 0) {
-		/* counted as a message, with what Exim would not know */
+		struct stat st;
+
+		/* counted as a message, with what Exim would not know;
+		 * received: the file's mtime, the best guess there is */
 		queue_errs_add(&x->errs, 0, "%s: %s", hname, why ? why :
 		    "id differs from the file name");
 		exim_msg_clear(x, m);
 		m->flags &= EM_BODY;
 		m->hdr_bytes = 0;
-		m->received = (uint32_t)st->st_mtim.tv_sec;
+		m->received = fstatat(dfd, hname, &st, AT_SYMLINK_NOFOLLOW) ==
+		    0 ? (uint32_t)st.st_mtim.tv_sec : 0;
 	} else {
 		if (journal) {
 			char jname[40];
@@ -86,7 +89,7 @@ load_hdr(struct exim *x, struct em_msg *m, int dfd, const char *id,
 		if (journal)
 			m->flags |= EM_JOURNAL;
 	}
-	m->hsig = queue_file_sig(st);
+	m->hsig = sig;
 	m->size = body + m->hdr_bytes;
 }
 
@@ -104,7 +107,8 @@ exim_reload(struct exim *x, struct em_msg *m, int dfd, const char *id,
 			m->gen = 0;	/* gone: swept below */
 		return;
 	}
-	load_hdr(x, m, dfd, id, hname, x->buf, (size_t)len, &st, journal);
+	load_hdr(x, m, dfd, id, hname, x->buf, (size_t)len,
+	    queue_ino_sig(st.st_ino), journal);
 }
 
 /* The -D part of the size, once: the file less its "ID-D\n" line, plus
@@ -128,7 +132,7 @@ size_body(struct exim *x, struct em_msg *m, const char *dname,
 
 void
 exim_cand_add(struct exim *x, struct em_msg *m, const char *id, size_t n,
-    char kind, bool fresh)
+    char kind, uint32_t sig)
 {
 	char name[EXIM_ID_NEW + 3];
 	struct em_cand *c;
@@ -140,10 +144,10 @@ exim_cand_add(struct exim *x, struct em_msg *m, const char *id, size_t n,
 	name[n] = '-';
 	name[n + 1] = kind;
 	name[n + 2] = '\0';
-	c = qread_add(x->qr, name, kind == 'H' && fresh ? QR_READ : QR_STAT);
+	c = qread_add(x->qr, name, kind == 'H' ? QR_TEXT : QR_STAT);
 	c->m = m;
 	c->body = kind == 'D';
-	c->fresh = fresh;
+	c->sig = sig;
 }
 
 /* One file read or stat()ed ahead, taken into its message. */
@@ -164,8 +168,7 @@ take_cand(struct exim *x, int dfd, const struct em_cand *c,
 			size_body(x, m, it->name, it);
 		return;
 	}
-	if (it->op == QR_READ)
-		files_read++;
+	files_read++;
 	if (it->len < 0) {
 		if (it->len == -1)
 			queue_errs_add(&x->errs, it->err, "cannot read %s",
@@ -174,16 +177,12 @@ take_cand(struct exim *x, int dfd, const struct em_cand *c,
 			m->gen = 0;	/* gone: swept below */
 		return;
 	}
-	if (c->fresh)
-		load_hdr(x, m, dfd, id, it->name, it->buf, (size_t)it->len,
-		    &it->st, false);
-	else if (queue_file_sig(&it->st) != m->hsig ||
-	    (m->flags & EM_JOURNAL))
-		exim_reload(x, m, dfd, id, it->name, false);
+	load_hdr(x, m, dfd, id, it->name, it->buf, (size_t)it->len, c->sig,
+	    false);
 }
 
-/* The -H and -D files listed: new -H read, the others stat()ed, by the
- * scanner threads, a batch at a time; each batch taken in order. */
+/* The -H and -D files listed: new or replaced -H read, -D stat()ed, by
+ * the scanner threads, a batch at a time; each batch taken in order. */
 void
 exim_take_cands(struct exim *x, int dfd, bool last)
 {

@@ -175,9 +175,9 @@ unsigned long queue_qmail_files_read(void);
  * order, and gives each file to qmail_read_file) */
 struct qm_cand *qmail_pre_add(struct qmail *, struct qm_msg *,
     const char *name, uint64_t ino, enum qread_op);
-/* A whole file in q->cur: from it when it was read ahead (QR_READ),
- * else read now; st gets its fstat. Returns the length, -1 on error
- * (counted), -2 if it vanished. */
+/* A whole file in q->cur: from it when it was read ahead (QR_READ; or
+ * QR_TEXT, st then zero), else read now; st gets its fstat. Returns the
+ * length, -1 on error (counted), -2 if it vanished. */
 ssize_t qmail_read_file(struct qmail *, int dfd, const char *name,
     const char *rel, struct stat *, const struct qread_item *it);
 /* Parse the envelope in q->cur; a malformed one is reported. */

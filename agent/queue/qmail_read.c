@@ -62,7 +62,7 @@ qmail_read_file(struct qmail *q, int dfd, const char *name, const char *rel,
 {
 	ssize_t len;
 
-	if (it && it->op == QR_READ) {
+	if (it && (it->op == QR_READ || it->op == QR_TEXT)) {
 		*st = it->st;
 		len = it->len;
 		errno = it->err;

@@ -247,7 +247,8 @@ qmail_scan_mess(struct qmail *q, const char *rel)
 }
 
 /* todo/ (flat) or todo/S (big-todo): a file not read before (by its
- * inode) is read ahead. */
+ * inode) is read ahead (its contents only: nothing of its stat is
+ * used). */
 static int
 todo_want(struct qmail *q, int dfd, const struct dirent *de, int c,
     struct qm_msg **mp)
@@ -263,7 +264,7 @@ todo_want(struct qmail *q, int dfd, const struct dirent *de, int c,
 		return -1;
 	}
 	*mp = m;
-	return QR_READ;
+	return de->d_type == DT_REG ? QR_TEXT : QR_READ;
 }
 
 static void
@@ -374,6 +375,21 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 	ssize_t len;
 	int rc;
 
+	/* read ahead without a stat (a regular file by its listing, the
+	 * directory watched): an event will say when it changes */
+	if (it && it->op == QR_TEXT) {
+		m->seen |= bit;
+		len = qmail_read_file(q, dfd, name, rel, &st, it);
+		if (len < 0) {
+			if (len == -2)
+				m->seen &= (uint8_t)~bit;
+			return;
+		}
+		m->chan_sig[c] = QUEUE_SIG_NONE;
+		qmail_parse_env(q, (size_t)len, QMAIL_CHAN, rel, name);
+		qmail_msg_set_domains(q, m, SRC_LOCAL + c, &q->env);
+		return;
+	}
 	/* read or stat()ed ahead: its fstat is as good as a stat now */
 	if (it && it->op != QR_NONE) {
 		rc = it->len < 0 ? -1 : 0;
@@ -405,7 +421,10 @@ chan_entry(struct qmail *q, struct qm_msg *m, int dfd, const char *name,
 }
 
 /* local/S, remote/S: a file never read is read ahead; a known one is
- * stat()ed ahead, and read when taken only if it changed. */
+ * stat()ed ahead, and read when taken only if it changed. While inotify
+ * watches the directories (rescans look only at the files the events
+ * name), a file is read without its stat: QUEUE_SIG_NONE says so, and
+ * such a file is read again, not stat()ed, when a scan lists it. */
 static int
 chan_want(struct qmail *q, int dfd, const struct dirent *de, int c,
     struct qm_msg **mp)
@@ -416,7 +435,9 @@ chan_want(struct qmail *q, int dfd, const struct dirent *de, int c,
 	if (m == NULL)
 		return -1;
 	*mp = m;
-	return m->chan_sig[c] == 0 ? QR_READ : QR_STAT;
+	if (m->chan_sig[c] != 0 && m->chan_sig[c] != QUEUE_SIG_NONE)
+		return QR_STAT;
+	return q->ino_fd >= 0 && de->d_type == DT_REG ? QR_TEXT : QR_READ;
 }
 
 static void

@@ -3,8 +3,9 @@
  * reads. Opening and reading 100,000 small files is kernel work, a few
  * microseconds a file even with the page cache warm; one thread cannot
  * go faster than that (bench/qfloor measures it), so the reads of a
- * directory's new files are spread over the cores. docs/queues.md has
- * the measurements and why threads rather than io_uring.
+ * directory's new files are spread over the cores (and, for qmail and
+ * Exim, go through io_uring inside each thread: qread.c).
+ * docs/queues.md has the measurements.
  *
  * The shape is a parallel for: qpool_run() hands out items in chunks
  * from one atomic counter, the caller works too, and it returns when all
@@ -31,7 +32,6 @@
 
 #define QPOOL_MAX 8
 #define QPOOL_NICE 10		/* the workers' nice, above the daemon's */
-#define QPOOL_CHUNK 16		/* items taken at once: few atomics, fair end */
 
 struct qpool {
 	pthread_mutex_t mu;
@@ -43,8 +43,9 @@ struct qpool {
 	int busy;		/* workers still in this round */
 	bool running;		/* started, not yet finished */
 	bool quit;
-	/* the current run */
+	/* the current run: fn per item, or rfn per chunk */
 	void (*fn)(void *, size_t, int);
+	void (*rfn)(void *, size_t, size_t, int);
 	void *arg;
 	size_t n;
 	size_t next;		/* atomic */
@@ -65,8 +66,11 @@ qpool_work(struct qpool *p, int id)
 		if (i >= p->n)
 			return;
 		e = i + QPOOL_CHUNK < p->n ? i + QPOOL_CHUNK : p->n;
-		for (; i < e; i++)
-			p->fn(p->arg, i, id);
+		if (p->rfn)
+			p->rfn(p->arg, i, e, id);
+		else
+			for (; i < e; i++)
+				p->fn(p->arg, i, id);
 	}
 }
 
@@ -173,9 +177,9 @@ qpool_size(const struct qpool *p)
 	return p ? p->nthreads + 1 : 1;
 }
 
-void
-qpool_start(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
-    void *arg)
+static void
+qpool_begin(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
+    void (*rfn)(void *, size_t, size_t, int), void *arg)
 {
 	size_t i;
 
@@ -183,12 +187,19 @@ qpool_start(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
 		return;
 	/* a few items are not worth waking anyone: done now */
 	if (p == NULL || p->nthreads == 0 || n < 2 * QPOOL_CHUNK) {
-		for (i = 0; i < n; i++)
-			fn(arg, i, 0);
+		for (i = 0; i < n; i += QPOOL_CHUNK)
+			if (rfn)
+				rfn(arg, i, i + QPOOL_CHUNK < n ?
+				    i + QPOOL_CHUNK : n, 0);
+			else
+				for (size_t j = i; j < n &&
+				    j < i + QPOOL_CHUNK; j++)
+					fn(arg, j, 0);
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
 	p->fn = fn;
+	p->rfn = rfn;
 	p->arg = arg;
 	p->n = n;
 	p->next = 0;
@@ -197,6 +208,20 @@ qpool_start(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
 	p->running = true;
 	pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+qpool_start(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
+    void *arg)
+{
+	qpool_begin(p, n, fn, NULL, arg);
+}
+
+void
+qpool_start_chunks(struct qpool *p, size_t n,
+    void (*fn)(void *, size_t, size_t, int), void *arg)
+{
+	qpool_begin(p, n, NULL, fn, arg);
 }
 
 void

@@ -276,6 +276,15 @@ queue_file_sig(const struct stat *st)
 	    (h >> 2);
 	h ^= (uint64_t)st->st_size * 0xC2B2AE3D27D4EB4FULL;
 	h ^= h >> 32;
+	return (uint32_t)h > QUEUE_SIG_NONE ? (uint32_t)h : QUEUE_SIG_NONE + 1;
+}
+
+uint32_t
+queue_ino_sig(uint64_t ino)
+{
+	uint64_t h = ino * 0x9E3779B97F4A7C15ULL;
+
+	h ^= h >> 32;
 	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
@@ -305,14 +314,15 @@ queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
     size_t max, struct stat *st, bool (*plausible)(const char *, size_t))
 {
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat own;
 	size_t len = 0;
 	int saved;
 
 	if (fd < 0)
 		return errno == ENOENT ? -2 : -1;
-	if (fstat(fd, st) < 0)
+	if (st && fstat(fd, st) < 0)
 		goto fail;
-	if ((uint64_t)st->st_size > max) {
+	if (st && (uint64_t)st->st_size > max) {
 		errno = EFBIG;
 		goto fail;
 	}
@@ -347,6 +357,20 @@ queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
 		if (len > max) {	/* it grew while we read */
 			errno = EFBIG;
 			goto fail;
+		}
+		/* without st: a read shorter than asked is the end of a
+		 * regular file; a first read that fills the buffer is a big
+		 * file, whose size is looked at now, before more is read */
+		if (st == NULL) {
+			if ((size_t)r < want)
+				break;
+			st = &own;
+			if (fstat(fd, st) < 0)
+				goto fail;
+			if ((uint64_t)st->st_size > max) {
+				errno = EFBIG;
+				goto fail;
+			}
 		}
 		/* as long as fstat said: done, without a read to see EOF
 		 * (queue files do not grow; one that does is read next

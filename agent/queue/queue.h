@@ -150,7 +150,9 @@ void queue_errs_add(struct queue_errs *, int err, const char *fmt, ...)
     MH_PRINTF(3, 4);
 
 /* Read a whole queue file of at most max bytes into *buf (grown as
- * needed, one byte spare for a terminator); st gets its fstat. Returns
+ * needed, one byte spare for a terminator); st gets its fstat (st NULL:
+ * none unless the first read fills the buffer, and a read shorter than
+ * asked is the end). Returns
  * the length; -2 if it vanished before it was opened (a normal race with
  * the MTA); -1 with errno set otherwise (EFBIG past max, without reading
  * it). When plausible is given and says the first 64 KiB read are not
@@ -161,9 +163,15 @@ ssize_t queue_read_file(int dfd, const char *name, char **buf, size_t *cap,
 
 /* A file's mtime in nanoseconds. */
 int64_t queue_mtime_ns(const struct stat *);
-/* What a queue file looked like (inode, mtime, size), hashed; never 0.
- * It changes when the MTA rewrites the file or replaces it. */
+/* What a queue file looked like (inode, mtime, size), hashed; never 0
+ * nor QUEUE_SIG_NONE. It changes when the MTA rewrites the file or
+ * replaces it. */
 uint32_t queue_file_sig(const struct stat *);
+/* A file read without a stat: unlike every queue_file_sig(). */
+#define QUEUE_SIG_NONE 1u
+/* An inode number hashed, never 0: the identity of a file the MTA only
+ * ever replaces (renames a new one over it), from readdir's d_ino. */
+uint32_t queue_ino_sig(uint64_t ino);
 
 /* Bytes read from queue files since the program started, by every
  * reader (queue_bytes_add() counts them): a test hook, not API. */
@@ -211,6 +219,12 @@ void qpool_run(struct qpool *, size_t n, void (*fn)(void *, size_t, int),
     void *arg);
 void qpool_start(struct qpool *, size_t n, void (*fn)(void *, size_t, int),
     void *arg);
+/* The same, fn called once per chunk of at most QPOOL_CHUNK items,
+ * [begin, end): for work that batches its system calls (qread.c's
+ * io_uring). */
+#define QPOOL_CHUNK 16		/* items taken at once: few atomics, fair end */
+void qpool_start_chunks(struct qpool *, size_t n,
+    void (*fn)(void *, size_t begin, size_t end, int worker), void *arg);
 void qpool_finish(struct qpool *);
 
 /* qread.c: a directory's files read (or only stat()ed) by the scanner
@@ -218,6 +232,8 @@ void qpool_finish(struct qpool *);
  * the one before, in order. */
 enum qread_op {
 	QR_READ,		/* read the whole file (queue_read_file) */
+	QR_TEXT,		/* the same without its fstat (st zero): through
+				 * io_uring where the kernel has it */
 	QR_STAT,		/* fstatat() it, no symlink followed */
 	QR_NONE			/* nothing: the caller looks at it itself */
 };
@@ -229,7 +245,7 @@ struct qread_item {
 	ssize_t len;
 	int err;
 	struct stat st;
-	char *buf;		/* QR_READ: the contents, NUL-terminated,
+	char *buf;		/* QR_READ, QR_TEXT: the contents, NUL-terminated,
 				 * while the batch is being taken */
 	int worker;		/* internal */
 	size_t off;
@@ -261,6 +277,8 @@ void *qread_add(struct qread *, const char *name, enum qread_op);
  * done, to be taken now; else NULL. A batch returned is valid until the
  * next call. r may be NULL (nothing was ever added). */
 struct qread_batch *qread_next(struct qread *, int dfd, bool last);
+/* Files read through io_uring since start: a test hook. */
+unsigned long qread_ring_files(void);
 static inline void *
 qread_cand(const struct qread_batch *b, size_t i)
 {

@@ -182,7 +182,7 @@ relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 			dd->jids[dd->nj++] = xstrndup(de->d_name, n - 2);
 		} else if (de->d_name[n - 1] == 'H') {
 			uint64_t key = exim_key(de->d_name, n - 2);
-			uint32_t ri;
+			uint32_t ri, sig;
 			struct em_msg *m = exim_tab_get(x, key, &ri);
 
 			if (m == NULL)
@@ -196,9 +196,16 @@ relist(struct exim *x, int dfd, const char *rel, bool top, struct em_dir *dd)
 				    sizeof(*dd->recs));
 			}
 			dd->recs[dd->nrecs++] = ri;
-			exim_cand_add(x, m, de->d_name, n - 2, 'H', m->hsig == 0);
+			/* a -H changes only by a new one renamed over it:
+			 * its inode tells, without a stat. One whose
+			 * journal was applied is read again as it is
+			 * (journals() applies a -J still there) */
+			sig = queue_ino_sig(de->d_ino);
+			if (m->hsig != sig || (m->flags & EM_JOURNAL))
+				exim_cand_add(x, m, de->d_name, n - 2, 'H',
+				    sig);
 			if (!(m->flags & EM_BODY))
-				exim_cand_add(x, m, de->d_name, n - 2, 'D', false);
+				exim_cand_add(x, m, de->d_name, n - 2, 'D', 0);
 			/* in batches: their scratch stays small, and
 			 * the listing overlaps the reads */
 			exim_take_cands(x, dfd, false);

@@ -2,13 +2,16 @@
  * test_qread.c: the scanner threads' batches (agent/queue/qread.c).
  *
  * A directory of 5,000 files, listed the way the readers list theirs:
- * each file added with an op (read, stat, or left to the caller), and
- * qread_next() called after each and, at the end, with last until it
- * returns NULL. Every file must come back exactly once, in the order
- * it was added, with its own contents (or stat) and the reader's own
- * bytes beside it, while a second batch is out with the workers; a
- * file removed after the listing comes back as vanished (-2). With 1
- * and with 4 threads.
+ * each file added with an op (read, read without a stat, stat, or left
+ * to the caller), and qread_next() called after each and, at the end,
+ * with last until it returns NULL. Every file must come back exactly
+ * once, in the order it was added, with its own contents (or stat) and
+ * the reader's own bytes beside it, while a second batch is out with
+ * the workers; a file removed after the listing comes back as vanished
+ * (-2). Some files are as big as an io_uring read's slot (16 KiB), one
+ * byte less, or bigger (read again the plain way). With 1 and with 4
+ * threads, through io_uring where the kernel allows it (and then the
+ * ring must have read the QR_TEXT files), and with MH_QUEUE_URING=0.
  */
 #include "config.h"
 
@@ -25,12 +28,16 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
 
 #include "queue/queue.h"
 
 #define NFILES 5000
 #define BATCH 1024		/* qread.c's, not a divisor of NFILES */
 #define GONE 17			/* every GONE-th file is removed when listed */
+#define BODY_MAX 40000
 
 struct cand {
 	size_t i;		/* the file's number */
@@ -46,21 +53,25 @@ file_name(char *buf, size_t n, size_t i)
 }
 
 /* The contents of file i: its number, repeated a number of times that
- * varies, so that lengths differ. */
+ * varies, so that lengths differ; a few are 16 KiB (qread.c's slot),
+ * one byte less, or 40,000 bytes. */
 static size_t
 file_body(char *buf, size_t n, size_t i)
 {
-	size_t len = 0, k;
+	size_t len = 0, k, want = i % 250 == 7 ? BODY_MAX : i % 250 == 8 ?
+	    16384 : i % 250 == 9 ? 16383 : 0;
 
-	for (k = 0; k <= i % 40 && len + 16 < n; k++)
+	for (k = 0; want ? len < want : k <= i % 40; k++)
 		len += (size_t)snprintf(buf + len, n - len, "<%zu>", i);
+	if (want)
+		len = want;
 	return len;
 }
 
 static void
 make_dir(void)
 {
-	char name[32], body[1024];
+	char name[32], body[BODY_MAX + 64];
 	size_t i;
 	int dfd;
 
@@ -97,14 +108,17 @@ remove_dir(void)
 static enum qread_op
 op_of(size_t i)
 {
-	return i % 3 == 0 ? QR_STAT : i % 3 == 1 ? QR_READ : QR_NONE;
+	static const enum qread_op ops[] = { QR_STAT, QR_READ, QR_TEXT,
+	    QR_NONE, QR_TEXT };
+
+	return ops[i % 5];
 }
 
 /* Take one batch: every item in order, as the readers do. */
 static void
 take(struct qread_batch *b, size_t *next, size_t *taken)
 {
-	char body[1024];
+	static char body[BODY_MAX + 64];
 	size_t k;
 
 	for (k = 0; k < b->n; k++) {
@@ -127,7 +141,8 @@ take(struct qread_batch *b, size_t *next, size_t *taken)
 			continue;
 		}
 		assert_true(it->len >= 0);
-		assert_true(S_ISREG(it->st.st_mode));
+		if (it->op != QR_TEXT)
+			assert_true(S_ISREG(it->st.st_mode));
 		if (it->op == QR_STAT) {
 			assert_int_equal(it->len, 0);
 			assert_int_equal((size_t)it->st.st_size,
@@ -142,24 +157,48 @@ take(struct qread_batch *b, size_t *next, size_t *taken)
 	}
 }
 
+/* Can this process have a ring with sparse direct descriptors, as
+ * qread.c asks? */
+static bool
+ring_here(void)
+{
+#ifdef HAVE_LIBURING
+	struct io_uring ring;
+	bool ok;
+
+	if (io_uring_queue_init(8, &ring, 0) < 0)
+		return false;
+	ok = io_uring_register_files_sparse(&ring, 16) == 0;
+	io_uring_queue_exit(&ring);
+	return ok;
+#else
+	return false;
+#endif
+}
+
 static void
-run(int threads)
+run(int threads, bool ring)
 {
 	char env[8], name[32], p[64];
 	struct qread *r;
 	struct qread_batch *b;
-	size_t i, next = 0, taken = 0, batches = 0;
+	size_t i, next = 0, taken = 0, batches = 0, text = 0;
+	unsigned long ring0 = qread_ring_files();
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	assert_true(dfd >= 0);
 	snprintf(env, sizeof(env), "%d", threads);
 	setenv("MH_QUEUE_THREADS", env, 1);
+	setenv("MH_QUEUE_URING", ring ? "1" : "0", 1);
 	r = qread_new(sizeof(struct cand), 1 << 20, NULL);
 	for (i = 0; i < NFILES; i++) {
 		struct cand *c;
 
 		file_name(name, sizeof(name), i);
 		c = qread_add(r, name, op_of(i));
+		if (op_of(i) == QR_TEXT && i % GONE != 0 && i % 250 != 7 &&
+		    i % 250 != 8)
+			text++;	/* what fits in a slot */
 		c->i = i;
 		c->magic = 0xC0FFEE;
 		/* gone after the listing, before the workers get to it */
@@ -182,10 +221,17 @@ run(int threads)
 	assert_null(qread_next(r, dfd, true));
 	qread_free(r);
 	close(dfd);
+	/* the ring read every QR_TEXT file that fits in its slot; without
+	 * it, none */
+	if (ring && ring_here())
+		assert_int_equal(qread_ring_files() - ring0, text);
+	else
+		assert_int_equal(qread_ring_files() - ring0, 0);
 	unsetenv("MH_QUEUE_THREADS");
+	unsetenv("MH_QUEUE_URING");
 	/* put the removed files back for the next run */
 	for (i = 0; i < NFILES; i += GONE) {
-		char body[1024];
+		static char body[BODY_MAX + 64];
 		size_t len = file_body(body, sizeof(body), i);
 		int fd;
 
@@ -201,14 +247,22 @@ static void
 one_thread(void **state)
 {
 	(void)state;
-	run(1);
+	run(1, true);
 }
 
 static void
 four_threads(void **state)
 {
 	(void)state;
-	run(4);
+	run(4, true);
+}
+
+static void
+no_ring(void **state)
+{
+	(void)state;
+	run(1, false);
+	run(4, false);
 }
 
 static int
@@ -233,6 +287,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(one_thread),
 		cmocka_unit_test(four_threads),
+		cmocka_unit_test(no_ring),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

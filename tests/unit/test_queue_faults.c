@@ -536,7 +536,10 @@ x_sparse(void **state)
 	before = queue_bytes_read();
 	rig_scan(&g);
 	assert_int_equal(g.rc, 0);
-	assert_true(queue_bytes_read() - before <= 65536 + 4096);
+	/* -H files are read without a stat first: each of the two sparse
+	 * ones no further than its first read, which shows it is no
+	 * envelope */
+	assert_true(queue_bytes_read() - before <= 2 * 65536 + 4096);
 	/* the 2 GB body is stat()ed, not read, and counts in the size */
 	assert_true(g.snap->q_bytes >= (uint64_t)GB2);
 	assert_true(g.part->errors > 0);
