@@ -155,7 +155,7 @@ qmail_tab_sweep(struct qmail *q)
 		if (!q->tab[i])
 			continue;
 		m = qmail_rec(q, q->tab[i] - 1);
-		if (m->gen == q->gen)
+		if (m->gen == q->mgen)
 			continue;
 		if (q->nfree == q->cfree) {
 			q->cfree = q->cfree ? q->cfree * 2 : 256;

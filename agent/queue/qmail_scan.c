@@ -71,7 +71,7 @@ scan_msg(struct qmail *q, const struct dirent *de)
 	uint64_t id = qmail_msg_id(de->d_name);
 	struct qm_msg *m;
 
-	if (id == 0 || (m = qmail_tab_get(q, id)) == NULL || m->gen != q->gen)
+	if (id == 0 || (m = qmail_tab_get(q, id)) == NULL || m->gen != q->mgen)
 		return NULL;
 	return m;
 }
@@ -209,7 +209,7 @@ mess_want(struct qmail *q, int dfd, const struct dirent *de, int c,
 		m = qmail_tab_add(q, id);
 		qmail_msg_dirty(q, m, DIRTY_INFO | DIRTY_LOCAL | DIRTY_REMOTE);
 	}
-	m->gen = q->gen;
+	m->gen = q->mgen;
 	/* what the events keep track of stays; todo and bounce are listed
 	 * every scan */
 	m->seen = q->events ? m->seen & (SEEN_INFO | SEEN_LOCAL |
@@ -472,7 +472,7 @@ qmail_scan_dirty(struct qmail *q)
 		long sd;
 		int c;
 
-		if (m->gen != q->gen)
+		if (m->gen != q->mgen)
 			continue;	/* left the queue */
 		sd = (long)(m->id % (uint64_t)q->split);
 		if (m->dirty & DIRTY_INFO) {

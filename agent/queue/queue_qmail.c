@@ -102,6 +102,7 @@ qmail_scan(void *arg, struct queue_acc *acc)
 	q->gen++;
 	if (q->gen == 0)
 		q->gen = 1;
+	q->mgen = q->mgen == 255 ? 1 : (uint8_t)(q->mgen + 1);
 	memset(&q->errs, 0, sizeof(q->errs));
 	/* before any file is read, so that a change made while this scan
 	 * reads stays queued for the next one */
@@ -114,7 +115,14 @@ qmail_scan(void *arg, struct queue_acc *acc)
 		qmail_scan_mess(q, rel);
 	}
 	if (queue_acc_unknown(acc, &rows)) {
-		/* without mess/ there is no queue to speak of */
+		/* without mess/ there is no queue to speak of; the records
+		 * stay for when it is back, all with the same gen again (not
+		 * the next scan's: qmail.h) */
+		uint8_t before = q->mgen == 1 ? 255 : (uint8_t)(q->mgen - 1);
+
+		for (size_t s = 0; s < q->tcap; s++)
+			if (q->tab[s])
+				qmail_tab_at(q, s)->gen = before;
 		q->ndirty = 0;
 		q->recheck = true;
 		q->root_ino = 0;	/* watch again once it is back */
