@@ -352,6 +352,17 @@ qm_expect(struct rig *g, bool all, uint32_t rows)
 		assert_true(g->part->errors > 0);
 }
 
+/* The rig, scanned twice as it is: listed, then with inotify. */
+static void
+qm_rig_scanned(struct rig *g)
+{
+	int i;
+
+	qm_rig(g);
+	for (i = 0; i < 2; i++)
+		qm_expect(g, false, 0);
+}
+
 static void
 qm_unknown_dirs(void **state)
 {
@@ -359,11 +370,9 @@ qm_unknown_dirs(void **state)
 	int i;
 
 	(void)state;
-	qm_rig(&g);
 	/* twice each time: the first scan lists everything, the next one
 	 * trusts inotify, and must notice the change all the same */
-	for (i = 0; i < 2; i++)
-		qm_expect(&g, false, 0);
+	qm_rig_scanned(&g);
 	mv(&g, "info", "info.away");
 	for (i = 0; i < 2; i++)
 		qm_expect(&g, true, 0);
@@ -412,9 +421,7 @@ qm_gen_wrap(void **state)
 	int i;
 
 	(void)state;
-	qm_rig(&g);
-	for (i = 0; i < 2; i++)
-		qm_expect(&g, false, 0);
+	qm_rig_scanned(&g);
 	mv(&g, "mess/2", "mess.2");
 	assert_int_equal(unlink(qt_path(g.root, "mess/1/4")), 0);
 	assert_int_equal(unlink(qt_path(g.root, "info/1/4")), 0);
