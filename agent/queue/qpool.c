@@ -56,6 +56,19 @@ struct qpool_worker {
 	int id;
 };
 
+/* Items [i, e): one call of rfn, or fn for each. */
+static void
+run_chunk(void (*fn)(void *, size_t, int),
+    void (*rfn)(void *, size_t, size_t, int), void *arg, size_t i, size_t e,
+    int id)
+{
+	if (rfn)
+		rfn(arg, i, e, id);
+	else
+		for (; i < e; i++)
+			fn(arg, i, id);
+}
+
 static void
 qpool_work(struct qpool *p, int id)
 {
@@ -66,11 +79,7 @@ qpool_work(struct qpool *p, int id)
 		if (i >= p->n)
 			return;
 		e = i + QPOOL_CHUNK < p->n ? i + QPOOL_CHUNK : p->n;
-		if (p->rfn)
-			p->rfn(p->arg, i, e, id);
-		else
-			for (; i < e; i++)
-				p->fn(p->arg, i, id);
+		run_chunk(p->fn, p->rfn, p->arg, i, e, id);
 	}
 }
 
@@ -188,13 +197,8 @@ qpool_begin(struct qpool *p, size_t n, void (*fn)(void *, size_t, int),
 	/* a few items are not worth waking anyone: done now */
 	if (p == NULL || p->nthreads == 0 || n < 2 * QPOOL_CHUNK) {
 		for (i = 0; i < n; i += QPOOL_CHUNK)
-			if (rfn)
-				rfn(arg, i, i + QPOOL_CHUNK < n ?
-				    i + QPOOL_CHUNK : n, 0);
-			else
-				for (size_t j = i; j < n &&
-				    j < i + QPOOL_CHUNK; j++)
-					fn(arg, j, 0);
+			run_chunk(fn, rfn, arg, i, i + QPOOL_CHUNK < n ?
+			    i + QPOOL_CHUNK : n, 0);
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
